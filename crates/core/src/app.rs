@@ -1,0 +1,138 @@
+//! [`Switchboard`]: the state built once at start-up and shared by every operation.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::OptionalExtension;
+
+use crate::error::{Error, Result};
+use crate::info::AppInfo;
+use crate::paths::{self, BuildKind};
+use crate::secrets::Keychain;
+use crate::store::Db;
+
+/// How to open Switchboard.
+#[derive(Debug, Default)]
+pub struct OpenOptions {
+    /// `--data-dir`; falls back to `SWITCHBOARD_DATA_DIR`, then the OS app-data directory.
+    pub data_dir: Option<PathBuf>,
+    /// The keychain to use; the OS keychain when `None`.
+    pub keychain: Option<Keychain>,
+}
+
+#[derive(Debug)]
+pub struct Switchboard {
+    data_dir: PathBuf,
+    db: Db,
+    keychain: Keychain,
+}
+
+impl Switchboard {
+    pub fn open(options: OpenOptions) -> Result<Self> {
+        let data_dir = paths::resolve_data_dir(options.data_dir).ok_or_else(|| Error::DataDir {
+            path: PathBuf::from("(none)"),
+            reason: "no application data directory is known for this user; pass --data-dir".into(),
+        })?;
+        ensure_dir(&data_dir)?;
+        let db = Db::open(&data_dir.join(paths::DATABASE_FILE))?;
+        let keychain = options.keychain.unwrap_or_else(Keychain::system);
+        Ok(Switchboard {
+            data_dir,
+            db,
+            keychain,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
+    pub fn info(&self) -> Result<AppInfo> {
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            build_kind: BuildKind::current(),
+            data_dir: self.data_dir.display().to_string(),
+            database_path: self.db.path().display().to_string(),
+            schema_version: self.db.schema_version()?,
+            keychain: self.keychain.status(),
+            clinic_name: self.setting("clinic_name")?,
+        })
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.db.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+}
+
+fn ensure_dir(dir: &Path) -> Result<()> {
+    let fail = |reason: String| Error::DataDir {
+        path: dir.to_owned(),
+        reason,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail("it exists but is not a folder".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it ({e})")))?;
+    // Probe writability up front, so the error names the folder rather than a SQLite file.
+    let probe = dir.join(".switchboard-write-test");
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("it is not writable ({e})")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_reports_paths_schema_and_keychain() {
+        let dir = tempfile::tempdir().unwrap();
+        let sb = Switchboard::open(OpenOptions {
+            data_dir: Some(dir.path().join("nested/data")),
+            keychain: Some(Keychain::in_memory()),
+        })
+        .unwrap();
+        let info = sb.info().unwrap();
+        assert_eq!(
+            info.data_dir,
+            dir.path().join("nested/data").display().to_string()
+        );
+        assert!(info.database_path.ends_with("switchboard.sqlite3"));
+        assert!(std::path::Path::new(&info.database_path).is_file());
+        assert_eq!(info.schema_version, crate::store::latest_version());
+        assert!(info.keychain.available);
+        assert_eq!(info.keychain.backend, "test-memory");
+        assert_eq!(info.clinic_name, None);
+    }
+
+    #[test]
+    fn data_dir_that_is_a_file_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Switchboard::open(OpenOptions {
+            data_dir: Some(file.clone()),
+            keychain: Some(Keychain::in_memory()),
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::DataDir { .. }));
+        assert!(
+            err.to_string().contains(&file.display().to_string()),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Switchboard's product logic, with no Tauri in it.
+//!
+//! [`Switchboard`] is the one value the desktop shell and the CLI build at start-up: it owns the
+//! SQLite store, the keychain handle and the data directory, and every operation hangs off it.
+
+pub mod error;
+pub mod info;
+pub mod logging;
+pub mod paths;
+pub mod secrets;
+pub mod store;
+
+mod app;
+
+pub use app::{OpenOptions, Switchboard};
+pub use error::{AppError, Error, ErrorCode, Result};
+pub use info::AppInfo;
+pub use paths::BuildKind;
+pub use secrets::{Keychain, KeychainStatus, Secret};
