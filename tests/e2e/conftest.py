@@ -1,0 +1,112 @@
+"""Fixtures for the end-to-end tests: the CLI and the real app window.
+
+- `data_dir`: a fresh, not-yet-existing data directory per test.
+- `run_cli(*args, input=None, ...)`: runs `switchboard --data-dir <data_dir> ARGS`.
+- `app`: the real Switchboard window, driven over WebDriver (tauri-driver + WebKitWebDriver),
+  started with `--data-dir <data_dir>`; see `harness.App` for what it can do.
+- `keyring_mode`: which keychain scripts/with-keyring.sh set up ("unlocked", "locked", ...), or
+  None when the tests run outside it.
+
+Run them with scripts/e2e.sh (Xvfb + a throwaway gnome-keyring); see tests/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import (
+    ARTIFACTS_DIR,
+    App,
+    Cli,
+    TauriDriver,
+    find_binary,
+    new_app_session,
+    safe_name,
+)
+
+
+@pytest.fixture(scope="session")
+def cli_binary() -> Path:
+    return find_binary("SWITCHBOARD_CLI", "switchboard")
+
+
+@pytest.fixture(scope="session")
+def app_binary() -> Path:
+    return find_binary("SWITCHBOARD_APP", "switchboard-app")
+
+
+@pytest.fixture(scope="session")
+def keyring_mode() -> str | None:
+    """Set by scripts/with-keyring.sh; None when the tests were started outside it."""
+    return os.environ.get("SWITCHBOARD_TEST_KEYRING")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    # Deliberately not created: the app and the CLI must create their data directory themselves.
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """A per-test folder under target/e2e-artifacts/ for logs and screenshots."""
+    path = ARTIFACTS_DIR / safe_name(request.node.nodeid)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
+def run_cli(cli_binary: Path, data_dir: Path) -> Cli:
+    """`run_cli("info", "--json")` -> CompletedProcess (text, never raises on a non-zero exit).
+
+    Keyword arguments: `input=` (stdin text), `env={"NAME": value or None to unset}`,
+    `data_dir=` (another directory, or None to pass no --data-dir), `timeout=` (seconds).
+    `run_cli.json(*args)` asserts success and returns the parsed stdout.
+    """
+    return Cli(cli_binary, data_dir)
+
+
+@pytest.fixture(scope="session")
+def tauri_driver(tmp_path_factory: pytest.TempPathFactory):
+    """One tauri-driver per test session, on free ports; only started if a test needs the app."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        pytest.fail(
+            "No DISPLAY: the app needs an X server. Run the tests with scripts/e2e.sh "
+            "(it starts Xvfb), or under `xvfb-run -a`.",
+            pytrace=False,
+        )
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    driver = TauriDriver(log_path=ARTIFACTS_DIR / "tauri-driver.log")
+    driver.start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture
+def app(app_binary: Path, tauri_driver: TauriDriver, data_dir: Path, artifacts: Path):
+    """The real app window, started fresh for this test with `--data-dir <data_dir>`."""
+    handle = new_app_session(tauri_driver, app_binary, data_dir, artifacts)
+    yield handle
+    handle.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """On failure, attach what a reader needs: page text, screenshot, app log, CLI calls."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    app_handle = funcargs.get("app")
+    if isinstance(app_handle, App):
+        for title, text in app_handle.diagnostics("failure"):
+            report.sections.append((f"e2e: {title}", text))
+    cli = funcargs.get("run_cli")
+    if isinstance(cli, Cli) and cli.history:
+        report.sections.append(("e2e: CLI calls", cli.describe_history()))

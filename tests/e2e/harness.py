@@ -1,0 +1,499 @@
+"""The machinery behind the fixtures: finding binaries, tauri-driver, the app handle, the CLI.
+
+Kept out of conftest.py so that tests and helper scripts can import it. Rules that keep it
+robust on a busy 2-core machine:
+- every wait is an explicit poll with a generous deadline (E2E_TIMEOUT, default 15 s);
+  never a bare sleep standing in for a condition;
+- only keep-alive HTTP clients talk to tauri-driver (Selenium's urllib3 pool, http.client):
+  tauri-driver 2.1.0 breaks intermittently on `Connection: close` requests;
+- screenshots wait for two animation frames first, or WebKit may hand back a stale frame.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from selenium import webdriver
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_ROOT / "target" / "e2e-artifacts"
+TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "15"))
+
+T = TypeVar("T")
+
+
+def safe_name(text: str) -> str:
+    """A file-system-friendly version of a pytest node id."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:150]
+
+
+def find_binary(env_var: str, name: str) -> Path:
+    """$env_var if set, else target/debug/<name>; fails the test with a hint when it is missing."""
+    import pytest
+
+    configured = os.environ.get(env_var)
+    path = Path(configured) if configured else REPO_ROOT / "target" / "debug" / name
+    if not path.is_file() or not os.access(path, os.X_OK):
+        pytest.fail(
+            f"{name} not found at {path}. Build it first (`make build`), "
+            f"or point {env_var} at it.",
+            pytrace=False,
+        )
+    return path.resolve()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: Path, max_chars: int = 4000, start: int = 0) -> str:
+    """The last max_chars of a file from byte offset `start`, or a note that it is empty."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read()
+    except OSError as err:
+        return f"(cannot read {path}: {err})"
+    text = data.decode("utf-8", "replace")
+    if not text.strip():
+        return f"({path} is empty)"
+    return text[-max_chars:]
+
+
+def poll(
+    condition: Callable[[], T],
+    timeout: float = TIMEOUT,
+    interval: float = 0.1,
+    message: str = "condition",
+) -> T:
+    """Calls `condition` until it returns something truthy, and returns that; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = condition()
+            if value:
+                return value
+        except (NoSuchElementException, StaleElementReferenceException) as err:
+            last_error = err
+        if time.monotonic() > deadline:
+            detail = f" (last error: {last_error})" if last_error else ""
+            raise TimeoutException(f"timed out after {timeout:.0f} s waiting for {message}{detail}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------------------------
+# tauri-driver
+
+
+class TauriDriver:
+    """tauri-driver on free ports, with its (and WebKitWebDriver's) output in a log file."""
+
+    def __init__(self, log_path: Path):
+        self.log_path = log_path
+        self.binary = self._find()
+        self.port = free_port()
+        self.native_port = free_port()
+        while self.native_port == self.port:
+            self.native_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def _find() -> Path:
+        import pytest
+
+        candidates = [
+            os.environ.get("TAURI_DRIVER"),
+            str(REPO_ROOT / ".tools" / "bin" / "tauri-driver"),
+            shutil.which("tauri-driver"),
+        ]
+        for candidate in candidates:
+            if candidate and Path(candidate).is_file():
+                return Path(candidate)
+        pytest.fail(
+            "tauri-driver not found. scripts/e2e.sh installs it into .tools/ with\n"
+            "  cargo install tauri-driver --locked --version 2.1.0 --root .tools\n"
+            "or set TAURI_DRIVER.",
+            pytrace=False,
+        )
+        raise AssertionError("unreachable")
+
+    def start(self) -> None:
+        cmd = [str(self.binary), "--port", str(self.port), "--native-port", str(self.native_port)]
+        native = shutil.which("WebKitWebDriver")
+        if native is None:
+            import pytest
+
+            pytest.fail(
+                "WebKitWebDriver not found: apt-get install -y webkit2gtk-driver", pytrace=False
+            )
+        cmd += ["--native-driver", native]
+        log = open(self.log_path, "ab")
+        log.write(f"\n=== {time.strftime('%H:%M:%S')} {shlex.join(cmd)}\n".encode())
+        log.flush()
+        self.process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        # tauri-driver accepts connections before WebKitWebDriver listens, so wait for a real
+        # /status answer from the native driver behind it.
+        poll(self._ready, timeout=max(TIMEOUT, 30), interval=0.2, message=f"tauri-driver at {self.url}")
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(
+                f"tauri-driver exited with code {self.process.returncode}:\n{tail(self.log_path)}"
+            )
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", "/status")
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                return False
+            value = json.loads(body).get("value", {})
+            return bool(value.get("ready", True))
+        except (OSError, http.client.HTTPException, ValueError):
+            return False
+        finally:
+            conn.close()
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+# --------------------------------------------------------------------------------------------
+# The app
+
+
+def _app_wrapper(app_binary: Path, log_path: Path, directory: Path) -> Path:
+    """A tiny launcher that `exec`s the app with its stdout and stderr in log_path.
+
+    WebKitWebDriver starts the application itself; this is how each test gets the app's own
+    output (tracing logs, panics) as an artifact. `exec` keeps the PID, so WebKitWebDriver
+    still ends the app when the session is deleted.
+    """
+    wrapper = directory / "launch-app.sh"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"exec {shlex.quote(str(app_binary))} \"$@\" >>{shlex.quote(str(log_path))} 2>&1\n"
+    )
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def new_app_session(
+    driver: TauriDriver,
+    app_binary: Path,
+    data_dir: Path,
+    artifacts: Path,
+    extra_args: Iterable[str] = (),
+) -> "App":
+    """Starts the app through tauri-driver and waits until its shell (the sidebar) is on screen."""
+    app_log = artifacts / "app.log"
+    launcher = _app_wrapper(app_binary, app_log, artifacts)
+    args = ["--data-dir", str(data_dir), *extra_args]
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(launcher), "args": args})
+    log_start = driver.log_size()
+
+    session = None
+    errors: list[str] = []
+    for attempt in range(1, 3):  # one retry: session creation is the step most exposed to load
+        try:
+            session = webdriver.Remote(command_executor=driver.url, options=options)
+            break
+        except WebDriverException as err:
+            errors.append(f"attempt {attempt}: {err.msg or err}")
+            time.sleep(1)
+    if session is None:
+        raise RuntimeError(
+            "Could not start the app over WebDriver.\n"
+            + "\n".join(errors)
+            + f"\n--- app output ({app_log}) ---\n{tail(app_log)}"
+            + f"\n--- tauri-driver log ---\n{tail(driver.log_path, start=log_start)}"
+        )
+    handle = App(session, data_dir=data_dir, artifacts=artifacts, app_log=app_log,
+                 driver_log=driver.log_path, driver_log_start=log_start)
+    try:
+        handle.wait_ready()
+    except Exception:
+        for title, text in handle.diagnostics("startup-failure"):
+            print(f"--- {title} ---\n{text}")
+        handle.quit()
+        raise
+    return handle
+
+
+class App:
+    """A page-object-ish handle on the running app. Elements are found by `data-testid`."""
+
+    SECTIONS = ("dashboard", "integrations", "webhooks", "delivery-log", "audit-log", "settings")
+
+    def __init__(
+        self,
+        driver: webdriver.Remote,
+        *,
+        data_dir: Path,
+        artifacts: Path,
+        app_log: Path,
+        driver_log: Path,
+        driver_log_start: int = 0,
+    ):
+        self.driver = driver
+        self.data_dir = data_dir
+        self.artifacts = artifacts
+        self.app_log = app_log
+        self._driver_log = driver_log
+        self._driver_log_start = driver_log_start
+
+    # ---- finding things
+
+    @staticmethod
+    def selector(testid: str) -> str:
+        return f'[data-testid="{testid}"]'
+
+    def wait(self, condition: Callable[[webdriver.Remote], T], timeout: float | None = None,
+             message: str = "") -> T:
+        """WebDriverWait with our defaults; `condition(driver)` returns a truthy value when done."""
+        return WebDriverWait(
+            self.driver,
+            timeout or TIMEOUT,
+            poll_frequency=0.1,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(condition, message)
+
+    def find(self, testid: str, timeout: float | None = None, visible: bool = True) -> WebElement:
+        """Waits for the element with this data-testid (visible, unless visible=False)."""
+
+        def present(driver: webdriver.Remote) -> WebElement | bool:
+            element = driver.find_element(By.CSS_SELECTOR, self.selector(testid))
+            return element if (not visible or element.is_displayed()) else False
+
+        state = "visible " if visible else ""
+        return self.wait(present, timeout, f"{state}element [data-testid={testid!r}]")
+
+    def find_all(self, css: str) -> list[WebElement]:
+        """All elements matching a CSS selector right now (no waiting)."""
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def exists(self, testid: str) -> bool:
+        """Is the element in the DOM right now (no waiting)?"""
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, self.selector(testid)))
+
+    def is_visible(self, testid: str) -> bool:
+        try:
+            return any(e.is_displayed() for e in
+                       self.driver.find_elements(By.CSS_SELECTOR, self.selector(testid)))
+        except StaleElementReferenceException:
+            return False
+
+    def text(self, testid: str, timeout: float | None = None) -> str:
+        """The visible text of the element, stripped; waits until it is non-empty."""
+
+        def non_empty(driver: webdriver.Remote) -> str | bool:
+            value = driver.find_element(By.CSS_SELECTOR, self.selector(testid)).text.strip()
+            return value or False
+
+        return self.wait(non_empty, timeout, f"text in [data-testid={testid!r}]")
+
+    def wait_text(self, testid: str, expected: str | Callable[[str], bool],
+                  timeout: float | None = None) -> str:
+        """Waits until the element's text equals `expected` (or satisfies it, if callable)."""
+        check = expected if callable(expected) else (lambda text: text == expected)
+        seen: list[str] = []
+
+        def matches(driver: webdriver.Remote) -> str | bool:
+            value = driver.find_element(By.CSS_SELECTOR, self.selector(testid)).text.strip()
+            seen[:] = [value]
+            return value if check(value) else False
+
+        try:
+            return self.wait(matches, timeout, f"text of [data-testid={testid!r}]")
+        except TimeoutException as err:
+            raise TimeoutException(
+                f"[data-testid={testid!r}]: expected {expected!r}, last saw {seen[-1:]!r}"
+            ) from err
+
+    # ---- doing things
+
+    def click(self, testid: str, timeout: float | None = None) -> None:
+        self.find(testid, timeout).click()
+
+    def goto(self, section: str, timeout: float | None = None) -> WebElement:
+        """Clicks `nav-<section>` in the sidebar and returns the visible `page-<section>`."""
+        self.click(f"nav-{section}", timeout)
+        return self.find(f"page-{section}", timeout)
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """The shell is up: the sidebar is visible."""
+        self.find("sidebar", timeout or max(TIMEOUT, 30))
+
+    def execute_async(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_async_script(script, *args)
+
+    def next_frames(self) -> None:
+        """Waits two animation frames, so that what a screenshot shows is what the DOM says."""
+        self.driver.set_script_timeout(max(TIMEOUT, 10))
+        self.execute_async(
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
+
+    def screenshot(self, path: Path | str) -> Path:
+        """Saves a PNG of the window (after two animation frames) and returns its path."""
+        path = Path(path)
+        if not path.is_absolute():
+            path = self.artifacts / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.next_frames()
+        if not self.driver.save_screenshot(str(path)):
+            raise RuntimeError(f"WebDriver could not save a screenshot to {path}")
+        return path
+
+    @property
+    def title(self) -> str:
+        return self.driver.title
+
+    # ---- failures and teardown
+
+    def diagnostics(self, label: str) -> list[tuple[str, str]]:
+        """What to show when a test fails: where we were, the page, a screenshot, the logs."""
+        sections: list[tuple[str, str]] = []
+        try:
+            sections.append(("location", f"{self.driver.current_url}  title={self.driver.title!r}"))
+            body = self.driver.execute_script("return document.body ? document.body.innerText : ''")
+            sections.append(("page text", (body or "(empty)")[:3000]))
+            source = self.driver.page_source
+            (self.artifacts / f"{label}.html").write_text(source)
+            sections.append(("page source (start)", source[:2000]))
+        except WebDriverException as err:
+            sections.append(("page", f"unavailable: {err.msg or err}"))
+        try:
+            shot = self.screenshot(self.artifacts / f"{label}.png")
+            sections.append(("screenshot", str(shot)))
+        except Exception as err:  # noqa: BLE001 - diagnostics must not mask the real failure
+            sections.append(("screenshot", f"unavailable: {err}"))
+        sections.append((f"app output ({self.app_log})", tail(self.app_log)))
+        sections.append(("tauri-driver log", tail(self._driver_log, start=self._driver_log_start)))
+        sections.append(("artifacts", str(self.artifacts)))
+        return sections
+
+    def quit(self) -> None:
+        try:
+            self.driver.quit()
+        except WebDriverException:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI
+
+_DEFAULT = object()
+
+
+class Cli:
+    """Runs the `switchboard` CLI against a data directory; see the `run_cli` fixture."""
+
+    def __init__(self, binary: Path, data_dir: Path):
+        self.binary = binary
+        self.data_dir = data_dir
+        self.history: list[tuple[list[str], subprocess.CompletedProcess[str]]] = []
+
+    def base_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # The --data-dir argument must be what decides; a developer's own setting must not leak in.
+        env.pop("SWITCHBOARD_DATA_DIR", None)
+        env.setdefault("RUST_BACKTRACE", "1")
+        return env
+
+    def __call__(
+        self,
+        *args: str | os.PathLike[str],
+        input: str | None = None,
+        env: Mapping[str, str | None] | None = None,
+        data_dir: Any = _DEFAULT,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        directory = self.data_dir if data_dir is _DEFAULT else data_dir
+        cmd = [str(self.binary)]
+        if directory is not None:
+            cmd += ["--data-dir", str(directory)]
+        cmd += [str(a) for a in args]
+        full_env = self.base_env()
+        for key, value in (env or {}).items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
+        result = subprocess.run(
+            cmd,
+            input=input,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+        self.history.append((cmd, result))
+        return result
+
+    def json(self, *args: str | os.PathLike[str], **kwargs: Any) -> Any:
+        """Runs the command, asserts exit code 0, and returns stdout parsed as JSON."""
+        result = self(*args, **kwargs)
+        assert result.returncode == 0, (
+            f"{shlex.join(result.args)} exited {result.returncode}\nstderr: {result.stderr}"
+        )
+        try:
+            return json.loads(result.stdout)
+        except ValueError as err:
+            raise AssertionError(f"stdout is not JSON ({err}):\n{result.stdout}") from err
+
+    def describe_history(self) -> str:
+        parts = []
+        for cmd, result in self.history:
+            parts.append(
+                f"$ {shlex.join(cmd)}\n"
+                f"exit code: {result.returncode}\n"
+                f"stdout:\n{result.stdout[-2000:]}\n"
+                f"stderr:\n{result.stderr[-2000:]}"
+            )
+        return "\n\n".join(parts)
