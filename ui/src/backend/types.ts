@@ -1,0 +1,13 @@
+// The Backend interface is derived from the generated bindings, so adding a Rust command adds it
+// here with no hand-kept duplicate. Type-only imports: nothing from Tauri reaches the bundle via
+// this file.
+import type { commands } from './bindings';
+
+/** Every command the Rust side exposes, exactly as tauri-specta generated it. */
+export type Backend = typeof commands;
+
+/** The name of one command, e.g. `"appInfo"`. */
+export type CommandName = keyof Backend;
+
+// Every model type (AppInfo, AppError, ErrorCode, …) the generator emits.
+export type * from './bindings';

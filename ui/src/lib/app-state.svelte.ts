@@ -1,0 +1,58 @@
+import { settle, type AppError, type AppInfo, type Backend, type BackendKind, type Outcome, type Result } from '../backend';
+
+/** Shown when the keychain reports itself unavailable without saying why. */
+export const KEYCHAIN_FALLBACK_MESSAGE =
+  'Switchboard cannot reach the system keychain, where it keeps passwords and API keys.';
+
+/**
+ * What every page shares: the backend, the installation's AppInfo, and problems that must stay
+ * visible on every page (the keychain banner). Components call the backend only through `call`,
+ * so every error is turned into something the UI can show and a keychain failure is never missed.
+ */
+export class AppState {
+  readonly backend: Backend;
+  readonly kind: BackendKind;
+
+  info: AppInfo | null = $state(null);
+  infoError: AppError | null = $state(null);
+  /** Set when any command fails with `keychain_unavailable`. Stays until the app restarts. */
+  keychainError: string | null = $state(null);
+
+  /** The banner's message, or null when the keychain is fine as far as we know. */
+  keychainProblem: string | null = $derived.by(() => {
+    if (this.keychainError !== null) return this.keychainError;
+    if (this.info && !this.info.keychain.available) {
+      return this.info.keychain.message ?? KEYCHAIN_FALLBACK_MESSAGE;
+    }
+    return null;
+  });
+
+  clinicName: string = $derived(this.info?.clinicName?.trim() || 'Your clinic');
+
+  constructor(backend: Backend, kind: BackendKind) {
+    this.backend = backend;
+    this.kind = kind;
+  }
+
+  /**
+   * Runs one command and returns its data or an error to display; never throws.
+   * Usage: `const outcome = await app.call((b) => b.appInfo());`
+   */
+  async call<T>(command: (backend: Backend) => Promise<Result<T, AppError>>): Promise<Outcome<T>> {
+    const outcome = await settle(Promise.resolve().then(() => command(this.backend)));
+    if (!outcome.ok && outcome.error.code === 'keychain_unavailable') {
+      this.keychainError = outcome.error.message || KEYCHAIN_FALLBACK_MESSAGE;
+    }
+    return outcome;
+  }
+
+  async loadInfo(): Promise<void> {
+    const outcome = await this.call((b) => b.appInfo());
+    if (outcome.ok) {
+      this.info = outcome.data;
+      this.infoError = null;
+    } else {
+      this.infoError = outcome.error;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+import { createContext } from 'svelte';
+import type { AppState } from './app-state.svelte';
+import type { Router } from './router.svelte';
+
+/** Set once by App.svelte; tests inject a mock backend by rendering App with one. */
+export const [useApp, provideApp] = createContext<AppState>();
+export const [useRouter, provideRouter] = createContext<Router>();
