@@ -18,6 +18,7 @@
 # Every mode uses a fresh XDG_DATA_HOME and XDG_RUNTIME_DIR (mode 700) under a temp dir that is
 # removed afterwards. The session bus and gnome-keyring-daemon live only as long as CMD
 # (dbus-run-session ends the bus when CMD exits; the daemon exits with its bus).
+# CMD sees SWITCHBOARD_TEST_KEYRING=<mode>, so tests know which keychain they run against.
 # The exit code of CMD is passed through. Exit 2 means a prerequisite is missing.
 set -euo pipefail
 
@@ -30,7 +31,7 @@ case "${1:-}" in
   --locked) mode=locked; shift ;;
   --no-collection) mode=no-collection; shift ;;
   --no-dbus) mode=no-dbus; shift ;;
-  -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 if [ $# -eq 0 ]; then
   echo "usage: $0 [--unlocked|--locked|--no-collection|--no-dbus] CMD [ARGS...]" >&2
