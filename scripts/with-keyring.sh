@@ -31,7 +31,7 @@ case "${1:-}" in
   --locked) mode=locked; shift ;;
   --no-collection) mode=no-collection; shift ;;
   --no-dbus) mode=no-dbus; shift ;;
-  -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 if [ $# -eq 0 ]; then
   echo "usage: $0 [--unlocked|--locked|--no-collection|--no-dbus] CMD [ARGS...]" >&2
