@@ -11,8 +11,7 @@ export default defineConfig({
   clearScreen: false,
   server: {
     port: 1420,
-    strictPort: true,
-    host: '127.0.0.1',
+    strictPort: true, // src-tauri/tauri.conf.json's devUrl is http://localhost:1420
   },
   build: {
     outDir: 'dist',

@@ -19,9 +19,9 @@ export const sampleAppInfo: AppInfo = {
   version: '0.1.0',
   buildKind: 'development',
   dataDir: '/home/frontdesk/.local/share/switchboard-dev',
-  databasePath: '/home/frontdesk/.local/share/switchboard-dev/switchboard.db',
+  databasePath: '/home/frontdesk/.local/share/switchboard-dev/switchboard.sqlite3',
   schemaVersion: 1,
-  keychain: { backend: 'Secret Service', available: true, message: null },
+  keychain: { backend: 'secret-service', available: true, message: null },
   clinicName: null,
 };
 
