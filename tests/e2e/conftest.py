@@ -4,6 +4,7 @@
 - `run_cli(*args, input=None, ...)`: runs `switchboard --data-dir <data_dir> ARGS`.
 - `app`: the real Switchboard window, driven over WebDriver (tauri-driver + WebKitWebDriver),
   started with `--data-dir <data_dir>`; see `harness.App` for what it can do.
+- `start_app(env=..., args=..., data_dir=...)`: more windows, or one with a changed environment.
 - `keyring_mode`: which keychain scripts/with-keyring.sh set up ("unlocked", "locked", ...), or
   None when the tests run outside it.
 
@@ -21,10 +22,10 @@ import pytest
 from harness import (
     ARTIFACTS_DIR,
     App,
+    AppLauncher,
     Cli,
     TauriDriver,
     find_binary,
-    new_app_session,
     safe_name,
 )
 
@@ -88,11 +89,17 @@ def tauri_driver(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def app(app_binary: Path, tauri_driver: TauriDriver, data_dir: Path, artifacts: Path):
+def start_app(app_binary: Path, tauri_driver: TauriDriver, data_dir: Path, artifacts: Path):
+    """Starts app windows on demand: `start_app(env={"NAME": None}, args=[...], data_dir=...)`."""
+    launcher = AppLauncher(tauri_driver, app_binary, data_dir, artifacts)
+    yield launcher
+    launcher.quit_all()
+
+
+@pytest.fixture
+def app(start_app: AppLauncher) -> App:
     """The real app window, started fresh for this test with `--data-dir <data_dir>`."""
-    handle = new_app_session(tauri_driver, app_binary, data_dir, artifacts)
-    yield handle
-    handle.quit()
+    return start_app()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -103,10 +110,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when != "call" or not report.failed:
         return
     funcargs = getattr(item, "funcargs", {})
-    app_handle = funcargs.get("app")
-    if isinstance(app_handle, App):
-        for title, text in app_handle.diagnostics("failure"):
-            report.sections.append((f"e2e: {title}", text))
+    launcher = funcargs.get("start_app")
+    if isinstance(launcher, AppLauncher):
+        for handle in launcher.apps:
+            for title, text in handle.diagnostics("failure"):
+                report.sections.append((f"e2e: {handle.name}: {title}", text))
     cli = funcargs.get("run_cli")
     if isinstance(cli, Cli) and cli.history:
         report.sections.append(("e2e: CLI calls", cli.describe_history()))

@@ -203,18 +203,23 @@ class TauriDriver:
 # The app
 
 
-def _app_wrapper(app_binary: Path, log_path: Path, directory: Path) -> Path:
+def _app_wrapper(app_binary: Path, log_path: Path, directory: Path,
+                 env: Mapping[str, str | None]) -> Path:
     """A tiny launcher that `exec`s the app with its stdout and stderr in log_path.
 
-    WebKitWebDriver starts the application itself; this is how each test gets the app's own
-    output (tracing logs, panics) as an artifact. `exec` keeps the PID, so WebKitWebDriver
-    still ends the app when the session is deleted.
+    WebKitWebDriver starts the application itself (with tauri-driver's environment); this is how
+    each test gets the app's own output (tracing logs, panics) as an artifact, and how a test can
+    change the app's environment (`None` unsets a variable). `exec` keeps the PID, so
+    WebKitWebDriver still ends the app when the session is deleted.
     """
-    wrapper = directory / "launch-app.sh"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        f"exec {shlex.quote(str(app_binary))} \"$@\" >>{shlex.quote(str(log_path))} 2>&1\n"
-    )
+    lines = ["#!/bin/sh"]
+    for key, value in env.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ValueError(f"not an environment variable name: {key!r}")
+        lines.append(f"unset {key}" if value is None else f"export {key}={shlex.quote(value)}")
+    lines.append(f'exec {shlex.quote(str(app_binary))} "$@" >>{shlex.quote(str(log_path))} 2>&1')
+    wrapper = directory / f"launch-{log_path.stem}.sh"
+    wrapper.write_text("\n".join(lines) + "\n")
     wrapper.chmod(0o755)
     return wrapper
 
@@ -225,10 +230,12 @@ def new_app_session(
     data_dir: Path,
     artifacts: Path,
     extra_args: Iterable[str] = (),
+    env: Mapping[str, str | None] | None = None,
+    name: str = "app",
 ) -> "App":
     """Starts the app through tauri-driver and waits until its shell (the sidebar) is on screen."""
-    app_log = artifacts / "app.log"
-    launcher = _app_wrapper(app_binary, app_log, artifacts)
+    app_log = artifacts / f"{name}.log"
+    launcher = _app_wrapper(app_binary, app_log, artifacts, env or {})
     args = ["--data-dir", str(data_dir), *extra_args]
     options = ArgOptions()
     options.set_capability("browserName", "wry")
@@ -252,11 +259,11 @@ def new_app_session(
             + f"\n--- tauri-driver log ---\n{tail(driver.log_path, start=log_start)}"
         )
     handle = App(session, data_dir=data_dir, artifacts=artifacts, app_log=app_log,
-                 driver_log=driver.log_path, driver_log_start=log_start)
+                 driver_log=driver.log_path, driver_log_start=log_start, name=name)
     try:
         handle.wait_ready()
     except Exception:
-        for title, text in handle.diagnostics("startup-failure"):
+        for title, text in handle.diagnostics(f"{name}-startup-failure"):
             print(f"--- {title} ---\n{text}")
         handle.quit()
         raise
@@ -277,7 +284,9 @@ class App:
         app_log: Path,
         driver_log: Path,
         driver_log_start: int = 0,
+        name: str = "app",
     ):
+        self.name = name
         self.driver = driver
         self.data_dir = data_dir
         self.artifacts = artifacts
@@ -403,12 +412,12 @@ class App:
             body = self.driver.execute_script("return document.body ? document.body.innerText : ''")
             sections.append(("page text", (body or "(empty)")[:3000]))
             source = self.driver.page_source
-            (self.artifacts / f"{label}.html").write_text(source)
+            (self.artifacts / f"{self.name}-{label}.html").write_text(source)
             sections.append(("page source (start)", source[:2000]))
         except WebDriverException as err:
             sections.append(("page", f"unavailable: {err.msg or err}"))
         try:
-            shot = self.screenshot(self.artifacts / f"{label}.png")
+            shot = self.screenshot(self.artifacts / f"{self.name}-{label}.png")
             sections.append(("screenshot", str(shot)))
         except Exception as err:  # noqa: BLE001 - diagnostics must not mask the real failure
             sections.append(("screenshot", f"unavailable: {err}"))
@@ -422,6 +431,39 @@ class App:
             self.driver.quit()
         except WebDriverException:
             pass
+
+
+class AppLauncher:
+    """The `start_app` fixture: starts app windows on demand; all are closed after the test.
+
+    `start_app()` is what the `app` fixture gives. `start_app(env={"DBUS_SESSION_BUS_ADDRESS":
+    None})` starts one with a changed environment, `args=[...]` adds command-line arguments,
+    `data_dir=` points it at another directory.
+    """
+
+    def __init__(self, driver: TauriDriver, app_binary: Path, data_dir: Path, artifacts: Path):
+        self._driver = driver
+        self._app_binary = app_binary
+        self._data_dir = data_dir
+        self._artifacts = artifacts
+        self.apps: list[App] = []
+
+    def __call__(
+        self,
+        *,
+        env: Mapping[str, str | None] | None = None,
+        args: Iterable[str] = (),
+        data_dir: Path | None = None,
+    ) -> App:
+        name = "app" if not self.apps else f"app{len(self.apps) + 1}"
+        handle = new_app_session(self._driver, self._app_binary, data_dir or self._data_dir,
+                                 self._artifacts, extra_args=args, env=env, name=name)
+        self.apps.append(handle)
+        return handle
+
+    def quit_all(self) -> None:
+        while self.apps:
+            self.apps.pop().quit()
 
 
 # --------------------------------------------------------------------------------------------

@@ -79,19 +79,25 @@ def test_settings_shows_what_core_reports(app: App, run_cli, data_dir):
     app.goto("settings")
     shown = {
         name: app.text(f"info-{name}")
-        for name in ("version", "data-dir", "database", "schema-version",
+        for name in ("version", "build-kind", "data-dir", "database", "schema-version",
                      "keychain-backend", "keychain-available")
     }
+    available_attr = app.find("info-keychain-available").get_attribute("data-available")
+    message = app.find("info-keychain-message").text.strip() if app.exists(
+        "info-keychain-message") else None
 
     # The same data dir through the CLI: both go through core, so they must agree exactly.
     info = run_cli.json("info", "--json")
 
     assert shown["version"] == info["version"]
+    assert shown["build-kind"] == info["buildKind"]
     assert shown["data-dir"] == info["dataDir"]
     assert shown["database"] == info["databasePath"]
     assert shown["schema-version"] == str(info["schemaVersion"])
     assert shown["keychain-backend"] == info["keychain"]["backend"]
+    assert available_attr == str(info["keychain"]["available"]).lower()
     assert keychain_text_means(shown["keychain-available"]) is info["keychain"]["available"], shown
+    assert message == info["keychain"]["message"]
     assert (data_dir / "switchboard.sqlite3").is_file()
 
 
@@ -102,4 +108,26 @@ def test_keychain_is_available_under_the_test_keyring(app: App, keyring_mode):
     app.goto("settings")
 
     assert app.text("info-keychain-backend") == "secret-service"
+    assert app.find("info-keychain-available").get_attribute("data-available") == "true"
     assert keychain_text_means(app.text("info-keychain-available")) is True
+    assert not app.exists("info-keychain-message")
+    assert not app.exists("keychain-banner")
+
+
+def test_without_a_keychain_the_app_says_so_and_keeps_working(start_app, tmp_path):
+    empty_runtime = tmp_path / "runtime-without-bus"
+    empty_runtime.mkdir(mode=0o700)
+    app = start_app(env={
+        "DBUS_SESSION_BUS_ADDRESS": None,
+        "GNOME_KEYRING_CONTROL": None,
+        "XDG_RUNTIME_DIR": str(empty_runtime),
+    })
+
+    banner = app.text("keychain-banner-message")
+    app.goto("settings")
+
+    assert app.find("info-keychain-available").get_attribute("data-available") == "false"
+    assert banner == app.text("info-keychain-message"), "the banner shows core's reason"
+    for section in SECTIONS:  # status and logs stay usable without a keychain
+        app.goto(section)
+        assert app.is_visible("keychain-banner"), f"banner gone on {section}"
