@@ -1,11 +1,15 @@
 //! `switchboard`: the headless front over switchboard-core, for scripts, servers and tests.
 
+mod integration;
+mod output;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use serde::Serialize;
-use switchboard_core::{AppError, OpenOptions, Switchboard};
+use switchboard_core::{audit, Actor, OpenOptions, Switchboard};
+
+use output::{print, Output};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,80 +34,65 @@ struct Cli {
 enum Command {
     /// Show the version, the data directory, the database schema and the keychain in use.
     Info,
+    /// Add, change, disable and remove Twilio, Square and QuickBooks integrations.
+    #[command(subcommand)]
+    Integration(integration::Command),
+    /// Read and check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits non-zero and names the first bad row if it is broken.
+    Verify,
+    /// The newest audit rows.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
-            report_error(cli.json, &e);
+            output::report_error(cli.json, &e);
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: &Cli) -> Result<(), switchboard_core::Error> {
+fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
     let sb = Switchboard::open(OpenOptions {
         data_dir: cli.data_dir.clone(),
         keychain: None,
     })?;
-    let _log = switchboard_core::logging::init(sb.data_dir(), "cli", "warn");
+    // The log file gets everything; stderr stays clean for the one error message (or JSON).
+    let _log = switchboard_core::logging::init(
+        sb.data_dir(),
+        "cli",
+        if cli.json { "off" } else { "error" },
+    );
+    let out = Output { json: cli.json };
+    let actor = Actor::os_user();
     match &cli.command {
         Command::Info => {
-            let info = sb.info()?;
-            output(cli.json, &info, |i| {
-                let keychain = if i.keychain.available {
-                    "available".to_owned()
-                } else {
-                    format!(
-                        "UNAVAILABLE: {}",
-                        i.keychain.message.as_deref().unwrap_or("unknown")
-                    )
-                };
-                format!(
-                    "Switchboard {} ({:?} build)\nData directory:  {}\nDatabase:        {}\n\
-                     Schema version:  {}\nKeychain:        {} ({})\nClinic:          {}",
-                    i.version,
-                    i.build_kind,
-                    i.data_dir,
-                    i.database_path,
-                    i.schema_version,
-                    i.keychain.backend,
-                    keychain,
-                    i.clinic_name.as_deref().unwrap_or("(not set)")
-                )
-            })
+            print(out, &sb.info()?, output::info_text)?;
+        }
+        Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
+        Command::Audit(AuditCommand::Verify) => {
+            let v = sb.db().read(|c| audit::verify(c))?;
+            print(out, &v, |v| v.message.clone())?;
+            if !v.ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Audit(AuditCommand::List { limit }) => {
+            let rows = sb.db().read(|c| audit::recent(c, *limit))?;
+            print(out, &rows, output::audit_text)?;
         }
     }
-}
-
-fn output<T: Serialize>(
-    json: bool,
-    value: &T,
-    human: impl FnOnce(&T) -> String,
-) -> Result<(), switchboard_core::Error> {
-    if json {
-        let text = serde_json::to_string_pretty(value)
-            .map_err(|e| switchboard_core::Error::Internal(e.to_string()))?;
-        println!("{text}");
-    } else {
-        println!("{}", human(value));
-    }
-    Ok(())
-}
-
-fn report_error(json: bool, e: &switchboard_core::Error) {
-    let body = AppError::from(e);
-    if json {
-        eprintln!(
-            "{}",
-            serde_json::to_string(&body).unwrap_or_else(|_| body.message.clone())
-        );
-    } else {
-        match &body.field {
-            Some(field) => eprintln!("error: {field}: {}", body.message),
-            None => eprintln!("error: {}", body.message),
-        }
-    }
+    Ok(ExitCode::SUCCESS)
 }

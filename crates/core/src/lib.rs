@@ -3,15 +3,21 @@
 //! [`Switchboard`] is the one value the desktop shell and the CLI build at start-up: it owns the
 //! SQLite store, the keychain handle and the data directory, and every operation hangs off it.
 
+pub mod actor;
+pub mod audit;
 pub mod error;
 pub mod info;
+pub mod integrations;
 pub mod logging;
 pub mod paths;
+pub mod providers;
 pub mod secrets;
 pub mod store;
+pub mod time;
 
 mod app;
 
+pub use actor::Actor;
 pub use app::{OpenOptions, Switchboard};
 pub use error::{AppError, Error, ErrorCode, Result};
 pub use info::AppInfo;

@@ -13,13 +13,17 @@ use tracing_subscriber::{fmt, EnvFilter, Layer};
 /// Installs the global subscriber. Keep the guard alive for the life of the process: dropping
 /// it flushes the file writer. `RUST_LOG` overrides the default filter.
 pub fn init(data_dir: &Path, file_prefix: &str, stderr_level: &str) -> Option<WorkerGuard> {
-    let file_appender = tracing_appender::rolling::Builder::new()
-        .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix(file_prefix)
-        .filename_suffix("log")
-        .max_log_files(30)
-        .build(data_dir.join("logs"))
-        .ok();
+    let log_dir = data_dir.join("logs");
+    // The appender reports a missing folder on stderr instead of creating it.
+    let file_appender = std::fs::create_dir_all(&log_dir).ok().and_then(|()| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix(file_prefix)
+            .filename_suffix("log")
+            .max_log_files(30)
+            .build(&log_dir)
+            .ok()
+    });
     let (file_layer, guard) = match file_appender {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -12,7 +12,10 @@ fn info_json_reports_the_installation() {
     let info: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(info["dataDir"], dir.path().display().to_string());
-    assert_eq!(info["schemaVersion"], 1);
+    assert_eq!(
+        info["schemaVersion"],
+        switchboard_core::store::latest_version()
+    );
     assert_eq!(info["buildKind"], "development");
     assert!(dir.path().join("switchboard.sqlite3").is_file());
     assert!(info["keychain"]["backend"].is_string());
@@ -26,7 +29,10 @@ fn info_human_names_data_dir_and_schema() {
         .assert()
         .success()
         .stdout(predicate::str::contains(dir.path().display().to_string()))
-        .stdout(predicate::str::contains("Schema version:  1"));
+        .stdout(predicate::str::contains(format!(
+            "Schema version:  {}",
+            switchboard_core::store::latest_version()
+        )));
 }
 
 #[test]

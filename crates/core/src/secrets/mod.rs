@@ -94,6 +94,15 @@ impl Keychain {
         }
     }
 
+    /// A keychain that refuses every operation with `reason`, as a machine without one does.
+    pub fn unavailable(reason: &str) -> Self {
+        Keychain {
+            service: "switchboard-test".to_owned(),
+            backend: "none",
+            store: Err(reason.to_owned()),
+        }
+    }
+
     pub fn service(&self) -> &str {
         &self.service
     }
@@ -114,21 +123,21 @@ impl Keychain {
         match self.entry(account)?.get_password() {
             Ok(value) => Ok(Some(Secret::new(value))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(self.unavailable(e)),
+            Err(e) => Err(self.failed(e)),
         }
     }
 
     pub fn set(&self, account: &str, secret: &Secret) -> Result<()> {
         self.entry(account)?
             .set_password(secret.expose())
-            .map_err(|e| self.unavailable(e))
+            .map_err(|e| self.failed(e))
     }
 
     /// Removes the secret under `account`; removing a missing one is not an error.
     pub fn delete(&self, account: &str) -> Result<()> {
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(self.unavailable(e)),
+            Err(e) => Err(self.failed(e)),
         }
     }
 
@@ -139,10 +148,10 @@ impl Keychain {
             .map_err(|reason| self.unavailable_because(reason))?;
         store
             .build(&self.service, account, None)
-            .map_err(|e| self.unavailable(e))
+            .map_err(|e| self.failed(e))
     }
 
-    fn unavailable(&self, e: keyring_core::Error) -> Error {
+    fn failed(&self, e: keyring_core::Error) -> Error {
         let reason = match &e {
             keyring_core::Error::NoStorageAccess(_) => {
                 "the keychain is locked or refused access; unlock it (log in to the desktop \

@@ -8,7 +8,10 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_integrations_audit.sql"),
+];
 
 static SET: LazyLock<Migrations<'static>> =
     LazyLock::new(|| Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect()));

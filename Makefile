@@ -1,0 +1,58 @@
+# Switchboard: `make run` opens the app, `make test` runs every check. Both install what is
+# missing first. See README.md.
+
+CARGO ?= cargo
+APP := target/debug/switchboard-app
+CLI := target/debug/switchboard
+# Rust tests use the real OS keychain: a throwaway, unlocked gnome-keyring on a private bus.
+WITH_KEYRING := scripts/with-keyring.sh
+
+.PHONY: run test deps deps-test ui build fmt-check lint ui-check rust-test e2e bindings screenshots bench clean
+
+run: deps build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found: run it under a virtual one with 'xvfb-run -a make run'."; exit 1; fi
+	./$(APP)
+
+test: deps-test fmt-check ui-check lint rust-test build e2e
+	@echo "make test: all checks passed"
+
+deps:
+	@scripts/install-deps.sh --run
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+ui:
+	npm --prefix ui run build
+
+build: ui
+	$(CARGO) build --locked -p switchboard-app -p switchboard-cli
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+ui-check:
+	npm --prefix ui run check
+	npm --prefix ui test
+
+# Clippy compiles src-tauri, which embeds ui/dist: build the UI first.
+lint: ui
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+# Includes `bindings_are_current`, the drift check of ui/src/backend/bindings.ts.
+rust-test: ui
+	SWITCHBOARD_REQUIRE_KEYCHAIN=1 $(WITH_KEYRING) $(CARGO) test --locked --workspace
+
+e2e: build
+	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) scripts/e2e.sh
+
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test --locked -p switchboard-app bindings_are_current
+
+screenshots: build
+	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) scripts/screenshots.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules .venv .tools

@@ -1,0 +1,189 @@
+//! `switchboard integration …`: the same operations as the Integrations page.
+//! Secrets are read from standard input (one line each, in the order given), never from an
+//! argument, so they stay out of shell history and process listings.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+
+use clap::Subcommand;
+use switchboard_core::integrations::{IntegrationDraft, IntegrationPatch};
+use switchboard_core::providers::{self, Provider};
+use switchboard_core::{Actor, Error, Result, Switchboard};
+
+use crate::output::{self, print, Output};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an integration: `integration add twilio --name SMS --set account_sid=AC… --secret auth_token`.
+    Add {
+        #[arg(value_parser = ["twilio", "square", "quickbooks"])]
+        provider: String,
+        #[arg(long)]
+        name: String,
+        /// Environment (Twilio: live or test; Square and QuickBooks: production or sandbox).
+        #[arg(long = "env")]
+        environment: Option<String>,
+        /// A custom base URL (Advanced): https://, or http:// to this computer only.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// A non-secret field, as field=value. Repeatable.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        values: Vec<String>,
+        /// A secret field to read from standard input. Repeatable.
+        #[arg(long = "secret", value_name = "FIELD")]
+        secrets: Vec<String>,
+    },
+    /// List integrations.
+    List,
+    /// Show one integration (by name or id). Secrets show only as set or not set.
+    Show { integration: String },
+    /// Change an integration: only the fields given change.
+    Set {
+        integration: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "env")]
+        environment: Option<String>,
+        /// A custom base URL; an empty value removes it.
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        values: Vec<String>,
+        /// A secret field to replace, read from standard input. Repeatable.
+        #[arg(long = "secret", value_name = "FIELD")]
+        secrets: Vec<String>,
+        /// Refuse the change if the integration is no longer at this revision.
+        #[arg(long)]
+        revision: Option<u32>,
+    },
+    /// Stop using an integration without removing it.
+    Disable { integration: String },
+    /// Use a disabled integration again.
+    Enable { integration: String },
+    /// Remove an integration and its secrets from the keychain.
+    Remove { integration: String },
+}
+
+pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Result<()> {
+    match cmd {
+        Command::Add {
+            provider,
+            name,
+            environment,
+            base_url,
+            values,
+            secrets,
+        } => {
+            let provider = Provider::parse(provider)
+                .ok_or_else(|| Error::validation("provider", "Unknown provider."))?;
+            let spec = providers::spec(provider);
+            let environment = environment
+                .clone()
+                .unwrap_or_else(|| spec.environments[0].name.to_owned());
+            let draft = IntegrationDraft {
+                provider,
+                name: name.clone(),
+                environment,
+                base_url: base_url.clone(),
+                values: parse_values(values)?,
+                secrets: read_secrets(provider, secrets)?,
+            };
+            let saved = sb.create_integration(actor, draft)?;
+            output::warnings(out, &saved.warnings);
+            print(out, &saved, |s| {
+                format!("Added {}", output::integration_text(&s.integration))
+            })
+        }
+        Command::List => print(out, &sb.list_integrations()?, output::integrations_text),
+        Command::Show { integration } => print(
+            out,
+            &sb.get_integration(integration)?,
+            output::integration_text,
+        ),
+        Command::Set {
+            integration,
+            name,
+            environment,
+            base_url,
+            values,
+            secrets,
+            revision,
+        } => {
+            let provider = sb.get_integration(integration)?.provider;
+            let patch = IntegrationPatch {
+                expected_revision: *revision,
+                name: name.clone(),
+                environment: environment.clone(),
+                base_url: base_url.clone(),
+                values: parse_values(values)?,
+                secrets: read_secrets(provider, secrets)?,
+            };
+            let saved = sb.update_integration(actor, integration, patch)?;
+            output::warnings(out, &saved.warnings);
+            print(out, &saved, |s| {
+                format!("Saved {}", output::integration_text(&s.integration))
+            })
+        }
+        Command::Disable { integration } => print(
+            out,
+            &sb.set_integration_enabled(actor, integration, false)?,
+            |i| format!("Disabled {}", i.name),
+        ),
+        Command::Enable { integration } => print(
+            out,
+            &sb.set_integration_enabled(actor, integration, true)?,
+            |i| format!("Enabled {}", i.name),
+        ),
+        Command::Remove { integration } => {
+            let i = sb.get_integration(integration)?;
+            sb.delete_integration(actor, &i.id)?;
+            print(
+                out,
+                &serde_json::json!({ "removed": i.id, "name": i.name }),
+                |_| format!("Removed {} and its secrets", i.name),
+            )
+        }
+    }
+}
+
+fn parse_values(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| {
+                    Error::validation("set", format!("“{pair}” must be written field=value."))
+                })
+        })
+        .collect()
+}
+
+/// Reads each named secret from standard input: without echo when it is a terminal, else one
+/// line per secret.
+fn read_secrets(provider: Provider, fields: &[String]) -> Result<BTreeMap<String, String>> {
+    let spec = providers::spec(provider);
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut lines = stdin.lock().lines();
+    let mut secrets = BTreeMap::new();
+    for field in fields {
+        let label = spec.field(field).map_or(field.as_str(), |f| f.label);
+        let value = if interactive {
+            rpassword::prompt_password(format!("{label}: "))
+                .map_err(|e| Error::validation(field, format!("could not read it: {e}")))?
+        } else {
+            match lines.next() {
+                Some(Ok(line)) => line,
+                _ => {
+                    return Err(Error::validation(
+                        field,
+                        format!("{label} was expected on standard input (one line per --secret)."),
+                    ))
+                }
+            }
+        };
+        secrets.insert(field.clone(), value);
+    }
+    Ok(secrets)
+}

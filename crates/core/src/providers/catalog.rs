@@ -1,0 +1,365 @@
+//! One description per provider: fields, labels, help text, rules and environments.
+//! Facts and sources: `shared/reference/providers.md`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Twilio,
+    Square,
+    Quickbooks,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 3] = [Provider::Twilio, Provider::Square, Provider::Quickbooks];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Twilio => "twilio",
+            Provider::Square => "square",
+            Provider::Quickbooks => "quickbooks",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a field's value is checked. The UI shows the rule's wording; core enforces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FieldKind {
+    /// A fixed prefix followed by exactly 32 hexadecimal characters (Twilio SIDs).
+    TwilioSid { prefix: &'static str },
+    /// A Twilio sender: an E.164 phone number or a Messaging Service SID (`MG` + 32 hex).
+    TwilioSender,
+    /// An opaque credential: printable ASCII without spaces.
+    Token,
+    /// A Square location id: letters and digits.
+    SquareLocationId,
+    /// A date in `YYYY-MM-DD` form (the `Square-Version` header).
+    ApiVersionDate,
+    /// Digits only (the QuickBooks company / realm id).
+    Digits,
+    /// One of a fixed set of values.
+    Choice { options: &'static [ChoiceOption] },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ChoiceOption {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Requirement {
+    Required,
+    Optional,
+    /// Required when another field has the given value, ignored otherwise.
+    RequiredWhen {
+        field: &'static str,
+        equals: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// What the value is and where to find it.
+    pub help: &'static str,
+    pub placeholder: &'static str,
+    pub secret: bool,
+    pub requirement: Requirement,
+    pub kind: FieldKind,
+    pub max_len: u32,
+    /// Pre-filled value for a new integration.
+    pub default: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    /// Where connection tests go, unless a custom base URL is set under "Advanced".
+    pub base_url: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSpec {
+    pub provider: Provider,
+    pub name: &'static str,
+    pub purpose: &'static str,
+    pub environments: Vec<EnvironmentSpec>,
+    pub fields: Vec<FieldSpec>,
+    pub docs_url: &'static str,
+}
+
+impl ProviderSpec {
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentSpec> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    pub fn secret_fields(&self) -> impl Iterator<Item = &FieldSpec> {
+        self.fields.iter().filter(|f| f.secret)
+    }
+}
+
+/// Every provider, in the order the UI offers them.
+pub fn catalog() -> Vec<ProviderSpec> {
+    Provider::ALL.into_iter().map(spec).collect()
+}
+
+const TWILIO_AUTH_METHODS: &[ChoiceOption] = &[
+    ChoiceOption {
+        value: "auth_token",
+        label: "Account SID and Auth Token",
+    },
+    ChoiceOption {
+        value: "api_key",
+        label: "API Key SID and secret",
+    },
+];
+
+pub fn spec(provider: Provider) -> ProviderSpec {
+    match provider {
+        Provider::Twilio => ProviderSpec {
+            provider,
+            name: "Twilio",
+            purpose: "Appointment reminders and two-way SMS",
+            docs_url: "https://www.twilio.com/docs/iam/api-keys",
+            environments: vec![
+                EnvironmentSpec {
+                    name: "live",
+                    label: "Live credentials",
+                    help: "Real messages are sent and billed.",
+                    base_url: "https://api.twilio.com",
+                },
+                EnvironmentSpec {
+                    name: "test",
+                    label: "Test credentials",
+                    help: "Twilio's test credentials: nothing is sent or billed; the connection \
+                           test sends to Twilio's magic test number.",
+                    base_url: "https://api.twilio.com",
+                },
+            ],
+            fields: vec![
+                FieldSpec {
+                    name: "account_sid",
+                    label: "Account SID",
+                    help: "Twilio Console → Account Info. Starts with AC, 34 characters.",
+                    placeholder: "AC0123456789abcdef0123456789abcdef",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::TwilioSid { prefix: "AC" },
+                    max_len: 34,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "auth_method",
+                    label: "Sign in with",
+                    help: "An API key can be revoked on its own without changing the account's \
+                           Auth Token. It must be a Main key to read the account.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Choice { options: TWILIO_AUTH_METHODS },
+                    max_len: 16,
+                    default: Some("auth_token"),
+                },
+                FieldSpec {
+                    name: "auth_token",
+                    label: "Auth Token",
+                    help: "Twilio Console → Account Info → Auth Token (press Show).",
+                    placeholder: "32 characters",
+                    secret: true,
+                    requirement: Requirement::RequiredWhen {
+                        field: "auth_method",
+                        equals: "auth_token",
+                    },
+                    kind: FieldKind::Token,
+                    max_len: 128,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "api_key_sid",
+                    label: "API Key SID",
+                    help: "Twilio Console → Account → API keys & tokens. Starts with SK.",
+                    placeholder: "SK0123456789abcdef0123456789abcdef",
+                    secret: false,
+                    requirement: Requirement::RequiredWhen { field: "auth_method", equals: "api_key" },
+                    kind: FieldKind::TwilioSid { prefix: "SK" },
+                    max_len: 34,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "api_key_secret",
+                    label: "API Key secret",
+                    help: "Shown once by Twilio when the key was created.",
+                    placeholder: "",
+                    secret: true,
+                    requirement: Requirement::RequiredWhen { field: "auth_method", equals: "api_key" },
+                    kind: FieldKind::Token,
+                    max_len: 128,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "sender",
+                    label: "Send from",
+                    help: "Your Twilio phone number in international form (+15551234567), or a \
+                           Messaging Service SID (starts with MG).",
+                    placeholder: "+15551234567",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::TwilioSender,
+                    max_len: 34,
+                    default: None,
+                },
+            ],
+        },
+        Provider::Square => ProviderSpec {
+            provider,
+            name: "Square",
+            purpose: "Card payments at the front desk and online",
+            docs_url: "https://developer.squareup.com/docs/build-basics/access-tokens",
+            environments: vec![
+                EnvironmentSpec {
+                    name: "production",
+                    label: "Production",
+                    help: "Real payments.",
+                    base_url: "https://connect.squareup.com",
+                },
+                EnvironmentSpec {
+                    name: "sandbox",
+                    label: "Sandbox",
+                    help: "Square's test environment; sandbox tokens only work here.",
+                    base_url: "https://connect.squareupsandbox.com",
+                },
+            ],
+            fields: vec![
+                FieldSpec {
+                    name: "access_token",
+                    label: "Access token",
+                    help: "Square Developer Console → your application → Credentials → Access \
+                           token (production or sandbox, matching the environment).",
+                    placeholder: "EAAA…",
+                    secret: true,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "location_id",
+                    label: "Location ID",
+                    help: "Square Dashboard → Settings → Locations → the clinic's location → \
+                           Location ID.",
+                    placeholder: "18YC4JDH91E1H",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::SquareLocationId,
+                    max_len: 32,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "square_version",
+                    label: "Square API version",
+                    help: "The Square-Version header sent with every request (YYYY-MM-DD). Leave \
+                           the default unless Square support asks otherwise.",
+                    placeholder: "2026-08-19",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::ApiVersionDate,
+                    max_len: 10,
+                    default: Some("2026-08-19"),
+                },
+            ],
+        },
+        Provider::Quickbooks => ProviderSpec {
+            provider,
+            name: "QuickBooks Online",
+            purpose: "Invoices and payments in the clinic's accounting",
+            docs_url: "https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/faq",
+            environments: vec![
+                EnvironmentSpec {
+                    name: "production",
+                    label: "Production",
+                    help: "The clinic's real company file. Use production keys.",
+                    base_url: "https://quickbooks.api.intuit.com",
+                },
+                EnvironmentSpec {
+                    name: "sandbox",
+                    label: "Sandbox",
+                    help: "An Intuit sandbox company. Use development keys.",
+                    base_url: "https://sandbox-quickbooks.api.intuit.com",
+                },
+            ],
+            fields: vec![
+                FieldSpec {
+                    name: "client_id",
+                    label: "Client ID",
+                    help: "Intuit Developer → your app → Keys & credentials (development keys for \
+                           sandbox, production keys for production).",
+                    placeholder: "AB…",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Token,
+                    max_len: 128,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "client_secret",
+                    label: "Client secret",
+                    help: "Shown next to the Client ID under Keys & credentials.",
+                    placeholder: "",
+                    secret: true,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Token,
+                    max_len: 128,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "realm_id",
+                    label: "Company ID (realm)",
+                    help: "QuickBooks → gear icon → Account and settings → Billing & \
+                           subscription → Company ID. Digits only.",
+                    placeholder: "9341453000000001",
+                    secret: false,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Digits,
+                    max_len: 20,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "refresh_token",
+                    label: "Refresh token",
+                    help: "From Intuit's OAuth Playground or your connection flow. Switchboard \
+                           stores each new one QuickBooks returns.",
+                    placeholder: "RT1-…",
+                    secret: true,
+                    requirement: Requirement::Required,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+            ],
+        },
+    }
+}

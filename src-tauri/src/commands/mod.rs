@@ -1,0 +1,69 @@
+//! Commands the UI may call: one-line adapters over `switchboard-core`, grouped by area.
+//! Register a new command in [`specta_builder`]; `bindings_are_current` then fails until
+//! `make bindings` regenerates `ui/src/backend/bindings.ts`.
+
+mod audit;
+mod info;
+mod integrations;
+
+use tauri_specta::{collect_commands, Builder};
+
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .disable_serde_phases()
+        .commands(collect_commands![
+            info::app_info,
+            integrations::list_providers,
+            integrations::list_integrations,
+            integrations::get_integration,
+            integrations::validate_integration,
+            integrations::validate_integration_patch,
+            integrations::create_integration,
+            integrations::update_integration,
+            integrations::set_integration_enabled,
+            integrations::delete_integration,
+            audit::recent_audit,
+            audit::verify_audit,
+        ])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn bindings_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/backend/bindings.ts")
+    }
+
+    fn export() -> String {
+        let dir = std::env::temp_dir().join(format!("switchboard-bindings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bindings.ts");
+        super::specta_builder()
+            .export(
+                specta_typescript::Typescript::default()
+                    .header("// @ts-nocheck\n/* eslint-disable */"),
+                &file,
+            )
+            .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        text
+    }
+
+    /// The committed TypeScript bindings match the Rust commands and types.
+    /// `UPDATE_BINDINGS=1 cargo test -p switchboard-app bindings` (or `make bindings`) rewrites them.
+    #[test]
+    fn bindings_are_current() {
+        let fresh = export();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(bindings_path(), &fresh).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(bindings_path()).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/backend/bindings.ts is out of date with the Rust commands; run `make bindings`"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The desktop shell: builds core's state once, registers the commands, opens the window.
+//! Everything the app does lives in `switchboard-core`; `commands/` holds one-line adapters.
+
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+use switchboard_core::{OpenOptions, Switchboard};
+
+pub use commands::specta_builder;
+use state::AppState;
+
+/// Starts the app. `--data-dir DIR` (or `SWITCHBOARD_DATA_DIR`) points it at another folder.
+pub fn run() {
+    let data_dir = data_dir_arg(std::env::args());
+    let opened = Switchboard::open(OpenOptions {
+        data_dir,
+        keychain: None,
+    });
+    let _log_guard = match &opened {
+        Ok(sb) => switchboard_core::logging::init(sb.data_dir(), "app", "info"),
+        Err(_) => None,
+    };
+    if let Err(e) = &opened {
+        // The window still opens and shows this error, so the user learns what to do.
+        tracing::error!(error = %e, "could not open Switchboard's data");
+    }
+
+    let builder = specta_builder();
+    let result = tauri::Builder::default()
+        .manage(AppState::new(opened))
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the window could not be started");
+        eprintln!("switchboard: the window could not be started: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Reads `--data-dir DIR` or `--data-dir=DIR` from the command line.
+fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(value) = arg.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(value));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_arg_forms() {
+        let parse = |v: &[&str]| data_dir_arg(v.iter().map(|s| s.to_string()));
+        assert_eq!(
+            parse(&["app", "--data-dir", "/x"]),
+            Some(PathBuf::from("/x"))
+        );
+        assert_eq!(parse(&["app", "--data-dir=/y"]), Some(PathBuf::from("/y")));
+        assert_eq!(parse(&["app"]), None);
+        assert_eq!(parse(&["app", "--data-dir"]), None);
+    }
+}
