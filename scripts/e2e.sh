@@ -69,6 +69,7 @@ for bin in "$SWITCHBOARD_APP" "$SWITCHBOARD_CLI"; do
   fi
 done
 
+
 artifacts="$ROOT/target/e2e-artifacts"
 mkdir -p "$artifacts"
 : >"$artifacts/tauri-driver.log"

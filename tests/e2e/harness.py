@@ -32,6 +32,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -246,7 +247,11 @@ def new_app_session(
     errors: list[str] = []
     for attempt in range(1, 3):  # one retry: session creation is the step most exposed to load
         try:
-            session = webdriver.Remote(command_executor=driver.url, options=options)
+            # keep_alive matters: tauri-driver 2.1.0 drops requests after a `Connection: close`.
+            # A timeout turns a wedged app into a failure instead of a hang.
+            config = ClientConfig(remote_server_addr=driver.url, keep_alive=True, timeout=120)
+            session = webdriver.Remote(command_executor=driver.url, options=options,
+                                       client_config=config)
             break
         except WebDriverException as err:
             errors.append(f"attempt {attempt}: {err.msg or err}")
@@ -335,12 +340,22 @@ class App:
         except StaleElementReferenceException:
             return False
 
+    @staticmethod
+    def rendered_text(element: WebElement) -> str:
+        """The element's `innerText`, stripped.
+
+        Not Selenium's `element.text`: WebKitWebDriver's visibility atom reports "" for text in
+        an `overflow: hidden; text-overflow: ellipsis` box (the clinic name in the header) even
+        though it is on screen. `innerText` is what the page renders.
+        """
+        return (element.get_property("innerText") or "").strip()
+
     def text(self, testid: str, timeout: float | None = None) -> str:
-        """The visible text of the element, stripped; waits until it is non-empty."""
+        """The rendered text of the element, stripped; waits until it is non-empty."""
 
         def non_empty(driver: webdriver.Remote) -> str | bool:
-            value = driver.find_element(By.CSS_SELECTOR, self.selector(testid)).text.strip()
-            return value or False
+            element = driver.find_element(By.CSS_SELECTOR, self.selector(testid))
+            return self.rendered_text(element) or False
 
         return self.wait(non_empty, timeout, f"text in [data-testid={testid!r}]")
 
@@ -351,7 +366,7 @@ class App:
         seen: list[str] = []
 
         def matches(driver: webdriver.Remote) -> str | bool:
-            value = driver.find_element(By.CSS_SELECTOR, self.selector(testid)).text.strip()
+            value = self.rendered_text(driver.find_element(By.CSS_SELECTOR, self.selector(testid)))
             seen[:] = [value]
             return value if check(value) else False
 
