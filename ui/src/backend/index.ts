@@ -4,7 +4,7 @@ import { tauriBackend } from './tauri';
 import type { Backend } from './types';
 
 export type * from './types';
-export { settle, toAppError, type Outcome } from './result';
+export { settle, settleValue, toAppError, type Settled } from './result';
 
 /** `tauri` inside the app window; `preview` when the page is opened in a plain browser. */
 export type BackendKind = 'tauri' | 'preview';

@@ -1,7 +1,26 @@
 // An in-memory Backend: used by the unit tests and by the browser preview (the built page opened
 // outside the app). It must implement every command; `satisfies Backend` makes svelte-check fail
 // when a command is added in Rust but not here.
-import type { AppError, AppInfo, Backend, ErrorCode, Result } from './types';
+//
+// Integrations live in memory and behave like core's: names are unique, saves bump the revision,
+// a stale `expectedRevision` is a conflict, and secrets are never kept — only whether each is set.
+import { MOCK_CATALOG } from './mock-catalog';
+import { checkForm, type MockForm } from './mock-validation';
+import type {
+  AppError,
+  AppInfo,
+  AuditRow,
+  Backend,
+  ErrorCode,
+  FieldChange,
+  FieldIssue,
+  Integration,
+  IntegrationDraft,
+  IntegrationPatch,
+  Provider,
+  ProviderSpec,
+  Result,
+} from './types';
 
 export function ok<T>(data: T): Result<T, AppError> {
   return { status: 'ok', data };
@@ -36,13 +55,299 @@ export function mockAppInfo(
   };
 }
 
+function specOf(provider: Provider, catalog: readonly ProviderSpec[] = MOCK_CATALOG): ProviderSpec {
+  const spec = catalog.find((p) => p.provider === provider);
+  if (!spec) throw new Error(`no provider spec for ${provider}`);
+  return spec;
+}
+
+/** The secret states core reports: one per secret field of the provider. */
+function secretStates(provider: Provider, set: Iterable<string>): Integration['secrets'] {
+  const names = new Set(set);
+  return specOf(provider)
+    .fields.filter((f) => f.secret)
+    .map((f) => ({ field: f.name, set: names.has(f.name) }));
+}
+
+/** A stored integration for tests: a valid Twilio one unless told otherwise. */
+export function mockIntegration(
+  patch: Partial<Omit<Integration, 'secrets'>> & { secretsSet?: string[] } = {},
+): Integration {
+  const { secretsSet, ...rest } = patch;
+  const provider = rest.provider ?? 'twilio';
+  const defaults: Record<Provider, Pick<Integration, 'name' | 'environment' | 'settings'> & { set: string[] }> = {
+    twilio: {
+      name: 'Front desk SMS',
+      environment: 'live',
+      settings: {
+        account_sid: 'AC0123456789abcdef0123456789abcdef',
+        auth_method: 'auth_token',
+        sender: '+15551234567',
+      },
+      set: ['auth_token'],
+    },
+    square: {
+      name: 'Card payments',
+      environment: 'production',
+      settings: { location_id: '18YC4JDH91E1H', square_version: '2026-08-19' },
+      set: ['access_token'],
+    },
+    quickbooks: {
+      name: 'Accounting',
+      environment: 'production',
+      settings: { client_id: 'ABcdEF0123456789', realm_id: '9341453000000001' },
+      set: ['client_secret', 'refresh_token'],
+    },
+  };
+  const base = defaults[provider];
+  return {
+    id: `int_${provider}_sample`,
+    provider,
+    name: base.name,
+    environment: base.environment,
+    baseUrl: null,
+    settings: base.settings,
+    enabled: true,
+    revision: 1,
+    createdAt: '2026-11-20T09:12:00Z',
+    createdBy: 'os:frontdesk',
+    updatedAt: '2026-11-20T09:12:00Z',
+    updatedBy: 'os:frontdesk',
+    ...rest,
+    secrets: secretStates(provider, secretsSet ?? base.set),
+  };
+}
+
+/** What the browser preview starts with: one integration of each provider, one disabled. */
+export function sampleIntegrations(): Integration[] {
+  return [
+    mockIntegration({ id: 'int_sample_twilio', provider: 'twilio' }),
+    mockIntegration({
+      id: 'int_sample_square',
+      provider: 'square',
+      environment: 'sandbox',
+      updatedAt: '2026-11-22T16:40:00Z',
+      updatedBy: 'os:manager',
+      revision: 3,
+    }),
+    mockIntegration({ id: 'int_sample_quickbooks', provider: 'quickbooks', enabled: false, revision: 2 }),
+  ];
+}
+
+export interface MockOptions {
+  /** Integrations already stored. */
+  integrations?: Integration[];
+  /** Who changes things (`createdBy`, `updatedBy`, audit actor). */
+  actor?: string;
+  /** A delay before every answer, so the preview shows progress states. */
+  latencyMs?: number;
+}
+
 /** A Backend whose commands answer from memory; pass `overrides` to replace any of them. */
-export function createMockBackend(overrides: Partial<Backend> = {}): Backend {
+export function createMockBackend(overrides: Partial<Backend> = {}, options: MockOptions = {}): Backend {
   const info = structuredClone(sampleAppInfo);
+  const actor = options.actor ?? 'os:frontdesk';
+  const latency = options.latencyMs ?? 0;
+  const store = new Map<string, Integration>(
+    structuredClone(options.integrations ?? []).map((i) => [i.id, i]),
+  );
+  const audit: AuditRow[] = [];
+  let nextId = 1;
+
+  const answer = async <T>(value: T): Promise<T> => {
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    return structuredClone(value);
+  };
+
+  const find = (idOrName: string): Integration | undefined => {
+    const key = idOrName.trim();
+    return store.get(key) ?? [...store.values()].find((i) => i.name.toLowerCase() === key.toLowerCase());
+  };
+  const notFound = (key: string) => fail<never>('not_found', `The integration “${key.trim()}” was not found.`);
+  const nameTaken = (name: string, exceptId: string | null) =>
+    [...store.values()].some((i) => i.id !== exceptId && i.name.toLowerCase() === name.trim().toLowerCase());
+  const duplicateName = (name: string): FieldIssue => ({
+    field: 'name',
+    message: `Another integration is already called “${name.trim()}”. Choose a different name.`,
+    severity: 'error',
+  });
+  const record = (action: string, subject: Integration, changes: FieldChange[]) => {
+    audit.unshift({
+      seq: audit.length + 1,
+      at: new Date().toISOString(),
+      actor,
+      action,
+      objectType: 'integration',
+      objectId: subject.id,
+      objectLabel: subject.name,
+      changes,
+      result: 'ok',
+      detail: null,
+    });
+  };
+
+  const draftForm = (draft: IntegrationDraft): MockForm => {
+    const defaults = Object.fromEntries(
+      specOf(draft.provider)
+        .fields.filter((f) => !f.secret && f.default !== null)
+        .map((f) => [f.name, f.default ?? '']),
+    );
+    return {
+      name: draft.name,
+      environment: draft.environment,
+      baseUrl: draft.baseUrl ?? null,
+      values: { ...defaults, ...draft.values },
+      givenValues: draft.values ?? {},
+      secrets: draft.secrets ?? {},
+      existingSecrets: new Set(),
+    };
+  };
+  const patchForm = (stored: Integration, patch: IntegrationPatch): MockForm => ({
+    name: patch.name ?? stored.name,
+    environment: patch.environment ?? stored.environment,
+    baseUrl: patch.baseUrl ?? undefined,
+    values: { ...stored.settings, ...patch.values },
+    givenValues: patch.values ?? {},
+    secrets: patch.secrets ?? {},
+    existingSecrets: new Set(stored.secrets.filter((s) => s.set).map((s) => s.field)),
+  });
+  const firstError = (issues: FieldIssue[]) => issues.find((i) => i.severity === 'error');
 
   const backend = {
     async appInfo() {
-      return ok(structuredClone(info));
+      return answer(ok(info));
+    },
+
+    async listProviders() {
+      return answer([...MOCK_CATALOG]);
+    },
+
+    async listIntegrations() {
+      const all = [...store.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
+      return answer(ok(all));
+    },
+
+    async getIntegration(id: string) {
+      const found = find(id);
+      return answer(found ? ok(found) : notFound(id));
+    },
+
+    async validateIntegration(draft: IntegrationDraft) {
+      const { issues } = checkForm(specOf(draft.provider), draftForm(draft));
+      if (nameTaken(draft.name, null)) issues.push(duplicateName(draft.name));
+      return answer(ok(issues));
+    },
+
+    async validateIntegrationPatch(id: string, patch: IntegrationPatch) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      const { issues } = checkForm(specOf(stored.provider), patchForm(stored, patch));
+      if (patch.name != null && nameTaken(patch.name, stored.id)) issues.push(duplicateName(patch.name));
+      return answer(ok(issues));
+    },
+
+    async createIntegration(draft: IntegrationDraft) {
+      const checked = checkForm(specOf(draft.provider), draftForm(draft));
+      const problem = firstError(checked.issues) ?? (nameTaken(draft.name, null) ? duplicateName(draft.name) : undefined);
+      if (problem) return answer(fail<never>('validation', problem.message, problem.field));
+      const now = new Date().toISOString();
+      const created: Integration = {
+        id: `int_mock${nextId++}`,
+        provider: draft.provider,
+        name: checked.name,
+        environment: checked.environment,
+        baseUrl: checked.baseUrl,
+        settings: checked.settings,
+        secrets: secretStates(draft.provider, checked.secretsSet),
+        enabled: true,
+        revision: 1,
+        createdAt: now,
+        createdBy: actor,
+        updatedAt: now,
+        updatedBy: actor,
+      };
+      store.set(created.id, created);
+      record('integration.create', created, []);
+      return answer(ok({ integration: created, warnings: checked.issues }));
+    },
+
+    async updateIntegration(id: string, patch: IntegrationPatch) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      const checked = checkForm(specOf(stored.provider), patchForm(stored, patch));
+      const problem = firstError(checked.issues);
+      if (problem) return answer(fail<never>('validation', problem.message, problem.field));
+      if (patch.expectedRevision != null && patch.expectedRevision !== stored.revision) {
+        return answer(
+          fail<never>(
+            'conflict',
+            `“${stored.name}” was changed by ${stored.updatedBy} at ${stored.updatedAt} after you opened it. Reload to see that change, then make yours again.`,
+          ),
+        );
+      }
+      if (nameTaken(checked.name, stored.id)) {
+        return answer(fail<never>('validation', duplicateName(checked.name).message, 'name'));
+      }
+      const updated: Integration = {
+        ...stored,
+        name: checked.name,
+        environment: checked.environment,
+        baseUrl: patch.baseUrl === undefined || patch.baseUrl === null ? stored.baseUrl : checked.baseUrl,
+        settings: checked.settings,
+        secrets: secretStates(stored.provider, checked.secretsSet),
+      };
+      const changed =
+        JSON.stringify({ ...updated, revision: 0 }) !== JSON.stringify({ ...stored, revision: 0 }) ||
+        Object.keys(patch.secrets ?? {}).some((k) => (patch.secrets?.[k] ?? '').trim() !== '');
+      if (changed) {
+        updated.revision = stored.revision + 1;
+        updated.updatedAt = new Date().toISOString();
+        updated.updatedBy = actor;
+        store.set(updated.id, updated);
+        record('integration.update', updated, []);
+      }
+      return answer(ok({ integration: store.get(stored.id) ?? updated, warnings: checked.issues }));
+    },
+
+    async setIntegrationEnabled(id: string, enabled: boolean) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      if (stored.enabled !== enabled) {
+        const updated = {
+          ...stored,
+          enabled,
+          revision: stored.revision + 1,
+          updatedAt: new Date().toISOString(),
+          updatedBy: actor,
+        };
+        store.set(updated.id, updated);
+        record(enabled ? 'integration.enable' : 'integration.disable', updated, [
+          { field: 'enabled', secret: false, from: String(!enabled), to: String(enabled) },
+        ]);
+      }
+      return answer(ok(store.get(stored.id) ?? stored));
+    },
+
+    async deleteIntegration(id: string) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      store.delete(stored.id);
+      record(
+        'integration.delete',
+        stored,
+        stored.secrets.filter((s) => s.set).map((s) => ({ field: s.field, secret: true, to: 'removed' })),
+      );
+      return answer(ok(null));
+    },
+
+    async recentAudit(limit: number) {
+      return answer(ok(audit.slice(0, limit)));
+    },
+
+    async verifyAudit() {
+      return answer(
+        ok({ ok: true, rowsChecked: audit.length, firstBadSeq: null, message: 'The audit log is intact.' }),
+      );
     },
   } satisfies Backend;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fail, ok } from './mock';
-import { settle } from './result';
+import { settle, settleValue } from './result';
 
 describe('settle', () => {
   it('returns the data of an ok result', async () => {
@@ -30,6 +30,14 @@ describe('settle', () => {
     expect(outcome).toEqual({
       ok: false,
       error: { code: 'internal', message: 'IPC channel closed', field: null },
+    });
+  });
+
+  it('wraps a command that returns its value directly (listProviders)', async () => {
+    expect(await settleValue(Promise.resolve(['twilio']))).toEqual({ ok: true, data: ['twilio'] });
+    expect(await settleValue(Promise.reject('command list_providers not found'))).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'command list_providers not found', field: null },
     });
   });
 });

@@ -1,16 +1,19 @@
 import type { AppError, Result } from './types';
 
-/** What a command call ended in: the data, or an error to show the user. */
-export type Outcome<T> = { ok: true; data: T } | { ok: false; error: AppError };
+/**
+ * What a command call ended in: the data, or an error to show the user. (Named for `settle`;
+ * the generated `Outcome` is an audit row's result, a different thing.)
+ */
+export type Settled<T> = { ok: true; data: T } | { ok: false; error: AppError };
 
 /**
- * Turns a command's promise into an Outcome. Never throws.
+ * Turns a command's promise into a Settled. Never throws.
  *
  * Covers the three ways a call can fail: the command returns `{status:"error"}` with an
  * AppError; Tauri rejects with a plain string (e.g. "command app_info not found"), which the
  * generated wrapper passes through as the error; or the wrapper rethrows an `Error`.
  */
-export async function settle<T>(request: Promise<Result<T, AppError>>): Promise<Outcome<T>> {
+export async function settle<T>(request: Promise<Result<T, AppError>>): Promise<Settled<T>> {
   try {
     const result = await request;
     if (result.status === 'ok') return { ok: true, data: result.data };
@@ -18,6 +21,14 @@ export async function settle<T>(request: Promise<Result<T, AppError>>): Promise<
   } catch (thrown) {
     return { ok: false, error: toAppError(thrown) };
   }
+}
+
+/**
+ * The same for a command that cannot fail in Rust and so returns its value directly (e.g.
+ * `listProviders`): the IPC call itself can still reject, and that becomes an error too.
+ */
+export async function settleValue<T>(request: Promise<T>): Promise<Settled<T>> {
+  return settle(request.then((data) => ({ status: 'ok' as const, data })));
 }
 
 export function toAppError(value: unknown): AppError {

@@ -1,4 +1,13 @@
-import { settle, type AppError, type AppInfo, type Backend, type BackendKind, type Outcome, type Result } from '../backend';
+import {
+  settle,
+  settleValue,
+  type AppError,
+  type AppInfo,
+  type Backend,
+  type BackendKind,
+  type Result,
+  type Settled,
+} from '../backend';
 
 /** Shown when the keychain reports itself unavailable without saying why. */
 export const KEYCHAIN_FALLBACK_MESSAGE =
@@ -38,8 +47,19 @@ export class AppState {
    * Runs one command and returns its data or an error to display; never throws.
    * Usage: `const outcome = await app.call((b) => b.appInfo());`
    */
-  async call<T>(command: (backend: Backend) => Promise<Result<T, AppError>>): Promise<Outcome<T>> {
-    const outcome = await settle(Promise.resolve().then(() => command(this.backend)));
+  async call<T>(command: (backend: Backend) => Promise<Result<T, AppError>>): Promise<Settled<T>> {
+    return this.#noted(await settle(Promise.resolve().then(() => command(this.backend))));
+  }
+
+  /**
+   * `call` for a command that returns its value directly instead of a Result (`listProviders`).
+   * Usage: `const outcome = await app.callValue((b) => b.listProviders());`
+   */
+  async callValue<T>(command: (backend: Backend) => Promise<T>): Promise<Settled<T>> {
+    return this.#noted(await settleValue(Promise.resolve().then(() => command(this.backend))));
+  }
+
+  #noted<T>(outcome: Settled<T>): Settled<T> {
     if (!outcome.ok && outcome.error.code === 'keychain_unavailable') {
       this.keychainError = outcome.error.message || KEYCHAIN_FALLBACK_MESSAGE;
     }
