@@ -20,9 +20,12 @@ import shutil
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
+import urllib3
 from selenium import webdriver
 from selenium.common.exceptions import (
     NoSuchElementException,
@@ -182,6 +185,16 @@ class TauriDriver:
         finally:
             conn.close()
 
+    def restart(self) -> None:
+        """Stops tauri-driver (and so WebKitWebDriver) and starts a fresh one on new ports."""
+        self.stop()
+        self.port = free_port()
+        self.native_port = free_port()
+        while self.native_port == self.port:
+            self.native_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
     def log_size(self) -> int:
         try:
             return self.log_path.stat().st_size
@@ -204,16 +217,17 @@ class TauriDriver:
 # The app
 
 
-def _app_wrapper(app_binary: Path, log_path: Path, directory: Path,
+def _app_wrapper(app_binary: Path, log_path: Path, pid_path: Path, directory: Path,
                  env: Mapping[str, str | None]) -> Path:
     """A tiny launcher that `exec`s the app with its stdout and stderr in log_path.
 
     WebKitWebDriver starts the application itself (with tauri-driver's environment); this is how
     each test gets the app's own output (tracing logs, panics) as an artifact, and how a test can
     change the app's environment (`None` unsets a variable). `exec` keeps the PID, so
-    WebKitWebDriver still ends the app when the session is deleted.
+    WebKitWebDriver still ends the app when the session is deleted, and the PID written to
+    pid_path is the app's: the harness watches it to notice an app that dies while starting.
     """
-    lines = ["#!/bin/sh"]
+    lines = ["#!/bin/sh", f"echo $$ >{shlex.quote(str(pid_path))}"]
     for key, value in env.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise ValueError(f"not an environment variable name: {key!r}")
@@ -223,6 +237,44 @@ def _app_wrapper(app_binary: Path, log_path: Path, directory: Path,
     wrapper.write_text("\n".join(lines) + "\n")
     wrapper.chmod(0o755)
     return wrapper
+
+
+class AppStartError(RuntimeError):
+    """The app did not come up as a WebDriver session."""
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _create_session(driver: TauriDriver, options: ArgOptions, pid_path: Path) -> webdriver.Remote:
+    """POST /session, while watching the app: WebKitWebDriver waits forever for an app that
+    exited during start-up, so notice that ourselves, restart tauri-driver (which unblocks the
+    pending request and gives the next test a clean driver) and fail now with the app's output."""
+    # keep_alive matters: tauri-driver 2.1.0 drops requests after a `Connection: close`.
+    config = ClientConfig(remote_server_addr=driver.url, keep_alive=True, timeout=120)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webdriver-session")
+    future = pool.submit(webdriver.Remote, command_executor=driver.url, options=options,
+                         client_config=config)
+    pool.shutdown(wait=False)
+    deadline = time.monotonic() + max(4 * TIMEOUT, 60)
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            pass
+        pid = pid_path.read_text().strip() if pid_path.exists() else ""
+        if pid.isdigit() and not _process_alive(int(pid)):
+            driver.restart()
+            raise AppStartError(f"the app (pid {pid}) exited while starting")
+        if time.monotonic() > deadline:
+            driver.restart()
+            raise AppStartError(f"no WebDriver session after {max(4 * TIMEOUT, 60):.0f} s")
 
 
 def new_app_session(
@@ -236,29 +288,31 @@ def new_app_session(
 ) -> "App":
     """Starts the app through tauri-driver and waits until its shell (the sidebar) is on screen."""
     app_log = artifacts / f"{name}.log"
-    launcher = _app_wrapper(app_binary, app_log, artifacts, env or {})
+    pid_path = artifacts / f"{name}.pid"
+    launcher = _app_wrapper(app_binary, app_log, pid_path, artifacts, env or {})
     args = ["--data-dir", str(data_dir), *extra_args]
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": str(launcher), "args": args})
-    log_start = driver.log_size()
 
     session = None
     errors: list[str] = []
     for attempt in range(1, 3):  # one retry: session creation is the step most exposed to load
+        log_start = driver.log_size()
+        pid_path.unlink(missing_ok=True)
         try:
-            # keep_alive matters: tauri-driver 2.1.0 drops requests after a `Connection: close`.
-            # A timeout turns a wedged app into a failure instead of a hang.
-            config = ClientConfig(remote_server_addr=driver.url, keep_alive=True, timeout=120)
-            session = webdriver.Remote(command_executor=driver.url, options=options,
-                                       client_config=config)
+            session = _create_session(driver, options, pid_path)
             break
-        except WebDriverException as err:
-            errors.append(f"attempt {attempt}: {err.msg or err}")
+        except AppStartError as err:
+            errors.append(f"attempt {attempt}: {err}")
+            break  # the app itself failed: retrying would only repeat it
+        except (WebDriverException, OSError, urllib3.exceptions.HTTPError) as err:
+            message = err.msg if isinstance(err, WebDriverException) else str(err)
+            errors.append(f"attempt {attempt}: {type(err).__name__}: {message}")
             time.sleep(1)
     if session is None:
-        raise RuntimeError(
-            "Could not start the app over WebDriver.\n"
+        raise AppStartError(
+            f"Could not start {app_binary} {shlex.join(args)} over WebDriver.\n"
             + "\n".join(errors)
             + f"\n--- app output ({app_log}) ---\n{tail(app_log)}"
             + f"\n--- tauri-driver log ---\n{tail(driver.log_path, start=log_start)}"
