@@ -13,7 +13,7 @@ want=${1:---run}
 # Build and run the window.
 RUN_PACKAGES="build-essential pkg-config file libwebkit2gtk-4.1-dev"
 # Tests: a virtual display, WebDriver for WebKitGTK, a real Secret Service on a private bus.
-TEST_PACKAGES="xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools"
+TEST_PACKAGES="xvfb xauth x11-utils python3-venv webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools"
 TAURI_DRIVER_VERSION=2.1.0
 NODE_MIN_MAJOR=20
 

@@ -94,7 +94,9 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
                 format!("Added {}", output::integration_text(&s.integration))
             })
         }
-        Command::List => print(out, &sb.list_integrations()?, output::integrations_text),
+        Command::List => print(out, &sb.list_integrations()?, |l| {
+            output::integrations_text(l)
+        }),
         Command::Show { integration } => print(
             out,
             &sb.get_integration(integration)?,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use switchboard_core::{audit, Actor, OpenOptions, Switchboard};
+use switchboard_core::{Actor, OpenOptions, Switchboard};
 
 use output::{print, Output};
 
@@ -83,15 +83,15 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         }
         Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {
-            let v = sb.db().read(|c| audit::verify(c))?;
+            let v = sb.verify_audit()?;
             print(out, &v, |v| v.message.clone())?;
             if !v.ok {
                 return Ok(ExitCode::FAILURE);
             }
         }
         Command::Audit(AuditCommand::List { limit }) => {
-            let rows = sb.db().read(|c| audit::recent(c, *limit))?;
-            print(out, &rows, output::audit_text)?;
+            let rows = sb.recent_audit(*limit)?;
+            print(out, &rows, |r| output::audit_text(r))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -102,7 +102,7 @@ pub fn integration_text(i: &Integration) -> String {
     s
 }
 
-pub fn integrations_text(list: &Vec<Integration>) -> String {
+pub fn integrations_text(list: &[Integration]) -> String {
     if list.is_empty() {
         return "No integrations yet. Add one with `switchboard integration add`.".to_owned();
     }
@@ -122,7 +122,7 @@ pub fn integrations_text(list: &Vec<Integration>) -> String {
     s
 }
 
-pub fn audit_text(rows: &Vec<AuditRow>) -> String {
+pub fn audit_text(rows: &[AuditRow]) -> String {
     rows.iter()
         .map(|r| {
             let fields: Vec<&str> = r.changes.iter().map(|c| c.field.as_str()).collect();

@@ -1,4 +1,4 @@
-use switchboard_core::audit::{self, AuditRow, Verification};
+use switchboard_core::audit::{AuditRow, Verification};
 use switchboard_core::AppError;
 use tauri::State;
 
@@ -11,14 +11,12 @@ pub async fn recent_audit(
     state: State<'_, AppState>,
     limit: u32,
 ) -> Result<Vec<AuditRow>, AppError> {
-    state
-        .run(move |sb, _| sb.db().read(|c| audit::recent(c, limit)))
-        .await
+    state.run(move |sb, _| sb.recent_audit(limit)).await
 }
 
 /// Checks the audit log's hash chain and names the first row that no longer matches.
 #[tauri::command]
 #[specta::specta]
 pub async fn verify_audit(state: State<'_, AppState>) -> Result<Verification, AppError> {
-    state.run(|sb, _| sb.db().read(|c| audit::verify(c))).await
+    state.run(|sb, _| sb.verify_audit()).await
 }

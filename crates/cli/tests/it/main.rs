@@ -1,6 +1,8 @@
 //! Tests of the `switchboard` binary against real data directories and the real OS keychain
 //! (`make test` runs them inside scripts/with-keyring.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod audit;
 mod info;
 mod integration;

@@ -329,6 +329,18 @@ pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+impl crate::Switchboard {
+    /// Checks the whole chain; see [`verify`].
+    pub fn verify_audit(&self) -> Result<Verification> {
+        self.db().read(verify)
+    }
+
+    /// The newest `limit` audit rows.
+    pub fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRow>> {
+        self.db().read(|c| recent(c, limit))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,7 +381,7 @@ mod tests {
     }
 
     fn check(db: &Db) -> Verification {
-        db.read(|c| verify(c)).unwrap()
+        db.read(verify).unwrap()
     }
 
     #[test]

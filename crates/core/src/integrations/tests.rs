@@ -386,7 +386,7 @@ fn loopback_http_and_https_base_urls_are_accepted_and_audited() {
     draft.base_url = Some("http://127.0.0.1:8080/".into());
     let i = sb.create_integration(&actor(), draft).unwrap().integration;
     assert_eq!(i.base_url.as_deref(), Some("http://127.0.0.1:8080"));
-    let rows = sb.db().read(|c| audit::recent(c, 1)).unwrap();
+    let rows = sb.recent_audit(1).unwrap();
     assert!(rows[0].changes.iter().any(|c| c.field == "base_url"));
 }
 
@@ -488,7 +488,7 @@ fn update_changes_only_given_fields_and_keeps_secrets_left_empty() {
             .expose(),
         TOKEN
     );
-    let rows = sb.db().read(|c| audit::recent(c, 1)).unwrap();
+    let rows = sb.recent_audit(1).unwrap();
     assert_eq!(rows[0].action, "integration.update");
     assert_eq!(
         rows[0].changes,
@@ -519,7 +519,7 @@ fn replacing_a_secret_is_audited_by_name_only() {
             .expose(),
         "ffffffffffffffffffffffffffffffff"
     );
-    let rows = sb.db().read(|c| audit::recent(c, 1)).unwrap();
+    let rows = sb.recent_audit(1).unwrap();
     assert_eq!(
         rows[0].changes,
         vec![FieldChange::secret("auth_token", "replaced")]
@@ -679,7 +679,7 @@ fn disable_enable_and_delete_are_audited_and_delete_clears_the_keychain() {
             "integration.create"
         ]
     );
-    assert!(sb.db().read(|c| audit::verify(c)).unwrap().ok);
+    assert!(sb.verify_audit().unwrap().ok);
 }
 
 #[test]
@@ -689,10 +689,10 @@ fn keychain_unavailable_saves_nothing_and_says_why() {
     assert!(matches!(err, Error::KeychainUnavailable(_)), "{err}");
     assert!(err.to_string().contains("keychain"));
     assert_eq!(integration_count(&sb), 0, "no record without its secrets");
-    let rows = sb.db().read(|c| audit::recent(c, 10)).unwrap();
+    let rows = sb.recent_audit(10).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].result, Outcome::Failed);
-    assert!(sb.db().read(|c| audit::verify(c)).unwrap().ok);
+    assert!(sb.verify_audit().unwrap().ok);
 }
 
 #[test]

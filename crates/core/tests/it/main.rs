@@ -1,3 +1,5 @@
 //! Integration tests for switchboard-core against real parts: SQLite files and the OS keychain.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod keychain;
