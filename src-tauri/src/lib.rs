@@ -16,7 +16,7 @@ pub fn run() {
     let data_dir = data_dir_arg(std::env::args());
     let opened = Switchboard::open(OpenOptions {
         data_dir,
-        keychain: None,
+        ..Default::default()
     });
     let _log_guard = match &opened {
         Ok(sb) => switchboard_core::logging::init(sb.data_dir(), "app", "info"),

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
     let sb = Switchboard::open(OpenOptions {
         data_dir: cli.data_dir.clone(),
-        keychain: None,
+        ..Default::default()
     })?;
     // The log file gets everything; stderr stays clean for the one error message (or JSON).
     let _log = switchboard_core::logging::init(

@@ -1,12 +1,13 @@
 //! [`Switchboard`]: the state built once at start-up and shared by every operation.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-use rusqlite::OptionalExtension;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::info::AppInfo;
 use crate::paths::{self, BuildKind};
+use crate::providers::http::{self, Timeouts};
 use crate::secrets::Keychain;
 use crate::store::Db;
 
@@ -17,13 +18,29 @@ pub struct OpenOptions {
     pub data_dir: Option<PathBuf>,
     /// The keychain to use; the OS keychain when `None`.
     pub keychain: Option<Keychain>,
+    /// Provider call timeouts; the defaults when `None` (tests use short ones).
+    pub timeouts: Option<Timeouts>,
 }
 
-#[derive(Debug)]
 pub struct Switchboard {
     data_dir: PathBuf,
     db: Db,
     keychain: Keychain,
+    /// The one HTTP client for provider calls: connections are reused across tests.
+    http: reqwest::Client,
+    timeouts: Timeouts,
+    /// One lock per integration, so two tests of the same integration never overlap.
+    test_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for Switchboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Switchboard")
+            .field("data_dir", &self.data_dir)
+            .field("db", &self.db)
+            .field("keychain", &self.keychain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Switchboard {
@@ -35,11 +52,40 @@ impl Switchboard {
         ensure_dir(&data_dir)?;
         let db = Db::open(&data_dir.join(paths::DATABASE_FILE))?;
         let keychain = options.keychain.unwrap_or_else(Keychain::system);
+        let timeouts = options.timeouts.unwrap_or_default();
         Ok(Switchboard {
             data_dir,
             db,
             keychain,
+            http: http::client(timeouts),
+            timeouts,
+            test_locks: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Runs blocking work (SQLite, the keychain) off the async runtime's worker threads.
+    pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Switchboard) -> Result<T> + Send + 'static,
+    {
+        let sb = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&sb))
+            .await
+            .map_err(|e| Error::Internal(format!("background task failed: {e}")))?
+    }
+
+    pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.test_locks.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(locks.entry(id.to_owned()).or_default())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -63,17 +109,6 @@ impl Switchboard {
             schema_version: self.db.schema_version()?,
             keychain: self.keychain.status(),
             clinic_name: self.setting("clinic_name")?,
-        })
-    }
-
-    fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.db.read(|c| {
-            Ok(
-                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            )
         })
     }
 }
@@ -104,6 +139,7 @@ mod tests {
         let sb = Switchboard::open(OpenOptions {
             data_dir: Some(dir.path().join("nested/data")),
             keychain: Some(Keychain::in_memory()),
+            ..Default::default()
         })
         .unwrap();
         let info = sb.info().unwrap();
@@ -127,6 +163,7 @@ mod tests {
         let err = Switchboard::open(OpenOptions {
             data_dir: Some(file.clone()),
             keychain: Some(Keychain::in_memory()),
+            ..Default::default()
         })
         .unwrap_err();
         assert!(matches!(err, Error::DataDir { .. }));

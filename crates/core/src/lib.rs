@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod checks;
 pub mod error;
 pub mod info;
 pub mod integrations;
@@ -12,6 +13,8 @@ pub mod logging;
 pub mod paths;
 pub mod providers;
 pub mod secrets;
+pub mod settings;
+pub mod status;
 pub mod store;
 pub mod time;
 

@@ -10,6 +10,7 @@ fn open_with(keychain: Keychain) -> (tempfile::TempDir, Switchboard) {
     let sb = Switchboard::open(OpenOptions {
         data_dir: Some(dir.path().to_owned()),
         keychain: Some(keychain),
+        ..Default::default()
     })
     .unwrap();
     (dir, sb)

@@ -1,12 +1,72 @@
 //! The providers Switchboard connects to: Twilio, Square and QuickBooks Online.
 //!
 //! [`catalog`] describes each provider once (its form fields, rules and environments); the UI
-//! renders forms from it and [`validate`] is the authority on what may be saved.
+//! renders forms from it and [`validate`] is the authority on what may be saved. `twilio`,
+//! `square` and `quickbooks` are the connection tests, over the one client from [`http`].
 
 pub mod catalog;
+pub mod http;
+pub mod quickbooks;
+pub mod square;
+pub mod twilio;
 pub mod validate;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use catalog::{
     catalog, spec, EnvironmentSpec, FieldKind, FieldSpec, Provider, ProviderSpec, Requirement,
 };
 pub use validate::{FieldIssue, Severity};
+
+use crate::checks::Outcome;
+use crate::secrets::Secret;
+
+pub type SaveSecret =
+    Arc<dyn Fn(Secret) -> Pin<Box<dyn Future<Output = crate::Result<()>> + Send>> + Send + Sync>;
+
+/// Everything a connection test needs about one integration.
+pub struct Target {
+    pub provider: Provider,
+    pub environment: String,
+    /// The environment's base URL, or the custom one.
+    pub base_url: String,
+    pub custom_base: Option<String>,
+    pub settings: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, Secret>,
+    pub timeout: Duration,
+    /// Stores a rotated QuickBooks refresh token in the keychain.
+    pub save_refresh_token: SaveSecret,
+}
+
+impl Target {
+    pub fn setting(&self, name: &str) -> &str {
+        self.settings.get(name).map_or("", String::as_str)
+    }
+
+    pub fn secret(&self, name: &str) -> &str {
+        self.secrets.get(name).map_or("", Secret::expose)
+    }
+}
+
+/// Token lifetimes a test learned (QuickBooks), in unix milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenLifetimes {
+    pub access_expires_at: Option<i64>,
+    pub refresh_expires_at: Option<i64>,
+}
+
+/// Runs the provider's connection test.
+pub async fn test_connection(
+    client: &reqwest::Client,
+    target: &Target,
+) -> (Outcome, Option<TokenLifetimes>) {
+    match target.provider {
+        Provider::Twilio => (twilio::test(client, target).await, None),
+        Provider::Square => (square::test(client, target).await, None),
+        Provider::Quickbooks => quickbooks::test(client, target).await,
+    }
+}

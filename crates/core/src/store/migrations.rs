@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_integrations_audit.sql"),
+    include_str!("migrations/0003_connection_tests.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

@@ -1,0 +1,155 @@
+//! Square connection test: `GET /v2/locations` with `Square-Version`; the configured location
+//! must exist and be active. `errors[].code` decides failures. Facts: providers.md §2.
+
+use serde_json::Value;
+
+use super::http::{self, Answer};
+use super::Target;
+use crate::checks::outcome::{by_status, rate_limited};
+use crate::checks::{Outcome, OutcomeKind};
+
+const NAME: &str = "Square";
+
+pub async fn test(client: &reqwest::Client, target: &Target) -> Outcome {
+    let request = client
+        .get(format!("{}/v2/locations", target.base_url))
+        .bearer_auth(target.secret("access_token"))
+        .header("Square-Version", target.setting("square_version"))
+        .header("Accept", "application/json");
+    let answer = match http::send(NAME, request, target.timeout).await {
+        Ok(a) => a,
+        Err(o) => return o,
+    };
+    let mut outcome = if answer.status == 200 {
+        locations_outcome(&answer, target.setting("location_id"))
+    } else {
+        classify_error(&answer)
+    };
+    outcome.latency_ms = answer.latency_ms;
+    outcome
+}
+
+fn locations_outcome(a: &Answer, wanted: &str) -> Outcome {
+    let Some(body) = a.json() else {
+        return not_json(a);
+    };
+    let Some(locations) = body.get("locations").and_then(Value::as_array) else {
+        return if body.get("errors").is_some() {
+            classify_error(a)
+        } else {
+            Outcome::new(
+                OutcomeKind::UnexpectedResponse,
+                "Square answered without a list of locations.",
+                "Check the custom base URL under Advanced, if one is set.",
+            )
+            .status(200)
+        };
+    };
+    let text = |l: &Value, k: &str| l.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    match locations.iter().find(|l| text(l, "id") == wanted) {
+        Some(l) if text(l, "status") == "ACTIVE" => Outcome::ok(format!(
+            "Connected to Square: location “{}” of {} is active.",
+            text(l, "name"),
+            text(l, "business_name")
+        ))
+        .status(200),
+        Some(l) => Outcome::new(
+            OutcomeKind::NotFound,
+            format!(
+                "The Square location “{}” ({wanted}) is inactive.",
+                text(l, "name")
+            ),
+            "Reactivate it in the Square Dashboard, or choose an active location ID.",
+        )
+        .status(200)
+        .provider(Some(text(l, "status")), None),
+        None => {
+            let ids: Vec<String> = locations.iter().map(|l| text(l, "id")).collect();
+            Outcome::new(
+                OutcomeKind::NotFound,
+                format!("These Square credentials have no location {wanted}."),
+                format!(
+                    "Use one of this account's locations ({}), or credentials of the account that owns it.",
+                    ids.join(", ")
+                ),
+            )
+            .status(200)
+        }
+    }
+}
+
+fn not_json(a: &Answer) -> Outcome {
+    Outcome::new(
+        OutcomeKind::UnexpectedResponse,
+        "Square's answer was not the JSON it sends (perhaps a proxy or login page answered).",
+        "Check the network (captive portal, proxy) and the custom base URL under Advanced.",
+    )
+    .status(a.status)
+    .provider(None, Some(http::excerpt(&a.body)))
+}
+
+/// `{"errors":[{"category","code","detail"}]}`; the first error decides.
+fn classify_error(a: &Answer) -> Outcome {
+    let Some(body) = a.json() else {
+        return if a.status >= 500 {
+            by_status(NAME, a.status, a.retry_after())
+        } else {
+            not_json(a)
+        };
+    };
+    let first = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first());
+    let field = |k: &str| {
+        first
+            .and_then(|e| e.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let code = field("code");
+    let detail = field("detail");
+    let outcome = match code.as_deref().unwrap_or("") {
+        "UNAUTHORIZED"
+        | "ACCESS_TOKEN_EXPIRED"
+        | "ACCESS_TOKEN_REVOKED"
+        | "CLIENT_DISABLED"
+        | "APPLICATION_DISABLED"
+        | "V1_APPLICATION"
+        | "V1_ACCESS_TOKEN" => Outcome::new(
+            OutcomeKind::CredentialsRejected,
+            format!(
+                "Square rejected the access token ({}).",
+                code.as_deref().unwrap_or("")
+            ),
+            "Create a new access token in the Square Developer Console, and check that it matches \
+             the environment (production or sandbox).",
+        ),
+        "FORBIDDEN" | "INSUFFICIENT_SCOPES" => Outcome::new(
+            OutcomeKind::PermissionMissing,
+            "Square accepted the token but it may not read locations (MERCHANT_PROFILE_READ).",
+            "Give the token the MERCHANT_PROFILE_READ permission, or use a personal access token.",
+        ),
+        "NOT_FOUND" => Outcome::new(
+            OutcomeKind::NotFound,
+            "Square could not find what was asked for.",
+            "Check the location ID and the environment.",
+        ),
+        "RATE_LIMITED" => rate_limited(NAME, a.retry_after()),
+        "INVALID_SQUARE_VERSION_FORMAT" | "API_VERSION_INCOMPATIBLE" => Outcome::new(
+            OutcomeKind::UnexpectedResponse,
+            "Square does not accept the configured API version.",
+            "Set the Square API version back to its default on the Integrations page.",
+        ),
+        "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE" | "GATEWAY_TIMEOUT" => Outcome::new(
+            OutcomeKind::ProviderError,
+            format!("Square had a problem on its side (HTTP {}).", a.status),
+            "Nothing is wrong with your settings; Switchboard tries again automatically.",
+        ),
+        _ => by_status(NAME, a.status, a.retry_after()),
+    };
+    outcome
+        .status(a.status)
+        .retry_after(a.retry_after())
+        .provider(code, detail)
+}
