@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use switchboard_core::{Actor, OpenOptions, Switchboard};
+use std::sync::Arc;
+
+use switchboard_core::checks::OutcomeKind;
+use switchboard_core::{Actor, Error, OpenOptions, Switchboard};
 
 use output::{print, Output};
 
@@ -40,6 +43,22 @@ enum Command {
     /// Read and check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Test an integration's connection now; exits 0 only when it works.
+    Test {
+        /// The integration's name or id.
+        integration: String,
+    },
+    /// Every integration's status: green, yellow, red or off, with the reason.
+    Status,
+    /// Show or change settings.
+    Settings {
+        /// Minutes between background connection tests (1 to 1440).
+        #[arg(long)]
+        check_interval: Option<u32>,
+        /// The clinic's name, shown in the app's header ("" removes it).
+        #[arg(long)]
+        clinic_name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,10 +108,50 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Test { integration } => {
+            let runtime = runtime()?;
+            let sb = Arc::new(sb);
+            let run = runtime.block_on(sb.test_integration(integration))?;
+            print(out, &run, output::test_text)?;
+            if run.test.outcome.kind != OutcomeKind::Ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Status => print(out, &sb.statuses()?, |s| output::statuses_text(s))?,
+        Command::Settings {
+            check_interval,
+            clinic_name,
+        } => {
+            let mut settings = sb.settings()?;
+            if check_interval.is_some() || clinic_name.is_some() {
+                if let Some(minutes) = check_interval {
+                    settings.check_interval_minutes = *minutes;
+                }
+                if let Some(name) = clinic_name {
+                    settings.clinic_name = Some(name.clone());
+                }
+                settings = sb.update_settings(&actor, &settings)?;
+            }
+            print(out, &settings, |s| {
+                format!(
+                    "Clinic name:     {}\nCheck interval:  {} minutes",
+                    s.clinic_name.as_deref().unwrap_or("(not set)"),
+                    s.check_interval_minutes
+                )
+            })?;
+        }
         Command::Audit(AuditCommand::List { limit }) => {
             let rows = sb.recent_audit(*limit)?;
             print(out, &rows, |r| output::audit_text(r))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("could not start the async runtime: {e}")))
 }

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 use switchboard_core::audit::AuditRow;
+use switchboard_core::checks::TestRun;
 use switchboard_core::integrations::Integration;
 use switchboard_core::providers::FieldIssue;
+use switchboard_core::status::{IntegrationStatus, Level};
 use switchboard_core::{AppError, AppInfo, Error};
 
 #[derive(Debug, Clone, Copy)]
@@ -138,6 +140,58 @@ pub fn audit_text(rows: &[AuditRow]) -> String {
                     .unwrap_or("-"),
                 r.result,
                 fields.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Green => "GREEN",
+        Level::Yellow => "YELLOW",
+        Level::Red => "RED",
+        Level::Off => "OFF",
+    }
+}
+
+pub fn test_text(run: &TestRun) -> String {
+    let o = &run.test.outcome;
+    let mut s = format!(
+        "{} — {}\n{}",
+        level_word(run.status.level),
+        run.status.name,
+        o.summary
+    );
+    if let Some(message) = &o.provider_message {
+        let code = o
+            .provider_code
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
+        s.push_str(&format!("\nProvider said{code}: {message}"));
+    }
+    if let Some(status) = o.http_status {
+        s.push_str(&format!("\nHTTP {status}, {} ms", o.latency_ms));
+    } else {
+        s.push_str(&format!("\n{} ms", o.latency_ms));
+    }
+    s.push_str(&format!("\nWhat to do: {}", o.action));
+    s
+}
+
+pub fn statuses_text(list: &[IntegrationStatus]) -> String {
+    if list.is_empty() {
+        return "No integrations yet. Add one with `switchboard integration add`.".to_owned();
+    }
+    list.iter()
+        .map(|s| {
+            format!(
+                "{:<7} {:<32} {}  (last checked: {})",
+                level_word(s.level),
+                s.name,
+                s.reason,
+                s.last_checked_at.as_deref().unwrap_or("never")
             )
         })
         .collect::<Vec<_>>()
