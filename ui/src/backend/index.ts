@@ -1,5 +1,5 @@
 // The one door to the backend for the rest of the UI.
-import { createMockBackend } from './mock';
+import { createMockBackend, sampleIntegrations } from './mock';
 import { tauriBackend } from './tauri';
 import type { Backend } from './types';
 
@@ -14,8 +14,13 @@ export interface SelectedBackend {
   kind: BackendKind;
 }
 
-/** Picks the real backend inside Tauri's webview, else the in-memory mock. */
+/**
+ * Picks the real backend inside Tauri's webview, else the in-memory mock. The preview starts with
+ * sample integrations, or with none when the address has `?empty` (to see the empty states).
+ */
 export function selectBackend(win: Window = window): SelectedBackend {
   if ('__TAURI_INTERNALS__' in win) return { backend: tauriBackend, kind: 'tauri' };
-  return { backend: createMockBackend(), kind: 'preview' };
+  const empty = new URLSearchParams(win.location.search).has('empty');
+  const backend = createMockBackend({}, { integrations: empty ? [] : sampleIntegrations(), latencyMs: 150 });
+  return { backend, kind: 'preview' };
 }

@@ -1,7 +1,9 @@
 import { createContext } from 'svelte';
 import type { AppState } from './app-state.svelte';
+import type { IntegrationsState } from './integrations.svelte';
 import type { Router } from './router.svelte';
 
 /** Set once by App.svelte; tests inject a mock backend by rendering App with one. */
 export const [useApp, provideApp] = createContext<AppState>();
 export const [useRouter, provideRouter] = createContext<Router>();
+export const [useIntegrations, provideIntegrations] = createContext<IntegrationsState>();
