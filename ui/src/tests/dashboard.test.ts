@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { renderApp } from './render-app';
 
 describe('empty dashboard', () => {
-  it('says what to do first', () => {
+  it('says what to do first', async () => {
     renderApp();
-    const empty = screen.getByTestId('dashboard-empty');
+    const empty = await screen.findByTestId('dashboard-empty');
     expect(within(empty).getByRole('heading', { name: 'No integrations yet' })).toBeInTheDocument();
     expect(empty).toHaveTextContent(/add Twilio.*Square.*QuickBooks Online.*under Integrations/i);
     expect(empty).toHaveTextContent(/then press Test now/);
@@ -16,7 +16,7 @@ describe('empty dashboard', () => {
     const user = userEvent.setup();
     renderApp();
 
-    await user.click(screen.getByRole('button', { name: /go to integrations/i }));
+    await user.click(await screen.findByRole('button', { name: /go to integrations/i }));
 
     expect(screen.getByTestId('page-integrations')).toBeInTheDocument();
     expect(screen.queryByTestId('page-dashboard')).not.toBeInTheDocument();
@@ -30,10 +30,10 @@ describe('empty pages', () => {
     ['webhooks', 'No webhook endpoints yet'],
     ['delivery-log', 'No deliveries yet'],
     ['audit-log', 'No audit records yet'],
-  ] as const)('%s says there is nothing yet: "%s"', (page, title) => {
+  ] as const)('%s says there is nothing yet: "%s"', async (page, title) => {
     renderApp({ page });
     const root = screen.getByTestId(`page-${page}`);
-    expect(within(root).getByRole('heading', { level: 2, name: title })).toBeInTheDocument();
+    expect(await within(root).findByRole('heading', { level: 2, name: title })).toBeInTheDocument();
     expect(root).not.toHaveTextContent(/coming (soon|in this version)/i);
   });
 });
