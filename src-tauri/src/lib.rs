@@ -2,11 +2,15 @@
 //! Everything the app does lives in `switchboard-core`; `commands/` holds one-line adapters.
 
 mod commands;
+mod events;
 mod state;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use switchboard_core::checks::scheduler;
 use switchboard_core::{OpenOptions, Switchboard};
+use tauri::Manager;
 
 pub use commands::specta_builder;
 use state::AppState;
@@ -27,12 +31,17 @@ pub fn run() {
         tracing::error!(error = %e, "could not open Switchboard's data");
     }
 
+    let background_checks = std::env::var_os("SWITCHBOARD_NO_BACKGROUND_CHECKS").is_none();
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(AppState::new(opened))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            if background_checks {
+                start_background_checks(app.handle());
+            }
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -41,6 +50,17 @@ pub fn run() {
         eprintln!("switchboard: the window could not be started: {e}");
         std::process::exit(1);
     }
+}
+
+/// Tests every integration on the check interval for as long as the app runs.
+fn start_background_checks(app: &tauri::AppHandle) {
+    let Ok(sb) = app.state::<AppState>().switchboard() else {
+        return;
+    };
+    let handle = app.clone();
+    let on_tested: Arc<dyn Fn(switchboard_core::checks::TestRun) + Send + Sync> =
+        Arc::new(move |run| events::tested(&handle, &run));
+    tauri::async_runtime::spawn(scheduler::run(sb, on_tested));
 }
 
 /// Reads `--data-dir DIR` or `--data-dir=DIR` from the command line.

@@ -18,6 +18,11 @@ impl AppState {
         }
     }
 
+    /// Core's state, for async operations (connection tests).
+    pub fn switchboard(&self) -> Result<Arc<Switchboard>, AppError> {
+        self.switchboard.clone()
+    }
+
     /// Runs a blocking core operation off the async runtime's worker threads.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where

@@ -31,6 +31,8 @@ pub struct Switchboard {
     timeouts: Timeouts,
     /// One lock per integration, so two tests of the same integration never overlap.
     test_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Wakes the background checks when integrations change, so a new one is tested at once.
+    checks_wakeup: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -60,6 +62,7 @@ impl Switchboard {
             http: http::client(timeouts),
             timeouts,
             test_locks: Mutex::new(HashMap::new()),
+            checks_wakeup: tokio::sync::Notify::new(),
         })
     }
 
@@ -81,6 +84,15 @@ impl Switchboard {
         tokio::task::spawn_blocking(move || f(&sb))
             .await
             .map_err(|e| Error::Internal(format!("background task failed: {e}")))?
+    }
+
+    /// Resolves when integrations changed since the background checks last looked.
+    pub async fn checks_wakeup(&self) {
+        self.checks_wakeup.notified().await;
+    }
+
+    pub(crate) fn wake_checks(&self) {
+        self.checks_wakeup.notify_one();
     }
 
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

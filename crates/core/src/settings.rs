@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::audit::{self, FieldChange, Outcome, Record};
+use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::Switchboard;
 
@@ -98,7 +98,7 @@ impl Switchboard {
                         object_id: None,
                         object_label: None,
                         changes,
-                        outcome: Outcome::Ok,
+                        outcome: AuditResult::Ok,
                         detail: None,
                     },
                 )?;

@@ -3,10 +3,14 @@
 //! `make bindings` regenerates `ui/src/backend/bindings.ts`.
 
 mod audit;
+mod checks;
 mod info;
 mod integrations;
+mod settings;
 
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+use crate::events::ConnectionTested;
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -22,9 +26,15 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             integrations::update_integration,
             integrations::set_integration_enabled,
             integrations::delete_integration,
+            checks::test_integration,
+            checks::integration_statuses,
+            checks::test_history,
+            settings::get_settings,
+            settings::update_settings,
             audit::recent_audit,
             audit::verify_audit,
         ])
+        .events(collect_events![ConnectionTested])
 }
 
 #[cfg(test)]

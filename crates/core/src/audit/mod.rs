@@ -19,18 +19,18 @@ const HEAD_KEY: &str = "audit_head";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum AuditResult {
     Ok,
     Refused,
     Failed,
 }
 
-impl Outcome {
+impl AuditResult {
     fn as_str(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Refused => "refused",
-            Outcome::Failed => "failed",
+            AuditResult::Ok => "ok",
+            AuditResult::Refused => "refused",
+            AuditResult::Failed => "failed",
         }
     }
 }
@@ -77,7 +77,7 @@ pub struct Record<'a> {
     pub object_id: Option<&'a str>,
     pub object_label: Option<&'a str>,
     pub changes: Vec<FieldChange>,
-    pub outcome: Outcome,
+    pub outcome: AuditResult,
     pub detail: Option<String>,
 }
 
@@ -93,7 +93,7 @@ pub struct AuditRow {
     pub object_id: Option<String>,
     pub object_label: Option<String>,
     pub changes: Vec<FieldChange>,
-    pub result: Outcome,
+    pub result: AuditResult,
     pub detail: Option<String>,
 }
 
@@ -319,9 +319,9 @@ pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
             object_label: r.get(6)?,
             changes: serde_json::from_str(&changes).unwrap_or_default(),
             result: match result.as_str() {
-                "ok" => Outcome::Ok,
-                "refused" => Outcome::Refused,
-                _ => Outcome::Failed,
+                "ok" => AuditResult::Ok,
+                "refused" => AuditResult::Refused,
+                _ => AuditResult::Failed,
             },
             detail: r.get(9)?,
         })
@@ -364,7 +364,7 @@ mod tests {
                             FieldChange::value("name", Some(&format!("n{i}")), Some("m")),
                             FieldChange::secret("auth_token", "replaced"),
                         ],
-                        outcome: Outcome::Ok,
+                        outcome: AuditResult::Ok,
                         detail: None,
                     },
                 )

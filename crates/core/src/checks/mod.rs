@@ -244,7 +244,7 @@ impl Switchboard {
                         "refresh_token",
                         "replaced",
                     )],
-                    outcome: crate::audit::Outcome::Ok,
+                    outcome: crate::audit::AuditResult::Ok,
                     detail: Some(
                         "QuickBooks issued a new refresh token during a connection test.".into(),
                     ),

@@ -62,7 +62,10 @@ pub async fn run(sb: Arc<Switchboard>, on_tested: Arc<dyn Fn(TestRun) + Send + S
                 MAX_SLEEP
             }
         };
-        tokio::time::sleep(sleep).await;
+        tokio::select! {
+            () = tokio::time::sleep(sleep) => {}
+            () = sb.checks_wakeup() => {}
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::audit::{self, FieldChange, Outcome, Record};
+use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::{self, FieldIssue, Provider};
 use crate::secrets::Secret;
@@ -192,7 +192,7 @@ impl Switchboard {
                     &id,
                     &checked.name,
                     changes,
-                    Outcome::Ok,
+                    AuditResult::Ok,
                 ),
             )?;
             // Last, so a keychain failure rolls back the row and its audit record.
@@ -204,6 +204,7 @@ impl Switchboard {
         }
         result?;
         tracing::info!(%id, provider = %draft.provider, "integration created");
+        self.wake_checks();
         Ok(Saved {
             integration: self.get_integration(&id)?,
             warnings: checked.warnings,
@@ -264,7 +265,7 @@ impl Switchboard {
                     &id,
                     &label,
                     changes,
-                    Outcome::Ok,
+                    AuditResult::Ok,
                 ),
             )?;
             self.store_secrets(&id, &checked.new_secrets, &checked.removed_secrets)?;
@@ -275,6 +276,7 @@ impl Switchboard {
         }
         if result? {
             tracing::info!(%id, "integration updated");
+            self.wake_checks();
         }
         Ok(Saved {
             integration: self.get_integration(&id)?,
@@ -315,12 +317,13 @@ impl Switchboard {
                         &current.id,
                         &current.name,
                         vec![change],
-                        Outcome::Ok,
+                        AuditResult::Ok,
                     ),
                 )?;
             }
             Ok(current.id)
         })?;
+        self.wake_checks();
         self.get_integration(&id)
     }
 
@@ -344,7 +347,7 @@ impl Switchboard {
                     &stored.id,
                     &stored.name,
                     changes,
-                    Outcome::Ok,
+                    AuditResult::Ok,
                 ),
             )?;
             for field in spec.secret_fields() {
@@ -420,7 +423,7 @@ impl Switchboard {
                     object_id: id,
                     object_label: Some(label),
                     changes: Vec::new(),
-                    outcome: Outcome::Failed,
+                    outcome: AuditResult::Failed,
                     detail: Some(e.to_string()),
                 },
             )
@@ -437,7 +440,7 @@ fn record<'a>(
     id: &'a str,
     label: &'a str,
     changes: Vec<FieldChange>,
-    outcome: Outcome,
+    outcome: AuditResult,
 ) -> Record<'a> {
     Record {
         actor,

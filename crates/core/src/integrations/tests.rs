@@ -692,7 +692,7 @@ fn keychain_unavailable_saves_nothing_and_says_why() {
     assert_eq!(integration_count(&sb), 0, "no record without its secrets");
     let rows = sb.recent_audit(10).unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].result, Outcome::Failed);
+    assert_eq!(rows[0].result, AuditResult::Failed);
     assert!(sb.verify_audit().unwrap().ok);
 }
 

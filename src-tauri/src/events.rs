@@ -1,0 +1,33 @@
+//! Events the shell sends to the UI, and desktop notifications.
+
+use serde::Serialize;
+use switchboard_core::checks::TestRun;
+use tauri::AppHandle;
+use tauri_plugin_notification::NotificationExt;
+use tauri_specta::Event;
+
+/// A connection test finished (background or "Test now"): the dashboard refreshes that card.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionTested {
+    pub run: TestRun,
+}
+
+/// Tells the UI, and raises a desktop notification when an integration has just turned red.
+pub fn tested(app: &AppHandle, run: &TestRun) {
+    if let Err(e) = (ConnectionTested { run: run.clone() }).emit(app) {
+        tracing::warn!(error = %e, "could not send the connection-tested event");
+    }
+    if run.became_red() {
+        let body = format!("{} — {}", run.status.reason, run.status.action);
+        let shown = app
+            .notification()
+            .builder()
+            .title(format!("{} needs attention", run.status.name))
+            .body(body)
+            .show();
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, "could not show a desktop notification");
+        }
+    }
+}
