@@ -15,6 +15,8 @@ CREATE TABLE connection_tests (
 ) STRICT;
 
 CREATE INDEX connection_tests_by_integration ON connection_tests (integration_id, at DESC);
+-- The status rules ask for the last success of each integration.
+CREATE INDEX connection_tests_by_outcome ON connection_tests (integration_id, outcome, at);
 
 -- Token lifetimes learned from providers (QuickBooks refresh tokens), for the status rules.
 ALTER TABLE integrations ADD COLUMN refresh_token_expires_at INTEGER;
