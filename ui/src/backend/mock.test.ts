@@ -47,4 +47,19 @@ describe('the mock backend', () => {
     expect(stale).toMatchObject({ status: 'error', error: { code: 'conflict' } });
     expect(stale.status === 'error' && stale.error.message).toContain('changed by os:manager');
   });
+
+  it('reports statuses as core words them: off, not tested yet, then the last test', async () => {
+    const backend = createMockBackend({}, {
+      integrations: [mockIntegration({ id: 'a', name: 'A' }), mockIntegration({ id: 'b', name: 'B', enabled: false })],
+    });
+    const before = await backend.integrationStatuses();
+    expect(before.status === 'ok' && before.data.map((s) => [s.level, s.reason])).toEqual([
+      ['yellow', 'Not tested yet.'],
+      ['off', 'Turned off by a user.'],
+    ]);
+    const run = await backend.testIntegration('a');
+    expect(run.status === 'ok' && [run.data.previousLevel, run.data.status.level]).toEqual(['yellow', 'green']);
+    const history = await backend.testHistory('a', 10);
+    expect(history.status === 'ok' && history.data).toHaveLength(1);
+  });
 });

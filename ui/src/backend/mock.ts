@@ -17,9 +17,13 @@ import type {
   Integration,
   IntegrationDraft,
   IntegrationPatch,
+  IntegrationStatus,
+  Level,
   Provider,
   ProviderSpec,
   Result,
+  Settings,
+  TestRecord,
 } from './types';
 
 export function ok<T>(data: T): Result<T, AppError> {
@@ -152,6 +156,9 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     structuredClone(options.integrations ?? []).map((i) => [i.id, i]),
   );
   const audit: AuditRow[] = [];
+  /** Connection tests by integration id, newest first. */
+  const tests = new Map<string, TestRecord[]>();
+  let settings: Settings = { clinicName: info.clinicName, checkIntervalMinutes: 15 };
   let nextId = 1;
 
   const answer = async <T>(value: T): Promise<T> => {
@@ -212,6 +219,35 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     existingSecrets: new Set(stored.secrets.filter((s) => s.set).map((s) => s.field)),
   });
   const firstError = (issues: FieldIssue[]) => issues.find((i) => i.severity === 'error');
+
+  // Status as core's rules give it for what the mock knows: off, never tested, or the last test.
+  const statusOf = (integration: Integration): IntegrationStatus => {
+    const history = tests.get(integration.id) ?? [];
+    const last = history[0] ?? null;
+    const lastSuccess = history.find((t) => t.kind === 'ok') ?? null;
+    let level: Level;
+    let reason: string;
+    let action: string;
+    if (!integration.enabled) {
+      [level, reason, action] = ['off', 'Turned off by a user.', 'Enable it on the Integrations page to use it again.'];
+    } else if (!last) {
+      [level, reason, action] = ['yellow', 'Not tested yet.', 'Press “Test now” to check the connection.'];
+    } else {
+      [level, reason, action] = [last.kind === 'ok' ? 'green' : 'red', last.summary, last.action];
+    }
+    return {
+      integrationId: integration.id,
+      name: integration.name,
+      provider: integration.provider,
+      environment: integration.environment,
+      level,
+      reason,
+      action,
+      lastTest: last,
+      lastCheckedAt: last?.at ?? null,
+      lastSuccessAt: lastSuccess?.at ?? null,
+    };
+  };
 
   const backend = {
     async appInfo() {
@@ -332,12 +368,63 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       const stored = find(id);
       if (!stored) return answer(notFound(id));
       store.delete(stored.id);
+      tests.delete(stored.id);
       record(
         'integration.delete',
         stored,
         stored.secrets.filter((s) => s.set).map((s) => ({ field: s.field, secret: true, to: 'removed' })),
       );
       return answer(ok(null));
+    },
+
+    async testIntegration(id: string) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      const previousLevel = statusOf(stored).level;
+      const test: TestRecord = {
+        at: new Date().toISOString(),
+        kind: 'ok',
+        httpStatus: 200,
+        providerCode: null,
+        providerMessage: null,
+        errorClass: null,
+        retryAfterS: null,
+        latencyMs: 120,
+        summary: `Connected to ${specOf(stored.provider).name}.`,
+        action: 'Nothing to do.',
+      };
+      tests.set(stored.id, [test, ...(tests.get(stored.id) ?? [])]);
+      return answer(ok({ integrationId: stored.id, test, status: statusOf(stored), previousLevel }));
+    },
+
+    async integrationStatuses() {
+      const all = [...store.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
+      return answer(ok(all.map(statusOf)));
+    },
+
+    async testHistory(id: string, limit: number) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      return answer(ok((tests.get(stored.id) ?? []).slice(0, limit)));
+    },
+
+    async getSettings() {
+      return answer(ok(settings));
+    },
+
+    async updateSettings(next: Settings) {
+      if (!(next.checkIntervalMinutes >= 1 && next.checkIntervalMinutes <= 1440)) {
+        return answer(
+          fail<never>(
+            'validation',
+            'The check interval must be between 1 and 1440 minutes (a day).',
+            'check_interval_minutes',
+          ),
+        );
+      }
+      settings = { clinicName: next.clinicName?.trim() || null, checkIntervalMinutes: next.checkIntervalMinutes };
+      info.clinicName = settings.clinicName;
+      return answer(ok(settings));
     },
 
     async recentAudit(limit: number) {
