@@ -4,6 +4,7 @@
 CARGO ?= cargo
 APP := target/debug/switchboard-app
 CLI := target/debug/switchboard
+FAKES := target/debug/switchboard-fake-providers
 # Rust tests use the real OS keychain: a throwaway, unlocked gnome-keyring on a private bus.
 WITH_KEYRING := scripts/with-keyring.sh
 
@@ -27,7 +28,7 @@ ui:
 	npm --prefix ui run build
 
 build: ui
-	$(CARGO) build --locked -p switchboard-app -p switchboard-cli
+	$(CARGO) build --locked -p switchboard-app -p switchboard-cli -p switchboard-fakes
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -45,13 +46,16 @@ rust-test: ui
 	SWITCHBOARD_REQUIRE_KEYCHAIN=1 $(WITH_KEYRING) $(CARGO) test --locked --workspace
 
 e2e: build
-	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) scripts/e2e.sh
+	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) SWITCHBOARD_FAKES=$(CURDIR)/$(FAKES) scripts/e2e.sh
 
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --locked -p switchboard-app bindings_are_current
 
 screenshots: build
-	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) scripts/screenshots.sh
+	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) SWITCHBOARD_FAKES=$(CURDIR)/$(FAKES) scripts/screenshots.sh
+
+bench:
+	$(CARGO) bench --locked -p switchboard-core --bench status
 
 clean:
 	$(CARGO) clean
