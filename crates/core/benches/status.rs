@@ -30,7 +30,12 @@ fn main() {
             values: [("location_id".to_owned(), "18YC4JDH91E1H".to_owned())].into(),
             secrets: [("access_token".to_owned(), "EAAAbench".to_owned())].into(),
         };
-        ids.push(sb.create_integration(&actor, draft).expect("create").integration.id);
+        ids.push(
+            sb.create_integration(&actor, draft)
+                .expect("create")
+                .integration
+                .id,
+        );
     }
     let started = Instant::now();
     let now = jiff::Timestamp::now().as_millisecond();
@@ -49,7 +54,10 @@ fn main() {
             Ok(())
         })
         .expect("fill");
-    println!("filled {TESTS} connection tests in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "filled {TESTS} connection tests in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let mut times = Vec::new();
     for _ in 0..50 {

@@ -33,6 +33,8 @@ pub struct Switchboard {
     test_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Wakes the background checks when integrations change, so a new one is tested at once.
     checks_wakeup: tokio::sync::Notify,
+    /// Wakes the delivery worker when events are queued or deliveries resent.
+    worker_wakeup: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -63,6 +65,7 @@ impl Switchboard {
             timeouts,
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),
+            worker_wakeup: tokio::sync::Notify::new(),
         })
     }
 
@@ -93,6 +96,15 @@ impl Switchboard {
 
     pub(crate) fn wake_checks(&self) {
         self.checks_wakeup.notify_one();
+    }
+
+    /// Resolves when deliveries were queued since the worker last looked.
+    pub async fn worker_wakeup(&self) {
+        self.worker_wakeup.notified().await;
+    }
+
+    pub(crate) fn wake_worker(&self) {
+        self.worker_wakeup.notify_one();
     }
 
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

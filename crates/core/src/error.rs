@@ -50,6 +50,10 @@ pub enum Error {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
+    /// Input over a size limit (the ingest API answers 413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -73,6 +77,7 @@ impl Error {
             | Error::DatabaseCorrupt { .. }
             | Error::DatabaseLocked { .. }
             | Error::Sqlite(_) => ErrorCode::Storage,
+            Error::PayloadTooLarge(_) => ErrorCode::Validation,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod webhooks;
 
 mod app;
 

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_integrations_audit.sql"),
     include_str!("migrations/0003_connection_tests.sql"),
+    include_str!("migrations/0004_webhooks.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

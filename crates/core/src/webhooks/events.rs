@@ -1,0 +1,173 @@
+//! Events entering the outbox: validated, wrapped in the envelope, stored with one delivery per
+//! subscribed endpoint in the same transaction.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::is_known_event_type;
+use crate::error::{Error, Result};
+use crate::{time, Switchboard};
+
+/// Largest event payload accepted.
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EmitRequest {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The event's data as JSON text.
+    pub data: String,
+    /// An `evt_…` id to make the request idempotent; generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Emitted {
+    pub event_id: String,
+    /// The id was seen before: nothing new was queued.
+    pub duplicate: bool,
+    /// Deliveries queued (one per subscribed, enabled endpoint).
+    pub deliveries: u32,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    id: &'a str,
+    event: &'a str,
+    timestamp: String,
+    data: &'a serde_json::value::RawValue,
+}
+
+impl Switchboard {
+    /// Queues one event for every subscribed endpoint. `source` says where it came from (ui,
+    /// cli, api:<key>).
+    pub fn emit(&self, request: &EmitRequest, source: &str) -> Result<Emitted> {
+        let prepared = prepare(request)?;
+        let emitted = self.db().write(|tx| enqueue(tx, &prepared, source))?;
+        if emitted.deliveries > 0 {
+            self.wake_worker();
+        }
+        Ok(emitted)
+    }
+
+    /// Queues many events in one transaction (imports, benchmarks).
+    pub fn emit_many(&self, requests: &[EmitRequest], source: &str) -> Result<Vec<Emitted>> {
+        let prepared = requests.iter().map(prepare).collect::<Result<Vec<_>>>()?;
+        let emitted = self.db().write(|tx| {
+            prepared
+                .iter()
+                .map(|p| enqueue(tx, p, source))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        self.wake_worker();
+        Ok(emitted)
+    }
+}
+
+pub(crate) struct Prepared {
+    id: String,
+    event_type: String,
+    body: Vec<u8>,
+}
+
+fn prepare(request: &EmitRequest) -> Result<Prepared> {
+    let event_type = request.event_type.trim();
+    if !is_known_event_type(event_type) {
+        return Err(Error::validation(
+            "type",
+            format!(
+                "“{event_type}” is not an event type. Known types: {}.",
+                super::EVENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    if request.data.len() > MAX_PAYLOAD_BYTES {
+        return Err(Error::PayloadTooLarge(format!(
+            "The event data is {} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes (1 MiB).",
+            request.data.len()
+        )));
+    }
+    let data: Box<serde_json::value::RawValue> = serde_json::from_str(request.data.trim())
+        .map_err(|e| {
+            Error::validation("data", format!("The event data is not valid JSON: {e}."))
+        })?;
+    let id = match request
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(id) => {
+            let ok = id.len() <= 68
+                && id.strip_prefix("evt_").is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                });
+            if !ok {
+                return Err(Error::validation(
+                    "id",
+                    "An event id must be evt_ followed by up to 64 letters, digits, - or _.",
+                ));
+            }
+            id.to_owned()
+        }
+        None => format!("evt_{}", uuid::Uuid::now_v7().simple()),
+    };
+    let envelope = Envelope {
+        id: &id,
+        event: event_type,
+        timestamp: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_string(),
+        data: &data,
+    };
+    let body = serde_json::to_vec(&envelope).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(Prepared {
+        id,
+        event_type: event_type.to_owned(),
+        body,
+    })
+}
+
+fn enqueue(tx: &Transaction<'_>, p: &Prepared, source: &str) -> Result<Emitted> {
+    let now = time::now_ms();
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT seq FROM webhook_events WHERE id = ?1",
+            [&p.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if existing.is_some() {
+        return Ok(Emitted {
+            event_id: p.id.clone(),
+            duplicate: true,
+            deliveries: 0,
+        });
+    }
+    tx.execute(
+        "INSERT INTO webhook_events (id, type, created_at, source, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![p.id, p.event_type, now, source, p.body],
+    )?;
+    let seq = tx.last_insert_rowid();
+    let queued = tx.execute(
+        "INSERT INTO deliveries (event_seq, endpoint_id, event_id, event_type, status, next_attempt_at,
+                                 created_at, updated_at)
+         SELECT ?1, e.id, ?2, ?3, 'pending', ?4, ?4, ?4
+         FROM webhook_endpoints e
+         WHERE e.enabled = 1
+           AND EXISTS (SELECT 1 FROM json_each(e.event_types) t WHERE t.value IN ('*', ?3))",
+        params![seq, p.id, p.event_type, now],
+    )?;
+    Ok(Emitted {
+        event_id: p.id.clone(),
+        duplicate: false,
+        deliveries: u32::try_from(queued).unwrap_or(u32::MAX),
+    })
+}

@@ -1,0 +1,38 @@
+//! Outgoing webhooks: endpoints, signed events, a durable outbox and the delivery worker.
+//!
+//! An event and one delivery per subscribed endpoint are written in one transaction; the worker
+//! claims due deliveries with a lease, sends them signed, and records every attempt. A crash
+//! leaves leases that expire and are claimed again, so nothing is lost (at least once).
+
+pub mod endpoints;
+pub mod events;
+pub mod log;
+pub mod retry;
+pub mod signing;
+pub mod worker;
+
+pub use endpoints::{CreatedEndpoint, Endpoint, EndpointDraft, EndpointPatch};
+pub use events::{EmitRequest, Emitted};
+pub use signing::Scheme;
+
+/// The event types clinics subscribe to (from the seeds), and `test.ping`.
+pub const EVENT_TYPES: &[&str] = &[
+    "appointment.created",
+    "appointment.updated",
+    "appointment.cancelled",
+    "appointment.completed",
+    "patient.created",
+    "patient.updated",
+    "record.finalized",
+    "invoice.created",
+    "invoice.paid",
+    "payment.completed",
+    "payment.failed",
+    "call.completed",
+    "emergency.detected",
+    "test.ping",
+];
+
+pub fn is_known_event_type(t: &str) -> bool {
+    EVENT_TYPES.contains(&t)
+}

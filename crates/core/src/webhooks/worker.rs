@@ -1,0 +1,570 @@
+//! The delivery worker: claims due deliveries with a lease (one transaction per batch), sends
+//! them signed with bounded concurrency overall and per endpoint, and records every attempt
+//! (one transaction per batch). Expired leases — a crash mid-send — are claimed again, so a
+//! delivery can repeat but is never lost; a repeat carries the same `webhook-id`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::endpoints::{self, is_private};
+use super::retry;
+use super::signing::Signer;
+use crate::error::{Error, Result};
+use crate::{time, Switchboard};
+
+/// Bytes of each response kept in the log.
+pub const RESPONSE_EXCERPT: usize = 64 * 1024;
+/// An endpoint failing for this long is disabled.
+pub const DISABLE_AFTER_MS: i64 = 5 * 24 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Deliveries claimed per transaction.
+    pub batch: usize,
+    /// Requests in flight overall.
+    pub concurrency: usize,
+    /// Requests in flight per endpoint.
+    pub per_endpoint: usize,
+    /// How long a claim lasts; above the longest request timeout, so a live worker never loses
+    /// its claim, and short enough that a crashed one's claims come back soon.
+    pub lease: Duration,
+    /// How long endpoint settings and secrets are cached.
+    pub endpoint_cache: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            batch: 512,
+            concurrency: 128,
+            per_endpoint: 32,
+            lease: Duration::from_secs(90),
+            endpoint_cache: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything needed to send to one endpoint, built from the database and the keychain.
+struct Target {
+    url: reqwest::Url,
+    signer: Signer,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    /// Why sending is refused without trying (a private address that is not allowed).
+    blocked: Option<String>,
+    permits: Arc<Semaphore>,
+    loaded: Instant,
+}
+
+struct Claimed {
+    delivery_id: i64,
+    endpoint_id: String,
+    event_id: String,
+    body: Arc<Vec<u8>>,
+    attempts: u32,
+    total_attempts: u32,
+}
+
+#[derive(Debug)]
+struct AttemptResult {
+    delivery_id: i64,
+    endpoint_id: String,
+    attempt: u32,
+    attempts: u32,
+    at: i64,
+    duration_ms: i64,
+    request_headers: String,
+    status: Option<u16>,
+    error_class: Option<&'static str>,
+    error: Option<String>,
+    response: Vec<u8>,
+    retry_after: Option<Duration>,
+}
+
+pub struct Worker {
+    sb: Arc<Switchboard>,
+    config: WorkerConfig,
+    client: reqwest::Client,
+    targets: HashMap<String, Arc<Target>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Worker {
+    pub fn new(sb: Arc<Switchboard>, config: WorkerConfig) -> Self {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Switchboard-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(config.per_endpoint.max(1))
+            .tcp_nodelay(true)
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        Worker {
+            sb,
+            config,
+            client,
+            targets: HashMap::new(),
+            permits,
+        }
+    }
+
+    /// Delivers until `stop` resolves: batch after batch while work is due, then sleeps until
+    /// the next retry is due or new events arrive.
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let sent = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "delivery worker: batch failed");
+                    0
+                }
+            };
+            if sent > 0 {
+                continue;
+            }
+            let wait = self
+                .until_next_due()
+                .await
+                .unwrap_or(Duration::from_secs(5));
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(wait) => {}
+                () = self.sb.worker_wakeup() => {}
+            }
+        }
+    }
+
+    /// Claims one batch, sends it and records the attempts. Returns how many were sent.
+    pub async fn run_once(&mut self) -> Result<usize> {
+        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(90_000);
+        let batch = self.config.batch;
+        let claimed = self
+            .sb
+            .blocking(move |sb| claim(sb, batch, lease_ms))
+            .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let mut jobs = JoinSet::new();
+        for c in claimed {
+            let target = self.target(&c.endpoint_id).await;
+            let client = self.client.clone();
+            let overall = Arc::clone(&self.permits);
+            jobs.spawn(async move {
+                let _overall = overall.acquire_owned().await;
+                match target {
+                    Ok(t) => {
+                        let _endpoint = Arc::clone(&t.permits).acquire_owned().await;
+                        send(&client, &t, c).await
+                    }
+                    Err(e) => failed_without_sending(c, "config", e.to_string()),
+                }
+            });
+        }
+        let mut results = Vec::with_capacity(jobs.len());
+        while let Some(r) = jobs.join_next().await {
+            match r {
+                Ok(result) => results.push(result),
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery task panicked; its lease will expire and it will be retried")
+                }
+            }
+        }
+        let n = results.len();
+        self.sb.blocking(move |sb| record(sb, results)).await?;
+        Ok(n)
+    }
+
+    async fn target(&mut self, endpoint_id: &str) -> Result<Arc<Target>> {
+        if let Some(t) = self.targets.get(endpoint_id) {
+            if t.loaded.elapsed() < self.config.endpoint_cache {
+                return Ok(Arc::clone(t));
+            }
+        }
+        let id = endpoint_id.to_owned();
+        let (endpoint, secrets, headers) = self
+            .sb
+            .blocking(move |sb| {
+                Ok((
+                    sb.get_endpoint(&id)?,
+                    sb.endpoint_secrets(&id)?,
+                    sb.endpoint_headers(&id)?,
+                ))
+            })
+            .await?;
+        if secrets.is_empty() {
+            return Err(Error::KeychainUnavailable(
+                "The endpoint's signing secret is not in this computer's keychain; rotate it to make a new one.".into(),
+            ));
+        }
+        let url = reqwest::Url::parse(&endpoint.url).map_err(|e| Error::Internal(e.to_string()))?;
+        let blocked = if endpoint.allow_private {
+            None
+        } else {
+            private_destination(&url).await
+        };
+        let permits = self.targets.get(endpoint_id).map_or_else(
+            || Arc::new(Semaphore::new(self.config.per_endpoint.max(1))),
+            |t| Arc::clone(&t.permits),
+        );
+        let target = Arc::new(Target {
+            url,
+            signer: Signer::new(endpoint.scheme, &secrets)?,
+            headers: headers.into_iter().collect(),
+            timeout: Duration::from_secs(u64::from(endpoint.timeout_secs)),
+            blocked,
+            permits,
+            loaded: Instant::now(),
+        });
+        self.targets
+            .insert(endpoint_id.to_owned(), Arc::clone(&target));
+        Ok(target)
+    }
+
+    async fn until_next_due(&self) -> Option<Duration> {
+        let next: Option<i64> = self
+            .sb
+            .blocking(|sb| {
+                sb.db().read(|c| {
+                    Ok(c.query_row(
+                        "SELECT min(t) FROM (
+                             SELECT min(next_attempt_at) AS t FROM deliveries WHERE status IN ('pending', 'retrying')
+                             UNION ALL SELECT min(lease_until) FROM deliveries WHERE status = 'sending')",
+                        [],
+                        |r| r.get(0),
+                    )?)
+                })
+            })
+            .await
+            .ok()?;
+        let wait = next? - time::now_ms();
+        Some(Duration::from_millis(
+            u64::try_from(wait.clamp(10, 5_000)).unwrap_or(1000),
+        ))
+    }
+}
+
+/// Why a destination is refused: it resolves to a private or local address.
+async fn private_destination(url: &reqwest::Url) -> Option<String> {
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
+            Ok(a) => a.map(|s| s.ip()).collect(),
+            Err(_) => return None, // DNS failures are reported by the send itself.
+        },
+    };
+    addrs.into_iter().find(|ip| is_private(*ip)).map(|ip| {
+        format!("{host} is a private or local address ({ip}); allow private/LAN addresses for this endpoint to send there")
+    })
+}
+
+/// Claims due deliveries (and those whose lease expired) for enabled endpoints.
+fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> {
+    let now = time::now_ms();
+    sb.db().write(|tx| {
+        let mut claimed = Vec::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE deliveries SET status = 'sending', lease_until = ?1, updated_at = ?2
+                 WHERE id IN (
+                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                     ORDER BY d.next_attempt_at LIMIT ?3)
+                    OR id IN (
+                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     WHERE e.enabled = 1 AND d.status = 'sending' AND d.lease_until < ?2
+                     ORDER BY d.lease_until LIMIT ?3)
+                 RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
+            )?;
+            let rows = stmt.query_map(params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, u32>(5)?,
+                ))
+            })?;
+            let mut bodies: HashMap<i64, Arc<Vec<u8>>> = HashMap::new();
+            let mut body_stmt = tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
+            for row in rows {
+                let (delivery_id, endpoint_id, seq, event_id, attempts, total_attempts) = row?;
+                let body = match bodies.get(&seq) {
+                    Some(b) => Arc::clone(b),
+                    None => {
+                        let b: Vec<u8> = body_stmt.query_row([seq], |r| r.get(0))?;
+                        let b = Arc::new(b);
+                        bodies.insert(seq, Arc::clone(&b));
+                        b
+                    }
+                };
+                claimed.push(Claimed { delivery_id, endpoint_id, event_id, body, attempts, total_attempts });
+            }
+        }
+        Ok(claimed)
+    })
+}
+
+async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptResult {
+    let at = time::now_ms();
+    let started = Instant::now();
+    let timestamp = at / 1000;
+    let signature = target.signer.headers(&c.event_id, timestamp, &c.body);
+    let mut logged: Vec<(String, String)> =
+        vec![("content-type".into(), "application/json".into())];
+    let mut request = client
+        .post(target.url.clone())
+        .timeout(target.timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    for (name, value) in &signature {
+        request = request.header(*name, value.as_str());
+        let shown = if name.contains("signature") {
+            "<redacted>".to_owned()
+        } else {
+            value.clone()
+        };
+        logged.push(((*name).to_owned(), shown));
+    }
+    for (name, value) in &target.headers {
+        request = request.header(name.as_str(), value.as_str());
+        logged.push((name.clone(), "<redacted>".to_owned()));
+    }
+    let request_headers = serde_json::to_string(
+        &logged
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .unwrap_or_default();
+    let mut result = AttemptResult {
+        delivery_id: c.delivery_id,
+        endpoint_id: c.endpoint_id,
+        attempt: c.total_attempts + 1,
+        attempts: c.attempts + 1,
+        at,
+        duration_ms: 0,
+        request_headers,
+        status: None,
+        error_class: None,
+        error: None,
+        response: Vec::new(),
+        retry_after: None,
+    };
+    if let Some(reason) = &target.blocked {
+        result.error_class = Some("blocked");
+        result.error = Some(reason.clone());
+        return result;
+    }
+    match request.body(c.body.as_ref().clone()).send().await {
+        Ok(mut response) => {
+            let status = response.status();
+            result.status = Some(status.as_u16());
+            result.retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            if status.is_redirection() {
+                result.error_class = Some("redirect");
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(none)");
+                result.error = Some(format!(
+                    "The receiver redirected to {location}; redirects are not followed. Update the endpoint URL."
+                ));
+            } else if !status.is_success() {
+                result.error_class = Some("http");
+                result.error = Some(format!("The receiver answered HTTP {}.", status.as_u16()));
+            }
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        let room = RESPONSE_EXCERPT - result.response.len();
+                        result
+                            .response
+                            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+                        if result.response.len() >= RESPONSE_EXCERPT {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    // The status already decided the outcome; a body cut short only shortens
+                    // the excerpt (a slow drip ends at the request timeout).
+                    Err(_) => break,
+                }
+            }
+        }
+        Err(e) => {
+            let class = match crate::providers::http::classify(&e) {
+                "reset" => "connect",
+                other => other,
+            };
+            result.error_class = Some(class);
+            result.error = Some(format!("{} ({class}).", e.without_url()));
+        }
+    }
+    result.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    result
+}
+
+fn failed_without_sending(c: Claimed, class: &'static str, error: String) -> AttemptResult {
+    AttemptResult {
+        delivery_id: c.delivery_id,
+        endpoint_id: c.endpoint_id,
+        attempt: c.total_attempts + 1,
+        attempts: c.attempts + 1,
+        at: time::now_ms(),
+        duration_ms: 0,
+        request_headers: "{}".into(),
+        status: None,
+        error_class: Some(class),
+        error: Some(error),
+        response: Vec::new(),
+        retry_after: None,
+    }
+}
+
+/// Records a batch of attempts and moves each delivery on: succeeded, retrying (with the next
+/// time), or dead; a 410 or five days of failures disable the endpoint.
+fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
+    let now = time::now_ms();
+    sb.db().write(|tx| {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, request_headers,
+                 status_code, error_class, error, response_body, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE deliveries SET status = ?2, attempts = ?3, total_attempts = total_attempts + 1,
+                 next_attempt_at = ?4, lease_until = NULL, last_status = ?5, last_error = ?6,
+                 last_duration_ms = ?7, updated_at = ?8
+             WHERE id = ?1",
+        )?;
+        let mut succeeded_endpoints = Vec::new();
+        for r in &results {
+            let ok = r.status.is_some_and(|s| (200..300).contains(&s));
+            let gone = r.status == Some(410);
+            let (status, next) = if ok {
+                ("succeeded", None)
+            } else if gone {
+                ("dead", None)
+            } else {
+                let jitter = retry::jitter_for(r.delivery_id, r.attempts);
+                match retry::next_delay(r.attempts, r.retry_after, jitter) {
+                    Some(delay) => ("retrying", Some(r.at + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2))),
+                    None => ("dead", None),
+                }
+            };
+            insert.execute(params![
+                r.delivery_id,
+                r.attempt,
+                r.at,
+                r.duration_ms,
+                r.request_headers,
+                r.status,
+                r.error_class,
+                r.error,
+                r.response,
+                next
+            ])?;
+            update.execute(params![
+                r.delivery_id,
+                status,
+                if ok { r.attempts } else { r.attempts },
+                next,
+                r.status,
+                r.error,
+                r.duration_ms,
+                now
+            ])?;
+            if ok {
+                succeeded_endpoints.push(r.endpoint_id.as_str());
+            } else if gone {
+                disable(tx, &r.endpoint_id, "The receiver answered 410 Gone: it no longer wants these webhooks.", now)?;
+            } else {
+                tx.execute(
+                    "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, ?2) WHERE id = ?1",
+                    params![r.endpoint_id, r.at],
+                )?;
+                let since: Option<i64> = tx.query_row(
+                    "SELECT failing_since FROM webhook_endpoints WHERE id = ?1",
+                    [&r.endpoint_id],
+                    |row| row.get(0),
+                )?;
+                if since.is_some_and(|s| now - s > DISABLE_AFTER_MS) {
+                    disable(tx, &r.endpoint_id, "Every delivery has failed for 5 days.", now)?;
+                }
+            }
+        }
+        succeeded_endpoints.sort_unstable();
+        succeeded_endpoints.dedup();
+        for id in succeeded_endpoints {
+            tx.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL", [id])?;
+        }
+        Ok(())
+    })
+}
+
+fn disable(
+    tx: &rusqlite::Transaction<'_>,
+    endpoint_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, revision = revision + 1,
+             updated_at = ?3, updated_by = 'system'
+         WHERE id = ?1 AND enabled = 1",
+        params![endpoint_id, reason, now],
+    )?;
+    if changed > 0 {
+        let url: String = tx.query_row(
+            "SELECT url FROM webhook_endpoints WHERE id = ?1",
+            [endpoint_id],
+            |r| r.get(0),
+        )?;
+        crate::audit::append(
+            tx,
+            &crate::audit::Record {
+                actor: &crate::Actor::new("system"),
+                action: "endpoint.disable",
+                object_type: "endpoint",
+                object_id: Some(endpoint_id),
+                object_label: Some(&url),
+                changes: vec![crate::audit::FieldChange::value(
+                    "enabled",
+                    Some("true"),
+                    Some("false"),
+                )],
+                outcome: crate::audit::AuditResult::Ok,
+                detail: Some(reason.to_owned()),
+            },
+        )?;
+        tracing::warn!(endpoint = %endpoint_id, %reason, "webhook endpoint disabled");
+    }
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Worker>();
+    let _ = endpoints::ROTATION_GRACE_MS;
+}
