@@ -4,3 +4,5 @@
 
 mod connection;
 mod keychain;
+mod receiver;
+mod webhooks;
