@@ -2,6 +2,7 @@
 
 mod integration;
 mod output;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,30 @@ enum Command {
     },
     /// Every integration's status: green, yellow, red or off, with the reason.
     Status,
+    /// Add, change and remove webhook endpoints.
+    #[command(subcommand)]
+    Endpoint(webhooks::EndpointCommand),
+    /// Queue an event for every subscribed endpoint.
+    Emit {
+        /// The event type, e.g. appointment.created or test.ping.
+        #[arg(value_name = "TYPE")]
+        event_type: String,
+        /// The event's data: JSON text, or @path to read it from a file.
+        #[arg(long)]
+        data: String,
+        /// An evt_… id, so that sending the same event twice delivers it once.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Deliver queued webhooks (headless); runs until stopped.
+    Worker {
+        /// Stop once nothing is due instead of waiting for more.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// The delivery log: list, show, resend, export.
+    #[command(subcommand)]
+    Deliveries(webhooks::DeliveriesCommand),
     /// Show or change settings.
     Settings {
         /// Minutes between background connection tests (1 to 1440).
@@ -118,6 +143,14 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
             }
         }
         Command::Status => print(out, &sb.statuses()?, |s| output::statuses_text(s))?,
+        Command::Endpoint(cmd) => webhooks::endpoint(&sb, &actor, out, cmd)?,
+        Command::Emit {
+            event_type,
+            data,
+            id,
+        } => webhooks::emit(&sb, out, event_type, data, id.clone())?,
+        Command::Worker { drain } => runtime()?.block_on(webhooks::worker(Arc::new(sb), *drain))?,
+        Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
         Command::Settings {
             check_interval,
             clinic_name,

@@ -7,6 +7,7 @@ mod audit;
 mod connection;
 mod info;
 mod integration;
+mod webhooks;
 
 use std::path::Path;
 

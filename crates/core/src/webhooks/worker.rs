@@ -50,6 +50,21 @@ impl Default for WorkerConfig {
     }
 }
 
+impl WorkerConfig {
+    /// The defaults, with the lease from `SWITCHBOARD_WORKER_LEASE_SECS` when set (crash tests
+    /// use a short one so a killed worker's claims come back quickly).
+    pub fn from_env() -> Self {
+        let mut config = WorkerConfig::default();
+        if let Some(secs) = std::env::var("SWITCHBOARD_WORKER_LEASE_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            config.lease = Duration::from_secs(secs);
+        }
+        config
+    }
+}
+
 /// Everything needed to send to one endpoint, built from the database and the keychain.
 struct Target {
     url: reqwest::Url,

@@ -1,0 +1,222 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::Router;
+use predicates::prelude::*;
+use switchboard_core::webhooks::EmitRequest;
+use switchboard_core::{Keychain, OpenOptions, Switchboard};
+
+use crate::{keychain_available, switchboard};
+
+type Seen = Arc<Mutex<HashMap<String, usize>>>;
+
+/// A receiver that counts deliveries per `webhook-id` and keeps the last request for checks.
+async fn receiver(delay: Duration) -> (String, Seen, Arc<Mutex<Option<(HeaderMap, Bytes)>>>) {
+    let seen: Seen = Arc::default();
+    let last: Arc<Mutex<Option<(HeaderMap, Bytes)>>> = Arc::default();
+    let (s, l) = (Arc::clone(&seen), Arc::clone(&last));
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let (s, l) = (Arc::clone(&s), Arc::clone(&l));
+            async move {
+                tokio::time::sleep(delay).await;
+                let id = headers
+                    .get("webhook-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                *s.lock().unwrap().entry(id).or_default() += 1;
+                *l.lock().unwrap() = Some((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), seen, last)
+}
+
+fn add_endpoint(dir: &std::path::Path, url: &str) -> String {
+    let out = switchboard(dir)
+        .args([
+            "--json",
+            "endpoint",
+            "add",
+            url,
+            "--allow-http",
+            "--allow-private",
+        ])
+        .assert()
+        .success();
+    let created: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    created["secret"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emit_and_worker_deliver_a_signed_event_that_the_reference_library_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    if !keychain_available(dir.path()) {
+        return;
+    }
+    let (url, seen, last) = receiver(Duration::ZERO).await;
+    let d = dir.path().to_owned();
+    let secret = tokio::task::spawn_blocking(move || {
+        let secret = add_endpoint(&d, &url);
+        switchboard(&d)
+            .args([
+                "emit",
+                "appointment.created",
+                "--data",
+                r#"{"pet_name":"Max"}"#,
+                "--id",
+                "evt_cli_1",
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Queued evt_cli_1 for 1 endpoint"));
+        switchboard(&d)
+            .args([
+                "emit",
+                "appointment.created",
+                "--data",
+                r#"{"pet_name":"Max"}"#,
+                "--id",
+                "evt_cli_1",
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("already queued"));
+        switchboard(&d)
+            .args(["emit", "pet.exploded", "--data", "{}"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("not an event type"));
+        switchboard(&d)
+            .args(["worker", "--drain"])
+            .assert()
+            .success();
+        switchboard(&d)
+            .args(["deliveries", "list", "--status", "succeeded"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("appointment.created"));
+        secret
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen.lock().unwrap().get("evt_cli_1"), Some(&1));
+    let (headers, body) = last.lock().unwrap().clone().unwrap();
+    standardwebhooks::Webhook::new(&secret)
+        .unwrap()
+        .verify(&body, &headers)
+        .unwrap();
+}
+
+/// The process is killed in the middle of 10,000 deliveries and started again: every event
+/// arrives, and only attempts in flight at the kill may arrive twice (with the same id).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_worker_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    if !keychain_available(dir.path()) {
+        return;
+    }
+    let (url, seen, _) = receiver(Duration::from_millis(2)).await;
+    let d = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || add_endpoint(&d, &url))
+        .await
+        .unwrap();
+    {
+        // Queue the events through core directly (10,000 CLI processes would be slow); no
+        // secret is needed to queue.
+        let sb = Switchboard::open(OpenOptions {
+            data_dir: Some(dir.path().to_owned()),
+            keychain: Some(Keychain::in_memory()),
+            ..Default::default()
+        })
+        .unwrap();
+        let events: Vec<EmitRequest> = (0..10_000)
+            .map(|i| EmitRequest {
+                event_type: "test.ping".into(),
+                data: format!("{{\"n\":{i}}}"),
+                id: Some(format!("evt_crash_{i}")),
+            })
+            .collect();
+        sb.emit_many(&events, "test").unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("switchboard");
+    let mut child = std::process::Command::new(&bin)
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .arg("worker")
+        .env("SWITCHBOARD_WORKER_LEASE_SECS", "2")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while seen.lock().unwrap().len() < 1_500 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the worker did not deliver"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up.
+    child.wait().unwrap();
+    let before = seen.lock().unwrap().len();
+    assert!(before < 10_000, "killed mid-run ({before} delivered)");
+
+    tokio::time::sleep(Duration::from_secs(3)).await; // the dead worker's leases expire
+    let d = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        switchboard(&d)
+            .env("SWITCHBOARD_WORKER_LEASE_SECS", "2")
+            .args(["worker", "--drain"])
+            .assert()
+            .success();
+    })
+    .await
+    .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 10_000, "every event delivered");
+    let repeats = seen.values().filter(|n| **n > 1).count();
+    assert!(
+        repeats <= 512,
+        "only a batch in flight may repeat: {repeats}"
+    );
+    drop(seen);
+    let d = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        switchboard(&d)
+            .args(["--json", "deliveries", "list", "--status", "pending"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("\"rows\": []"));
+        switchboard(&d)
+            .args(["--json", "deliveries", "list", "--status", "sending"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("\"rows\": []"));
+        let ep: serde_json::Value = serde_json::from_slice(
+            &switchboard(&d)
+                .args(["--json", "endpoint", "list"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        )
+        .unwrap();
+        let id = ep[0]["id"].as_str().unwrap().to_owned();
+        switchboard(&d)
+            .args(["endpoint", "remove", &id])
+            .assert()
+            .success();
+    })
+    .await
+    .unwrap();
+}
