@@ -8,7 +8,8 @@
 # It first makes sure of its tools: .venv/ with tests/requirements.txt (reinstalled when that file
 # changes) and tauri-driver 2.1.0 in .tools/ (pinned: an unpinned install may pick a 3.0 alpha).
 # The binaries must already be built (`make build`): target/debug/switchboard-app and
-# target/debug/switchboard, or set SWITCHBOARD_APP / SWITCHBOARD_CLI.
+# target/debug/switchboard (and target/debug/switchboard-fake-providers for the tests that need
+# fake providers), or set SWITCHBOARD_APP / SWITCHBOARD_CLI / SWITCHBOARD_FAKES.
 # Failures leave screenshots, page sources and app logs under target/e2e-artifacts/.
 set -euo pipefail
 
@@ -62,6 +63,8 @@ export TAURI_DRIVER="$TOOLS/bin/tauri-driver"
 # The binaries under test.
 export SWITCHBOARD_APP="${SWITCHBOARD_APP:-$ROOT/target/debug/switchboard-app}"
 export SWITCHBOARD_CLI="${SWITCHBOARD_CLI:-$ROOT/target/debug/switchboard}"
+# Only the tests that use the `fakes` fixture need it; they fail with a hint if it is missing.
+export SWITCHBOARD_FAKES="${SWITCHBOARD_FAKES:-$ROOT/target/debug/switchboard-fake-providers}"
 for bin in "$SWITCHBOARD_APP" "$SWITCHBOARD_CLI"; do
   if [ ! -x "$bin" ]; then
     say "$bin is missing: build it first (make build)"

@@ -4,7 +4,10 @@
 - `run_cli(*args, input=None, ...)`: runs `switchboard --data-dir <data_dir> ARGS`.
 - `app`: the real Switchboard window, driven over WebDriver (tauri-driver + WebKitWebDriver),
   started with `--data-dir <data_dir>`; see `harness.App` for what it can do.
-- `start_app(env=..., args=..., data_dir=...)`: more windows, or one with a changed environment.
+- `start_app(env=..., args=..., data_dir=..., background_checks=False)`: more windows, or one
+  with a changed environment. Background connection tests are off unless asked for.
+- `fakes`: the fake Twilio, Square and QuickBooks servers (one process per session, reset before
+  each test); see `harness.FakeProviders`.
 - `keyring_mode`: which keychain scripts/with-keyring.sh set up ("unlocked", "locked", ...), or
   None when the tests run outside it.
 
@@ -24,6 +27,7 @@ from harness import (
     App,
     AppLauncher,
     Cli,
+    FakeProviders,
     TauriDriver,
     find_binary,
     safe_name,
@@ -102,6 +106,35 @@ def app(start_app: AppLauncher) -> App:
     return start_app()
 
 
+@pytest.fixture(scope="session")
+def fakes_binary() -> Path:
+    return find_binary("SWITCHBOARD_FAKES", "switchboard-fake-providers")
+
+
+@pytest.fixture(scope="session")
+def _fakes_process(fakes_binary: Path):
+    """One fake-providers process per session; started only if a test asks for `fakes`."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    fakes = FakeProviders(fakes_binary, log_path=ARTIFACTS_DIR / "fake-providers.log")
+    fakes.start()
+    yield fakes
+    fakes.stop()
+
+
+@pytest.fixture
+def fakes(_fakes_process: FakeProviders) -> FakeProviders:
+    """The fake providers, reset for this test: every scenario `ok`, no recorded requests.
+
+    `fakes.base_url` (an integration's custom base URL), `fakes.set("square",
+    {"scenario": "wrong_credentials"})`, `fakes.requests()`, `fakes.reset()`.
+    """
+    if not _fakes_process.alive():
+        _fakes_process.stop()
+        _fakes_process.start()  # it died during an earlier test: that one failed, not this one
+    _fakes_process.reset()
+    return _fakes_process
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """On failure, attach what a reader needs: page text, screenshot, app log, CLI calls."""
@@ -118,3 +151,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     cli = funcargs.get("run_cli")
     if isinstance(cli, Cli) and cli.history:
         report.sections.append(("e2e: CLI calls", cli.describe_history()))
+    fakes = funcargs.get("fakes")
+    if isinstance(fakes, FakeProviders):
+        report.sections.append(("e2e: requests the fake providers received",
+                                fakes.describe_requests()))

@@ -108,6 +108,22 @@ def poll(
         time.sleep(interval)
 
 
+def read_lines(stream: Any, count: int, timeout: float, what: str) -> list[str]:
+    """Reads `count` lines from a child's stdout pipe, failing after `timeout` seconds instead of
+    hanging when the child never writes them."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-lines")
+    future = pool.submit(lambda: [stream.readline() for _ in range(count)])
+    pool.shutdown(wait=False)
+    try:
+        raw = future.result(timeout=timeout)
+    except FutureTimeout:
+        raise TimeoutException(f"{what}: no {count} lines within {timeout:.0f} s") from None
+    lines = [line.decode("utf-8", "replace") if isinstance(line, bytes) else line for line in raw]
+    if any(not line.endswith("\n") for line in lines):
+        raise RuntimeError(f"{what}: output ended early: {lines!r}")
+    return [line.rstrip("\n") for line in lines]
+
+
 # --------------------------------------------------------------------------------------------
 # tauri-driver
 
@@ -501,6 +517,14 @@ class App:
         except WebDriverException:
             pass
 
+    def wait_exited(self, timeout: float | None = None) -> None:
+        """After `quit()`: waits until the app's process is gone (its files are complete)."""
+        pid_path = self.artifacts / f"{self.name}.pid"
+        pid = pid_path.read_text().strip() if pid_path.exists() else ""
+        if pid.isdigit():
+            poll(lambda: not _process_alive(int(pid)), timeout=timeout or TIMEOUT,
+                 message=f"the app (pid {pid}) to exit")
+
 
 class AppLauncher:
     """The `start_app` fixture: starts app windows on demand; all are closed after the test.
@@ -508,6 +532,10 @@ class AppLauncher:
     `start_app()` is what the `app` fixture gives. `start_app(env={"DBUS_SESSION_BUS_ADDRESS":
     None})` starts one with a changed environment, `args=[...]` adds command-line arguments,
     `data_dir=` points it at another directory.
+
+    Background connection tests are off (SWITCHBOARD_NO_BACKGROUND_CHECKS=1), so that nothing
+    tests an integration unless the test says so; `start_app(background_checks=True)` turns them
+    on.
     """
 
     def __init__(self, driver: TauriDriver, app_binary: Path, data_dir: Path, artifacts: Path):
@@ -523,12 +551,24 @@ class AppLauncher:
         env: Mapping[str, str | None] | None = None,
         args: Iterable[str] = (),
         data_dir: Path | None = None,
+        background_checks: bool = False,
     ) -> App:
         name = "app" if not self.apps else f"app{len(self.apps) + 1}"
+        full_env: dict[str, str | None] = {
+            "SWITCHBOARD_NO_BACKGROUND_CHECKS": None if background_checks else "1",
+        }
+        full_env.update(env or {})
         handle = new_app_session(self._driver, self._app_binary, data_dir or self._data_dir,
-                                 self._artifacts, extra_args=args, env=env, name=name)
+                                 self._artifacts, extra_args=args, env=full_env, name=name)
         self.apps.append(handle)
         return handle
+
+    def close(self, handle: App) -> None:
+        """Ends this window's session now (the app exits), e.g. to read its files afterwards."""
+        if handle in self.apps:
+            self.apps.remove(handle)
+        handle.quit()
+        handle.wait_exited()
 
     def quit_all(self) -> None:
         while self.apps:
@@ -608,3 +648,139 @@ class Cli:
                 f"stderr:\n{result.stderr[-2000:]}"
             )
         return "\n\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# The fake providers
+
+
+class FakeProviders:
+    """`switchboard-fake-providers` as a child process: fake Twilio, Square and QuickBooks on
+    127.0.0.1, and its control API (see crates/fakes/src/main.rs).
+
+    `base_url` is what an integration's custom base URL points at; `set("twilio",
+    {"scenario": "wrong_credentials"})` (or just `set("twilio", "wrong_credentials")`) changes how
+    a provider answers; `requests()` lists what the fakes received, oldest first; `reset()` puts
+    every scenario back to `ok` and forgets requests and QuickBooks tokens.
+    The control API is spoken with http.client directly, so no proxy setting can get in between.
+    """
+
+    PROVIDERS = ("twilio", "square", "quickbooks")
+
+    def __init__(self, binary: Path, log_path: Path):
+        self.binary = binary
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = ""
+        self.tls_base_url = ""
+        self.control_url = ""
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        log.write(f"\n=== {time.strftime('%H:%M:%S')} {self.binary}\n".encode())
+        log.flush()
+        self.process = subprocess.Popen(
+            [str(self.binary)], stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        assert self.process.stdout is not None
+        # One JSON line, then it serves until killed. Read it with a deadline: a fake that never
+        # prints must fail the test, not hang it.
+        try:
+            (line,) = read_lines(self.process.stdout, 1, max(TIMEOUT, 30), str(self.binary))
+        except (TimeoutException, RuntimeError) as err:
+            self.stop()
+            raise RuntimeError(f"{err}\n{tail(self.log_path)}") from None
+        try:
+            info = json.loads(line)
+            self.base_url = info["base_url"]
+            self.tls_base_url = info["tls_base_url"]
+            self.control_url = info["control_url"]
+        except (ValueError, KeyError) as err:
+            code = self.process.poll()
+            self.stop()
+            raise RuntimeError(f"{self.binary} (exit code {code}) printed {line!r}, not its JSON "
+                               f"line ({err}):\n{tail(self.log_path)}") from err
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)(/.*)", self.control_url)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"unexpected control_url {self.control_url!r}")
+        self._port = int(match.group(1))
+        self._control_path = match.group(2)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def _call(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self._port, timeout=10)
+        try:
+            payload = None if body is None else json.dumps(body).encode()
+            headers = {"Content-Type": "application/json"} if payload is not None else {}
+            conn.request(method, self._control_path + path, body=payload, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def _expect(self, method: str, path: str, body: Any = None, status: int = 204) -> bytes:
+        got, data = self._call(method, path, body)
+        if got != status:
+            raise AssertionError(f"fakes control {method} {path} {body!r}: HTTP {got} "
+                                 f"(expected {status}): {data[:500]!r}")
+        return data
+
+    def set(self, provider: str, scenario: str | Mapping[str, Any]) -> None:
+        """How `provider` answers from now on: `{"scenario": "rate_limited", "retry_after": 30}`."""
+        if provider not in self.PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}")
+        body = {"scenario": scenario} if isinstance(scenario, str) else dict(scenario)
+        self._expect("PUT", f"/scenario/{provider}", body)
+
+    def scenario(self, provider: str) -> Any:
+        return json.loads(self._expect("GET", f"/scenario/{provider}", status=200))
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every provider request received so far (oldest first): method, path, query, headers
+        (a list of [name, value], names lower-case) and body."""
+        return json.loads(self._expect("GET", "/requests", status=200))
+
+    def clear_requests(self) -> None:
+        self._expect("DELETE", "/requests")
+
+    def set_quickbooks_refresh_token(self, token: str | None) -> None:
+        self._expect("PUT", "/quickbooks/refresh_token", {"refresh_token": token})
+
+    def quickbooks_refresh_token(self) -> str | None:
+        return json.loads(self._expect("GET", "/quickbooks/refresh_token", status=200))[
+            "refresh_token"]
+
+    def reset(self) -> None:
+        self._expect("POST", "/reset")
+
+    def describe_requests(self) -> str:
+        try:
+            seen = self.requests()
+        except Exception as err:  # noqa: BLE001 - diagnostics only
+            return f"(unavailable: {err})"
+        if not seen:
+            return "(no requests)"
+        return "\n".join(
+            f"{r['method']} {r['path']}{'?' + r['query'] if r.get('query') else ''}" for r in seen
+        )
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.kill()
+        self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.process = None
+
+
+def header(request: Mapping[str, Any], name: str) -> str | None:
+    """The first value of a header in a request from `FakeProviders.requests()`."""
+    for key, value in request["headers"]:
+        if key.lower() == name.lower():
+            return value
+    return None
