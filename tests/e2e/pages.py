@@ -1,0 +1,226 @@
+"""Page helpers for the Integrations page, its forms and the dashboard, shared by the tests and
+by screenshots.py. Everything is found by data-testid / data-field (see ui/README.md); every wait
+is an explicit poll (harness.TIMEOUT).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+
+from harness import App, poll
+
+# Valid values for each provider's form, and secrets that are easy to spot in a file.
+TWILIO_SID = "AC" + "0123456789abcdef" * 2
+SQUARE_LOCATION = "18YC4JDH91E1H"  # one of the fake Square account's sample locations
+QUICKBOOKS_REALM = "9341453000000001"
+
+
+def css_string(value: str) -> str:
+    """`value` as a double-quoted CSS string, for attribute selectors like [data-name="…"]."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+
+
+def by_name(testid: str, name: str) -> str:
+    """CSS for the element with this testid whose data-name is `name`."""
+    return f'[data-testid="{testid}"][data-name={css_string(name)}]'
+
+
+def click(app: App, element: WebElement) -> None:
+    """Scrolls the element to the middle of the window, then clicks it. Near an edge, a click can
+    land beside its target when the layout moves between WebDriver's scroll and its click (an
+    inline error appearing above it, for instance)."""
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def click_testid(app: App, testid: str) -> None:
+    click(app, app.find(testid))
+
+
+class IntegrationsPage:
+    """The Integrations page of one app window: its list, the add/edit form, the remove dialog."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    # ---- navigation
+
+    def open(self) -> WebElement:
+        page = self.app.goto("integrations")
+        # Loaded: either the empty state or at least one card (not "Loading integrations…").
+        poll(lambda: self.app.exists("integrations-empty") or self.cards(),
+             message="the Integrations page to load its list")
+        return page
+
+    def open_add_form(self, provider: str) -> WebElement:
+        """Integrations → Add integration → the provider's tile → its empty form."""
+        self.open()
+        click_testid(self.app, "add-integration")
+        click_testid(self.app, f"provider-{provider}")
+        form = self.app.find("integration-form")
+        assert form.get_attribute("data-provider") == provider
+        return form
+
+    # ---- the form
+
+    def control(self, field: str, value: str | None = None) -> WebElement:
+        """The form's control for `field` (a radio: the one with this value); waits for it."""
+        css = f'[data-testid="integration-form"] [data-field={css_string(field)}]'
+        if value is not None:
+            css += f"[value={css_string(value)}]"
+
+        def present(driver):
+            element = driver.find_element(By.CSS_SELECTOR, css)
+            return element if element.is_displayed() else False
+
+        return self.app.wait(present, message=f"form control {css}")
+
+    def fill(self, field: str, value: str, leave: bool = True) -> WebElement:
+        """Replaces what `field` holds with `value` by typing, as a user would; then (unless
+        leave=False) presses Tab, which is when the form shows that field's problems."""
+        element = self.control(field)
+        click(self.app, element)
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.BACKSPACE)
+        if value:
+            element.send_keys(value)
+        poll(lambda: element.get_property("value") == value,
+             message=f"{field} to hold {value!r} (it holds {element.get_property('value')!r})")
+        if leave:
+            element.send_keys(Keys.TAB)
+        return element
+
+    def choose(self, field: str, value: str) -> None:
+        radio = self.control(field, value)
+        click(self.app, radio)
+        poll(lambda: radio.is_selected(), message=f"{field}={value} to be chosen")
+
+    def open_advanced(self) -> None:
+        toggle = self.app.find("advanced-toggle")
+        if toggle.get_attribute("aria-expanded") != "true":
+            click(self.app, toggle)
+        poll(lambda: toggle.get_attribute("aria-expanded") == "true",
+             message="Advanced to open")
+        self.control("base_url")
+
+    def error(self, field: str, contains: str) -> str:
+        """Waits for the inline error under `field` to contain `contains`; returns its text."""
+        return self.app.wait_text(f"error-{field}", lambda text: contains.lower() in text.lower())
+
+    def no_error(self, field: str) -> None:
+        poll(lambda: not self.app.exists(f"error-{field}"),
+             message=f"the error under {field} to go away")
+
+    def save(self) -> None:
+        click_testid(self.app, "save-integration")
+
+    def saved(self, contains: str) -> str:
+        """Waits for the success message after a save (back on the list); returns its text."""
+        return self.app.wait_text("form-success", lambda text: contains in text)
+
+    def fill_form(self, values: Mapping[str, str], environment: str | None = None,
+                  base_url: str | None = None) -> None:
+        if environment:
+            self.choose("environment", environment)
+        for field, value in values.items():
+            self.fill(field, value)
+        if base_url is not None:
+            self.open_advanced()
+            self.fill("base_url", base_url)
+
+    # ---- the list
+
+    def cards(self) -> list[WebElement]:
+        return self.app.find_all('[data-testid="integration-card"]')
+
+    def card_names(self) -> list[str]:
+        return [card.get_attribute("data-name") for card in self.cards()]
+
+    def card(self, name: str) -> WebElement:
+        return self.app.wait(lambda d: d.find_element(By.CSS_SELECTOR, by_name("integration-card", name)),
+                             message=f"the card of {name!r}")
+
+    def in_card(self, name: str, testid: str) -> WebElement:
+        return self.card(name).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def click_in_card(self, name: str, testid: str) -> None:
+        click(self.app, self.in_card(name, testid))
+
+    def card_text(self, name: str, testid: str, expected) -> str:
+        """Waits until the text of `testid` inside the card satisfies `expected` (str or callable)."""
+        check = expected if callable(expected) else (lambda text: text == expected)
+        seen: list[str] = []
+
+        def matches(_driver):
+            text = App.rendered_text(self.in_card(name, testid))
+            seen[:] = [text]
+            return text if check(text) else False
+
+        try:
+            return self.app.wait(matches, message=f"{testid} in the card of {name!r}")
+        except Exception as err:
+            raise AssertionError(f"{testid} in the card of {name!r}: expected {expected!r}, "
+                                 f"last saw {seen[-1:]!r}") from err
+
+    def secrets_shown(self, name: str) -> dict[str, str]:
+        """{secret field: "true"/"false"} as the card lists them."""
+        items = self.in_card(name, "integration-secrets").find_elements(By.CSS_SELECTOR, "li")
+        return {li.get_attribute("data-secret"): li.get_attribute("data-set") for li in items}
+
+    def gone(self, name: str) -> None:
+        poll(lambda: not self.app.find_all(by_name("integration-card", name)),
+             message=f"the card of {name!r} to disappear")
+
+
+def add_with_cli(run_cli, provider: str, name: str, *, base_url: str | None = None,
+                 environment: str | None = None, values: Mapping[str, str] | None = None,
+                 secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`switchboard integration add …` with secrets on stdin; returns the saved integration."""
+    values = dict(DEFAULTS[provider]["values"] if values is None else values)
+    secrets = dict(DEFAULTS[provider]["secrets"] if secrets is None else secrets)
+    args: list[str] = ["--json", "integration", "add", provider, "--name", name]
+    if environment:
+        args += ["--env", environment]
+    if base_url:
+        args += ["--base-url", base_url]
+    for field, value in values.items():
+        args += ["--set", f"{field}={value}"]
+    for field in secrets:
+        args += ["--secret", field]
+    saved = run_cli.json(*args, input="".join(f"{v}\n" for v in secrets.values()))
+    return saved["integration"]
+
+
+def show_with_cli(run_cli, name: str) -> dict[str, Any]:
+    return run_cli.json("--json", "integration", "show", name)
+
+
+def secrets_state(integration: Mapping[str, Any]) -> dict[str, bool]:
+    return {s["field"]: s["set"] for s in integration["secrets"]}
+
+
+# Valid settings per provider (secrets are per test, so that a leak can be traced to it).
+DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
+    "twilio": {
+        "values": {"account_sid": TWILIO_SID, "sender": "+15005550006"},
+        "secrets": {"auth_token": "0123456789abcdef0123456789abcdef"},
+    },
+    "square": {
+        "values": {"location_id": SQUARE_LOCATION},
+        "secrets": {"access_token": "EAAAl-default-square-token"},
+    },
+    "quickbooks": {
+        "values": {"client_id": "ABdefaultClientId0123", "realm_id": QUICKBOOKS_REALM},
+        "secrets": {"client_secret": "default-client-secret-0123",
+                    "refresh_token": "RT1-default-refresh-token"},
+    },
+}
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
