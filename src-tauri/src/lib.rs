@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use switchboard_core::checks::scheduler;
+use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
 use switchboard_core::{OpenOptions, Switchboard};
 use tauri::Manager;
 
@@ -42,6 +43,7 @@ pub fn run() {
             if background_checks {
                 start_background_checks(app.handle());
             }
+            start_delivery_worker(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -61,6 +63,15 @@ fn start_background_checks(app: &tauri::AppHandle) {
     let on_tested: Arc<dyn Fn(switchboard_core::checks::TestRun) + Send + Sync> =
         Arc::new(move |run| events::tested(&handle, &run));
     tauri::async_runtime::spawn(scheduler::run(sb, on_tested));
+}
+
+/// Delivers queued webhooks for as long as the app runs.
+fn start_delivery_worker(app: &tauri::AppHandle) {
+    let Ok(sb) = app.state::<AppState>().switchboard() else {
+        return;
+    };
+    let worker = Worker::new(sb, WorkerConfig::from_env());
+    tauri::async_runtime::spawn(worker.run(std::future::pending()));
 }
 
 /// Reads `--data-dir DIR` or `--data-dir=DIR` from the command line.

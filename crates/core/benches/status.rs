@@ -1,6 +1,8 @@
 //! Dashboard status for 50 integrations with 1,000,000 stored connection tests.
 //! Target (design.md): under 10 ms. Run: `cargo bench -p switchboard-core --bench status`.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::time::Instant;
 
 use rusqlite::params;

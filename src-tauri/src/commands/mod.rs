@@ -7,6 +7,7 @@ mod checks;
 mod info;
 mod integrations;
 mod settings;
+mod webhooks;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
@@ -31,6 +32,18 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             checks::test_history,
             settings::get_settings,
             settings::update_settings,
+            webhooks::list_event_types,
+            webhooks::list_endpoints,
+            webhooks::create_endpoint,
+            webhooks::update_endpoint,
+            webhooks::set_endpoint_enabled,
+            webhooks::delete_endpoint,
+            webhooks::rotate_endpoint_secret,
+            webhooks::send_event,
+            webhooks::list_deliveries,
+            webhooks::get_delivery,
+            webhooks::resend_deliveries,
+            webhooks::export_deliveries,
             audit::recent_audit,
             audit::verify_audit,
         ])

@@ -31,6 +31,25 @@ export const commands = {
 	getSettings: () => typedError<Settings, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the clinic name and the check interval; each change is audited. */
 	updateSettings: (settings: Settings) => typedError<Settings, AppError>(__TAURI_INVOKE("update_settings", { settings })),
+	/**  The event types endpoints can subscribe to. */
+	listEventTypes: () => __TAURI_INVOKE<string[]>("list_event_types"),
+	listEndpoints: () => typedError<Endpoint[], AppError>(__TAURI_INVOKE("list_endpoints")),
+	/**  Creates an endpoint; its signing secret is in the answer this once. */
+	createEndpoint: (draft: EndpointDraft) => typedError<CreatedEndpoint, AppError>(__TAURI_INVOKE("create_endpoint", { draft })),
+	updateEndpoint: (id: string, patch: EndpointPatch) => typedError<Endpoint, AppError>(__TAURI_INVOKE("update_endpoint", { id, patch })),
+	setEndpointEnabled: (id: string, enabled: boolean) => typedError<Endpoint, AppError>(__TAURI_INVOKE("set_endpoint_enabled", { id, enabled })),
+	deleteEndpoint: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_endpoint", { id })),
+	/**  A new signing secret, shown this once; the old one signs for 24 more hours. */
+	rotateEndpointSecret: (id: string) => typedError<string, AppError>(__TAURI_INVOKE("rotate_endpoint_secret", { id })),
+	/**  "Send test event": queues an event (a `test.ping` or a sample of any type). */
+	sendEvent: (request: EmitRequest) => typedError<Emitted, AppError>(__TAURI_INVOKE("send_event", { request })),
+	/**  One page of the delivery log, newest first. */
+	listDeliveries: (filter: DeliveryFilter, cursor: string | null, limit: number) => typedError<DeliveryPage, AppError>(__TAURI_INVOKE("list_deliveries", { filter, cursor, limit })),
+	getDelivery: (id: string) => typedError<DeliveryDetail, AppError>(__TAURI_INVOKE("get_delivery", { id })),
+	/**  Resends failed or dead deliveries: the ids given, or every one matching `filter`. */
+	resendDeliveries: (ids: string[], filter: DeliveryFilter | null) => typedError<number, AppError>(__TAURI_INVOKE("resend_deliveries", { ids, filter })),
+	/**  Writes the filtered log to the Downloads folder as CSV or JSON. */
+	exportDeliveries: (filter: DeliveryFilter, format: ExportFormat) => typedError<Exported, AppError>(__TAURI_INVOKE("export_deliveries", { filter, format })),
 	/**  The newest audit rows. */
 	recentAudit: (limit: number) => typedError<AuditRow[], AppError>(__TAURI_INVOKE("recent_audit", { limit })),
 	/**  Checks the audit log's hash chain and names the first row that no longer matches. */
@@ -61,6 +80,20 @@ export type AppInfo = {
 	schemaVersion: number,
 	keychain: KeychainStatus,
 	clinicName: string | null,
+};
+
+export type AttemptRow = {
+	attempt: number,
+	at: string,
+	durationMs: number,
+	/**  The request's headers as sent, signatures and custom header values redacted. */
+	requestHeaders: string,
+	statusCode: number | null,
+	errorClass: string | null,
+	error: string | null,
+	/**  The first 64 KiB of the response, as text. */
+	response: string,
+	nextAttemptAt: string | null,
 };
 
 export type AuditResult = "ok" | "refused" | "failed";
@@ -95,6 +128,120 @@ export type ConnectionTested = {
 	run: TestRun,
 };
 
+/**  A new endpoint and its signing secret, which is shown this once. */
+export type CreatedEndpoint = {
+	endpoint: Endpoint,
+	secret: string,
+};
+
+export type DeliveryDetail = {
+	delivery: DeliveryRow,
+	/**  The exact body sent. */
+	payload: string,
+	attempts: AttemptRow[],
+};
+
+export type DeliveryFilter = {
+	endpointId?: string | null,
+	eventType?: string | null,
+	status?: DeliveryStatus | null,
+	/**  RFC 3339; deliveries created at or after. */
+	from?: string | null,
+	/**  RFC 3339; deliveries created before. */
+	to?: string | null,
+	/**  An exact event id (`evt_…`). */
+	eventId?: string | null,
+};
+
+export type DeliveryPage = {
+	rows: DeliveryRow[],
+	/**  Pass back as `cursor` for the next (older) page; `None` at the end. */
+	nextCursor: string | null,
+};
+
+export type DeliveryRow = {
+	id: string,
+	eventId: string,
+	eventType: string,
+	endpointId: string,
+	endpointUrl: string,
+	status: DeliveryStatus,
+	attempts: number,
+	lastStatus: number | null,
+	lastError: string | null,
+	lastDurationMs: number | null,
+	nextAttemptAt: string | null,
+	createdAt: string,
+	updatedAt: string,
+};
+
+export type DeliveryStatus = "pending" | "sending" | "succeeded" | "retrying" | "dead";
+
+export type EmitRequest = {
+	type: string,
+	/**  The event's data as JSON text. */
+	data: string,
+	/**  An `evt_…` id to make the request idempotent; generated when absent. */
+	id?: string | null,
+};
+
+export type Emitted = {
+	eventId: string,
+	/**  The id was seen before: nothing new was queued. */
+	duplicate: boolean,
+	/**  Deliveries queued (one per subscribed, enabled endpoint). */
+	deliveries: number,
+};
+
+/**  An endpoint as the UI and the CLI see it: never its secret or header values. */
+export type Endpoint = {
+	id: string,
+	url: string,
+	description: string,
+	eventTypes: string[],
+	scheme: Scheme,
+	headerNames: string[],
+	timeoutSecs: number,
+	allowHttp: boolean,
+	allowPrivate: boolean,
+	enabled: boolean,
+	disabledReason: string | null,
+	/**  While a rotated-out secret still signs (24 hours after a rotation). */
+	previousSecretValidUntil: string | null,
+	revision: number,
+	createdAt: string,
+	createdBy: string,
+	updatedAt: string,
+	updatedBy: string,
+};
+
+export type EndpointDraft = {
+	url: string,
+	description?: string,
+	/**  Event types to deliver; empty or `["*"]` for every event. */
+	eventTypes?: string[],
+	scheme?: Scheme | null,
+	/**  A secret to use instead of a generated one (for receivers that already have one). */
+	secret?: string | null,
+	headers?: { [key in string]: string },
+	timeoutSecs?: number | null,
+	allowHttp?: boolean,
+	allowPrivate?: boolean,
+};
+
+/**  Only what is given changes. `headers`, when given, replaces all custom headers. */
+export type EndpointPatch = {
+	expectedRevision?: number | null,
+	url?: string | null,
+	description?: string | null,
+	eventTypes?: string[] | null,
+	scheme?: Scheme | null,
+	headers?: { [key in string]: string } | null,
+	timeoutSecs?: number | null,
+	allowHttp?: boolean | null,
+	allowPrivate?: boolean | null,
+};
+
 export type EnvironmentSpec = {
 	name: string,
 	label: string,
@@ -105,6 +252,14 @@ export type EnvironmentSpec = {
 
 /**  The small, stable set of codes the UI branches on. */
 export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" | "keychain_unavailable" | "storage" | "network" | "internal";
+
+export type ExportFormat = "csv" | "json";
+
+/**  Where an export was written and how many rows it holds. */
+export type Exported = {
+	path: string,
+	rows: number,
+};
 
 /**  One changed field. For secret fields only the name and what happened are recorded. */
 export type FieldChange = {
@@ -263,6 +418,12 @@ export type Saved = {
 	integration: Integration,
 	warnings: FieldIssue[],
 };
+
+export type Scheme = 
+/**  `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`. */
+"standard_webhooks" | 
+/**  `X-Webhook-Signature: sha256=<hex>` over the body. */
+"hmac_sha256_hex";
 
 export type SecretState = {
 	field: string,

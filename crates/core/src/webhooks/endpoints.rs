@@ -135,16 +135,29 @@ struct Checked {
     allow_private: bool,
 }
 
-fn check(
-    url: &str,
-    description: &str,
-    event_types: &[String],
-    headers: &BTreeMap<String, String>,
+/// Endpoint settings as given, before checking.
+struct Candidate<'a> {
+    url: &'a str,
+    description: &'a str,
+    event_types: &'a [String],
+    headers: &'a BTreeMap<String, String>,
     timeout_secs: u32,
     allow_http: bool,
     allow_private: bool,
     scheme: Scheme,
-) -> std::result::Result<Checked, FieldIssue> {
+}
+
+fn check(c: Candidate<'_>) -> std::result::Result<Checked, FieldIssue> {
+    let Candidate {
+        url,
+        description,
+        event_types,
+        headers,
+        timeout_secs,
+        allow_http,
+        allow_private,
+        scheme,
+    } = c;
     let url = check_url(url, allow_http, allow_private)?;
     let description = description.trim();
     if description.chars().count() > 200 || description.chars().any(char::is_control) {
@@ -324,16 +337,16 @@ impl Switchboard {
     /// Creates an endpoint; the secret (generated unless given) is returned this once.
     pub fn create_endpoint(&self, actor: &Actor, draft: EndpointDraft) -> Result<CreatedEndpoint> {
         let scheme = draft.scheme.unwrap_or(Scheme::StandardWebhooks);
-        let checked = check(
-            &draft.url,
-            &draft.description,
-            &draft.event_types,
-            &draft.headers,
-            draft.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
-            draft.allow_http,
-            draft.allow_private,
+        let checked = check(Candidate {
+            url: &draft.url,
+            description: &draft.description,
+            event_types: &draft.event_types,
+            headers: &draft.headers,
+            timeout_secs: draft.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS),
+            allow_http: draft.allow_http,
+            allow_private: draft.allow_private,
             scheme,
-        )?;
+        })?;
         let secret = match draft
             .secret
             .as_deref()
@@ -420,16 +433,16 @@ impl Switchboard {
             Some(h) => h.clone(),
             None => self.endpoint_headers(&current.id)?,
         };
-        let checked = check(
-            patch.url.as_deref().unwrap_or(&current.url),
-            patch.description.as_deref().unwrap_or(&current.description),
-            patch.event_types.as_deref().unwrap_or(&current.event_types),
-            &headers,
-            patch.timeout_secs.unwrap_or(current.timeout_secs),
-            patch.allow_http.unwrap_or(current.allow_http),
-            patch.allow_private.unwrap_or(current.allow_private),
-            patch.scheme.unwrap_or(current.scheme),
-        )?;
+        let checked = check(Candidate {
+            url: patch.url.as_deref().unwrap_or(&current.url),
+            description: patch.description.as_deref().unwrap_or(&current.description),
+            event_types: patch.event_types.as_deref().unwrap_or(&current.event_types),
+            headers: &headers,
+            timeout_secs: patch.timeout_secs.unwrap_or(current.timeout_secs),
+            allow_http: patch.allow_http.unwrap_or(current.allow_http),
+            allow_private: patch.allow_private.unwrap_or(current.allow_private),
+            scheme: patch.scheme.unwrap_or(current.scheme),
+        })?;
         self.db().write(|tx| {
             let now_rev: u32 = tx.query_row(
                 "SELECT revision FROM webhook_endpoints WHERE id = ?1",
@@ -542,12 +555,8 @@ impl Switchboard {
     /// secret, shown this once.
     pub fn rotate_endpoint_secret(&self, actor: &Actor, id: &str) -> Result<String> {
         let current = self.get_endpoint(id)?;
-        let new = if current.scheme == Scheme::StandardWebhooks {
-            signing::generate_secret()?
-        } else {
-            // The seeds' scheme takes any shared string; a whsec_ value works as well.
-            signing::generate_secret()?
-        };
+        // A whsec_ value also serves the seeds' scheme, which takes any shared string.
+        let new = signing::generate_secret()?;
         let old = self
             .keychain()
             .get(&secret_account(&current.id))?

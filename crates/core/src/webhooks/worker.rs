@@ -12,7 +12,7 @@ use rusqlite::params;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::endpoints::{self, is_private};
+use super::endpoints::is_private;
 use super::retry;
 use super::signing::Signer;
 use crate::error::{Error, Result};
@@ -502,7 +502,7 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
             update.execute(params![
                 r.delivery_id,
                 status,
-                if ok { r.attempts } else { r.attempts },
+                r.attempts,
                 next,
                 r.status,
                 r.error,
@@ -575,11 +575,4 @@ fn disable(
         tracing::warn!(endpoint = %endpoint_id, %reason, "webhook endpoint disabled");
     }
     Ok(())
-}
-
-#[allow(dead_code)]
-fn _assert_send() {
-    fn is_send<T: Send>() {}
-    is_send::<Worker>();
-    let _ = endpoints::ROTATION_GRACE_MS;
 }

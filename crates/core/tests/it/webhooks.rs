@@ -365,7 +365,9 @@ async fn retry_after_is_honoured_and_the_eighth_failure_is_dead() {
     assert_eq!(detail.attempts[0].response, "busy");
 
     // Resend brings it back for a fresh schedule.
-    let resent = sb.resend(&actor(), &[row.id.clone()], None).unwrap();
+    let resent = sb
+        .resend(&actor(), std::slice::from_ref(&row.id), None)
+        .unwrap();
     assert_eq!(resent, 1);
     w.run_once().await.unwrap();
     assert_eq!(rx.received().len(), 9);
