@@ -1,5 +1,5 @@
 // The one door to the backend for the rest of the UI.
-import { createMockBackend, sampleIntegrations } from './mock';
+import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
 import { tauriBackend } from './tauri';
 import type { Backend } from './types';
 
@@ -16,11 +16,17 @@ export interface SelectedBackend {
 
 /**
  * Picks the real backend inside Tauri's webview, else the in-memory mock. The preview starts with
- * sample integrations, or with none when the address has `?empty` (to see the empty states).
+ * sample integrations and test history (one of each status), or with none when the address has
+ * `?empty` (to see the empty states). Its connection tests take a second and a half.
  */
 export function selectBackend(win: Window = window): SelectedBackend {
   if ('__TAURI_INTERNALS__' in win) return { backend: tauriBackend, kind: 'tauri' };
   const empty = new URLSearchParams(win.location.search).has('empty');
-  const backend = createMockBackend({}, { integrations: empty ? [] : sampleIntegrations(), latencyMs: 150 });
+  const backend = createMockBackend(
+    {},
+    empty
+      ? { latencyMs: 150 }
+      : { integrations: sampleIntegrations(), tests: sampleTests(), latencyMs: 150, testLatencyMs: 1500 },
+  );
   return { backend, kind: 'preview' };
 }

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { createMockBackend, mockIntegration } from './mock';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createMockBackend,
+  mockIntegration,
+  mockTestRecord,
+  SAMPLE_OUTCOMES,
+  sampleIntegrations,
+  sampleTests,
+} from './mock';
+import type { TestRun } from './types';
+
+const MINUTE = 60_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 const TWILIO = {
   provider: 'twilio' as const,
@@ -61,5 +72,67 @@ describe('the mock backend', () => {
     expect(run.status === 'ok' && [run.data.previousLevel, run.data.status.level]).toEqual(['yellow', 'green']);
     const history = await backend.testHistory('a', 10);
     expect(history.status === 'ok' && history.data).toHaveLength(1);
+  });
+
+  it('announces every test to its listeners before answering, until they stop listening', async () => {
+    const backend = createMockBackend({}, { integrations: [mockIntegration({ id: 'a' })] });
+    const heard: TestRun[] = [];
+    const stop = await backend.onConnectionTested(({ run }) => heard.push(run));
+
+    const run = await backend.testIntegration('a');
+    expect(heard).toHaveLength(1);
+    expect(run.status === 'ok' && run.data).toEqual(heard[0]);
+
+    const other = vi.fn();
+    await backend.onConnectionTested(other);
+    backend.emitConnectionTested(heard[0] as TestRun);
+    expect(other).toHaveBeenCalledWith({ run: heard[0] });
+    stop();
+    await backend.testIntegration('a');
+    expect(heard).toHaveLength(2); // the emit above, not the second test
+    expect(other).toHaveBeenCalledTimes(2);
+  });
+
+  it('finds the queued outcomes in order, then what the last test found', async () => {
+    const backend = createMockBackend({}, {
+      integrations: [mockIntegration({ id: 'sq', provider: 'square' })],
+      testOutcomes: { sq: [SAMPLE_OUTCOMES.squareUnauthorized, SAMPLE_OUTCOMES.squareOk] },
+    });
+    const kinds = [];
+    for (let i = 0; i < 3; i += 1) {
+      const run = await backend.testIntegration('sq');
+      if (run.status === 'ok') kinds.push([run.data.test.kind, run.data.previousLevel, run.data.status.level]);
+    }
+    expect(kinds).toEqual([
+      ['credentials_rejected', 'yellow', 'red'],
+      ['ok', 'red', 'green'],
+      ['ok', 'green', 'green'],
+    ]);
+  });
+
+  it('gives levels by core’s rules: transient failures yellow for a day, then red; a stale pass yellow', async () => {
+    const timeout = SAMPLE_OUTCOMES.quickbooksTimeout;
+    const backend = createMockBackend({}, {
+      integrations: ['fresh', 'old', 'stale', 'rejected'].map((id) => mockIntegration({ id, name: id })),
+      tests: {
+        fresh: [mockTestRecord({ ...timeout, at: ago(MINUTE) }), mockTestRecord({ at: ago(20 * MINUTE) })],
+        old: [mockTestRecord({ ...timeout, at: ago(MINUTE) }), mockTestRecord({ ...timeout, at: ago(25 * 60 * MINUTE) })],
+        stale: [mockTestRecord({ at: ago(31 * MINUTE) })],
+        rejected: [mockTestRecord({ ...SAMPLE_OUTCOMES.squareUnauthorized, at: ago(MINUTE) })],
+      },
+    });
+    const statuses = await backend.integrationStatuses();
+    expect(statuses.status === 'ok' && Object.fromEntries(statuses.data.map((s) => [s.name, [s.level, s.reason]]))).toEqual({
+      fresh: ['yellow', timeout.summary],
+      old: ['red', `Failing for over a day: ${timeout.summary}`],
+      stale: ['yellow', 'The last successful test is out of date.'],
+      rejected: ['red', SAMPLE_OUTCOMES.squareUnauthorized.summary],
+    });
+  });
+
+  it('starts the preview with one integration of each level', async () => {
+    const backend = createMockBackend({}, { integrations: sampleIntegrations(), tests: sampleTests() });
+    const statuses = await backend.integrationStatuses();
+    expect(statuses.status === 'ok' && statuses.data.map((s) => s.level).sort()).toEqual(['green', 'off', 'red', 'yellow']);
   });
 });

@@ -19,11 +19,14 @@ import type {
   IntegrationPatch,
   IntegrationStatus,
   Level,
+  Outcome,
+  OutcomeKind,
   Provider,
   ProviderSpec,
   Result,
   Settings,
   TestRecord,
+  TestRun,
 } from './types';
 
 export function ok<T>(data: T): Result<T, AppError> {
@@ -122,7 +125,80 @@ export function mockIntegration(
   };
 }
 
-/** What the browser preview starts with: one integration of each provider, one disabled. */
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/** Core's transient failures: yellow for a day, then red. */
+const TRANSIENT: ReadonlySet<OutcomeKind> = new Set(['rate_limited', 'provider_error', 'unreachable']);
+
+/** A connection test's outcome for tests: a passed Twilio test unless told otherwise. */
+export function mockOutcome(patch: Partial<Outcome> = {}): Outcome {
+  return {
+    kind: 'ok',
+    httpStatus: 200,
+    providerCode: null,
+    providerMessage: null,
+    errorClass: null,
+    retryAfterS: null,
+    latencyMs: 230,
+    summary: 'Connected to the Twilio account “Riverside Vet”.',
+    action: 'Nothing to do.',
+    ...patch,
+  };
+}
+
+/** A stored test for tests: `mockOutcome(patch)` at `at` (now unless given). */
+export function mockTestRecord(patch: Partial<TestRecord> = {}): TestRecord {
+  const { at, ...outcome } = patch;
+  return { at: at ?? new Date().toISOString(), ...mockOutcome(outcome) };
+}
+
+/** An integration's status as core reports it, for tests: a green Twilio one unless told otherwise. */
+export function mockStatus(patch: Partial<IntegrationStatus> = {}): IntegrationStatus {
+  const lastTest = patch.lastTest === undefined ? mockTestRecord() : patch.lastTest;
+  return {
+    integrationId: 'int_twilio_sample',
+    name: 'Front desk SMS',
+    provider: 'twilio',
+    environment: 'live',
+    level: 'green',
+    reason: lastTest?.summary ?? 'Not tested yet.',
+    action: 'Nothing to do.',
+    lastCheckedAt: lastTest?.at ?? null,
+    lastSuccessAt: lastTest?.kind === 'ok' ? lastTest.at : null,
+    ...patch,
+    lastTest,
+  };
+}
+
+/** Outcomes as core words them, for the preview and for tests. */
+export const SAMPLE_OUTCOMES = {
+  squareUnauthorized: mockOutcome({
+    kind: 'credentials_rejected',
+    httpStatus: 401,
+    providerCode: 'UNAUTHORIZED',
+    providerMessage: 'This request could not be authorized.',
+    latencyMs: 310,
+    summary: 'Square rejected the access token (UNAUTHORIZED).',
+    action:
+      'Create a new access token in the Square Developer Console, and check that it matches the environment (production or sandbox).',
+  }),
+  squareOk: mockOutcome({ latencyMs: 280, summary: 'Connected to Square: location “Riverside Vet — Main St” is active.' }),
+  quickbooksTimeout: mockOutcome({
+    kind: 'unreachable',
+    httpStatus: null,
+    errorClass: 'timeout',
+    latencyMs: 20_000,
+    summary: 'QuickBooks did not answer in time.',
+    action: 'Is this computer offline? Switchboard tries again automatically.',
+  }),
+  quickbooksOk: mockOutcome({ latencyMs: 640, summary: 'Connected to the QuickBooks company “Riverside Vet LLC”.' }),
+  twilioOk: mockOutcome(),
+} as const satisfies Record<string, Outcome>;
+
+/**
+ * What the browser preview starts with: one integration of each provider and a second Twilio one,
+ * turned off, so the dashboard shows every level (see `sampleTests`).
+ */
 export function sampleIntegrations(): Integration[] {
   return [
     mockIntegration({ id: 'int_sample_twilio', provider: 'twilio' }),
@@ -134,8 +210,37 @@ export function sampleIntegrations(): Integration[] {
       updatedBy: 'os:manager',
       revision: 3,
     }),
-    mockIntegration({ id: 'int_sample_quickbooks', provider: 'quickbooks', enabled: false, revision: 2 }),
+    mockIntegration({ id: 'int_sample_quickbooks', provider: 'quickbooks', revision: 2 }),
+    mockIntegration({
+      id: 'int_sample_reminders',
+      provider: 'twilio',
+      name: 'Appointment reminders',
+      environment: 'test',
+      enabled: false,
+      revision: 4,
+    }),
   ];
+}
+
+/**
+ * The sample integrations' test history, newest first, relative to `now`: Twilio passes (green),
+ * Square's token was just rejected (red), QuickBooks timed out a few minutes ago (yellow), and the
+ * reminders integration passed before it was turned off (off).
+ */
+export function sampleTests(now: number = Date.now()): Record<string, TestRecord[]> {
+  const ago = (minutes: number) => new Date(now - minutes * MINUTE_MS).toISOString();
+  const every = (outcome: Outcome, from: number, count: number, step = 15) =>
+    Array.from({ length: count }, (_, i) => ({ at: ago(from + i * step), ...outcome, latencyMs: outcome.latencyMs + ((i * 37) % 90) }));
+  return {
+    int_sample_twilio: every(SAMPLE_OUTCOMES.twilioOk, 4, 6),
+    int_sample_square: [
+      { at: ago(2), ...SAMPLE_OUTCOMES.squareUnauthorized },
+      { at: ago(17), ...SAMPLE_OUTCOMES.squareUnauthorized },
+      ...every(SAMPLE_OUTCOMES.squareOk, 32, 4),
+    ],
+    int_sample_quickbooks: [{ at: ago(6), ...SAMPLE_OUTCOMES.quickbooksTimeout }, ...every(SAMPLE_OUTCOMES.quickbooksOk, 21, 4)],
+    int_sample_reminders: every(SAMPLE_OUTCOMES.twilioOk, 3 * 24 * 60, 2, 24 * 60),
+  };
 }
 
 export interface MockOptions {
@@ -145,10 +250,25 @@ export interface MockOptions {
   actor?: string;
   /** A delay before every answer, so the preview shows progress states. */
   latencyMs?: number;
+  /** Connection tests already stored, by integration id, newest first. */
+  tests?: Record<string, TestRecord[]>;
+  /**
+   * What the next connection tests of an integration find, by id, in order. Once these are used
+   * up a test finds what the last one found (a pass when there was none).
+   */
+  testOutcomes?: Record<string, Outcome[]>;
+  /** How much longer than other commands a connection test takes (it reaches the provider). */
+  testLatencyMs?: number;
 }
 
+/** The mock, plus what tests need to play the Rust side. */
+export type MockBackend = Backend & {
+  /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
+  emitConnectionTested(run: TestRun): void;
+};
+
 /** A Backend whose commands answer from memory; pass `overrides` to replace any of them. */
-export function createMockBackend(overrides: Partial<Backend> = {}, options: MockOptions = {}): Backend {
+export function createMockBackend(overrides: Partial<Backend> = {}, options: MockOptions = {}): MockBackend {
   const info = structuredClone(sampleAppInfo);
   const actor = options.actor ?? 'os:frontdesk';
   const latency = options.latencyMs ?? 0;
@@ -157,12 +277,20 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   );
   const audit: AuditRow[] = [];
   /** Connection tests by integration id, newest first. */
-  const tests = new Map<string, TestRecord[]>();
+  const tests = new Map<string, TestRecord[]>(Object.entries(structuredClone(options.tests ?? {})));
+  const queued = new Map<string, Outcome[]>(Object.entries(structuredClone(options.testOutcomes ?? {})));
+  const listeners = new Set<(payload: { run: TestRun }) => void>();
+  const emit = (run: TestRun) => {
+    for (const listener of [...listeners]) listener(structuredClone({ run }));
+  };
   let settings: Settings = { clinicName: info.clinicName, checkIntervalMinutes: 15 };
   let nextId = 1;
 
+  const pause = async (ms: number) => {
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  };
   const answer = async <T>(value: T): Promise<T> => {
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    await pause(latency);
     return structuredClone(value);
   };
 
@@ -220,11 +348,14 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   });
   const firstError = (issues: FieldIssue[]) => issues.find((i) => i.severity === 'error');
 
-  // Status as core's rules give it for what the mock knows: off, never tested, or the last test.
+  // Status by core's rules (crates/core/src/status.rs) for what the mock knows: off, never
+  // tested, a failed last test (transient ones yellow for a day), a stale success, else green.
   const statusOf = (integration: Integration): IntegrationStatus => {
+    const now = Date.now();
     const history = tests.get(integration.id) ?? [];
     const last = history[0] ?? null;
-    const lastSuccess = history.find((t) => t.kind === 'ok') ?? null;
+    const successIndex = history.findIndex((t) => t.kind === 'ok');
+    const lastSuccess = history[successIndex] ?? null;
     let level: Level;
     let reason: string;
     let action: string;
@@ -232,8 +363,20 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       [level, reason, action] = ['off', 'Turned off by a user.', 'Enable it on the Integrations page to use it again.'];
     } else if (!last) {
       [level, reason, action] = ['yellow', 'Not tested yet.', 'Press “Test now” to check the connection.'];
+    } else if (last.kind !== 'ok') {
+      const failures = successIndex === -1 ? history : history.slice(0, successIndex);
+      const failingSince = Date.parse(failures[failures.length - 1]?.at ?? last.at);
+      if (!TRANSIENT.has(last.kind)) [level, reason, action] = ['red', last.summary, last.action];
+      else if (now - failingSince > DAY_MS) [level, reason, action] = ['red', `Failing for over a day: ${last.summary}`, last.action];
+      else [level, reason, action] = ['yellow', last.summary, last.action];
+    } else if (now - Date.parse(last.at) > 2 * settings.checkIntervalMinutes * MINUTE_MS) {
+      [level, reason, action] = [
+        'yellow',
+        'The last successful test is out of date.',
+        'Press “Test now”; background checks may be paused while the app was closed.',
+      ];
     } else {
-      [level, reason, action] = [last.kind === 'ok' ? 'green' : 'red', last.summary, last.action];
+      [level, reason, action] = ['green', last.summary, 'Nothing to do.'];
     }
     return {
       integrationId: integration.id,
@@ -247,6 +390,18 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       lastCheckedAt: last?.at ?? null,
       lastSuccessAt: lastSuccess?.at ?? null,
     };
+  };
+
+  /** What the next test of an integration finds: queued, else the same as last time, else a pass. */
+  const nextOutcome = (integration: Integration): Outcome => {
+    const next = queued.get(integration.id)?.shift();
+    if (next) return next;
+    const last = tests.get(integration.id)?.[0];
+    if (last) {
+      const { at: _at, ...outcome } = last;
+      return outcome;
+    }
+    return mockOutcome({ summary: `Connected to ${specOf(integration.provider).name}.`, latencyMs: 120 });
   };
 
   const backend = {
@@ -369,6 +524,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       if (!stored) return answer(notFound(id));
       store.delete(stored.id);
       tests.delete(stored.id);
+      queued.delete(stored.id);
       record(
         'integration.delete',
         stored,
@@ -378,23 +534,16 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     },
 
     async testIntegration(id: string) {
+      await pause(latency + (options.testLatencyMs ?? 0));
       const stored = find(id);
-      if (!stored) return answer(notFound(id));
+      if (!stored) return structuredClone(notFound(id));
       const previousLevel = statusOf(stored).level;
-      const test: TestRecord = {
-        at: new Date().toISOString(),
-        kind: 'ok',
-        httpStatus: 200,
-        providerCode: null,
-        providerMessage: null,
-        errorClass: null,
-        retryAfterS: null,
-        latencyMs: 120,
-        summary: `Connected to ${specOf(stored.provider).name}.`,
-        action: 'Nothing to do.',
-      };
+      const test: TestRecord = { at: new Date().toISOString(), ...nextOutcome(stored) };
       tests.set(stored.id, [test, ...(tests.get(stored.id) ?? [])]);
-      return answer(ok({ integrationId: stored.id, test, status: statusOf(stored), previousLevel }));
+      const run: TestRun = { integrationId: stored.id, test, status: statusOf(stored), previousLevel };
+      // As the shell does: every test is also announced, before the command answers.
+      emit(run);
+      return structuredClone(ok(run));
     },
 
     async integrationStatuses() {
@@ -436,7 +585,13 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         ok({ ok: true, rowsChecked: audit.length, firstBadSeq: null, message: 'The audit log is intact.' }),
       );
     },
+    async onConnectionTested(listener: (payload: { run: TestRun }) => void) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
   } satisfies Backend;
 
-  return { ...backend, ...overrides };
+  return { ...backend, ...overrides, emitConnectionTested: emit };
 }

@@ -1,13 +1,28 @@
 // The Backend interface is derived from the generated bindings, so adding a Rust command adds it
 // here with no hand-kept duplicate. Type-only imports: nothing from Tauri reaches the bundle via
 // this file.
-import type { commands } from './bindings';
+import type { commands, ConnectionTested } from './bindings';
 
 /** Every command the Rust side exposes, exactly as tauri-specta generated it. */
-export type Backend = typeof commands;
+export type Commands = typeof commands;
+
+/** Stops listening. */
+export type Unlisten = () => void;
+
+/**
+ * The events the Rust side sends. Each `on…` resolves once listening has started, to the function
+ * that stops it.
+ */
+export interface BackendEvents {
+  /** A connection test finished: "Test now" (here or elsewhere in the app) or a background check. */
+  onConnectionTested(listener: (payload: ConnectionTested) => void): Promise<Unlisten>;
+}
+
+/** What the UI talks to: the commands and the events. */
+export type Backend = Commands & BackendEvents;
 
 /** The name of one command, e.g. `"appInfo"`. */
-export type CommandName = keyof Backend;
+export type CommandName = keyof Commands;
 
 /**
  * What a fallible command resolves to. The generator inlines this shape into each command's

@@ -1,0 +1,39 @@
+// The real backend's event, with Tauri's event API replaced: it listens to the event the shell
+// emits and hands the listener the payload only.
+import { describe, expect, it, vi } from 'vitest';
+import { mockStatus, mockTestRecord } from './mock';
+import type { ConnectionTested } from './types';
+
+const tauri = vi.hoisted(() => ({
+  listen: vi.fn(),
+  unlisten: vi.fn(),
+}));
+
+vi.mock('@tauri-apps/api/event', () => ({
+  listen: tauri.listen,
+  once: vi.fn(),
+  emit: vi.fn(),
+  emitTo: vi.fn(),
+}));
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+
+describe('tauriBackend.onConnectionTested', () => {
+  it('listens to "connection-tested" and passes on the payload', async () => {
+    tauri.listen.mockResolvedValue(tauri.unlisten);
+    const { tauriBackend } = await import('./tauri');
+    const heard: ConnectionTested[] = [];
+
+    const stop = await tauriBackend.onConnectionTested((payload) => heard.push(payload));
+
+    expect(tauri.listen).toHaveBeenCalledWith('connection-tested', expect.any(Function));
+    const handler = tauri.listen.mock.calls[0]?.[1] as (event: unknown) => void;
+    const payload: ConnectionTested = {
+      run: { integrationId: 'a', test: mockTestRecord(), status: mockStatus({ integrationId: 'a' }), previousLevel: 'yellow' },
+    };
+    handler({ event: 'connection-tested', id: 1, payload });
+    expect(heard).toEqual([payload]);
+
+    stop();
+    expect(tauri.unlisten).toHaveBeenCalledTimes(1);
+  });
+});
