@@ -6,6 +6,7 @@ import {
   type Backend,
   type BackendKind,
   type Result,
+  type Settings,
   type Settled,
 } from '../backend';
 
@@ -64,6 +65,12 @@ export class AppState {
       this.keychainError = outcome.error.message || KEYCHAIN_FALLBACK_MESSAGE;
     }
     return outcome;
+  }
+
+  /** After the settings are saved: the header shows the new clinic name at once. */
+  settingsSaved(settings: Settings): void {
+    if (this.info) this.info = { ...this.info, clinicName: settings.clinicName };
+    else void this.loadInfo();
   }
 
   async loadInfo(): Promise<void> {

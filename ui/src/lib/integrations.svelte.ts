@@ -24,18 +24,7 @@ export class IntegrationsState {
   /** Reads the providers (once) and the integrations (every time). Never throws. */
   async load(): Promise<void> {
     this.loading = true;
-    const [providers, list] = await Promise.all([
-      this.providers.length > 0 ? null : this.#app.callValue((b) => b.listProviders()),
-      this.#app.call((b) => b.listIntegrations()),
-    ]);
-    if (providers) {
-      if (providers.ok) {
-        this.providers = providers.data;
-        this.providersError = null;
-      } else {
-        this.providersError = providers.error;
-      }
-    }
+    const [, list] = await Promise.all([this.loadProviders(), this.#app.call((b) => b.listIntegrations())]);
     if (list.ok) {
       this.list = list.data;
       this.loadError = null;
@@ -44,6 +33,23 @@ export class IntegrationsState {
       this.loadError = list.error;
     }
     this.loading = false;
+  }
+
+  /** Reads the provider catalogue unless it is already here (the dashboard needs only this). */
+  async loadProviders(): Promise<void> {
+    if (this.providers.length > 0) return;
+    const providers = await this.#app.callValue((b) => b.listProviders());
+    if (providers.ok) {
+      this.providers = providers.data;
+      this.providersError = null;
+    } else {
+      this.providersError = providers.error;
+    }
+  }
+
+  /** An environment's label ("Live credentials"), or its name until the catalogue is read. */
+  environmentLabel(provider: Provider, environment: string): string {
+    return this.spec(provider)?.environments.find((e) => e.name === environment)?.label ?? environment;
   }
 
   spec(provider: Provider): ProviderSpec | undefined {

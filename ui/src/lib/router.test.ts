@@ -1,15 +1,26 @@
 import { describe, expect, it, vi } from 'vitest';
-import { pageFromHash, Router } from './router.svelte';
+import { hashOf, pageFromHash, Router, routeFromHash } from './router.svelte';
 
 describe('pageFromHash', () => {
   it('reads a page id from the location hash', () => {
     expect(pageFromHash('#/delivery-log')).toBe('delivery-log');
     expect(pageFromHash('#settings')).toBe('settings');
+    expect(pageFromHash('#/dashboard/int_1')).toBe('dashboard');
   });
 
   it('ignores anything that is not a page', () => {
     expect(pageFromHash('')).toBeNull();
     expect(pageFromHash('#/nowhere')).toBeNull();
+    expect(pageFromHash('#/nowhere/dashboard')).toBeNull();
+  });
+});
+
+describe('routeFromHash and hashOf', () => {
+  it('read and write the item a page shows in detail', () => {
+    expect(routeFromHash('#/dashboard')).toEqual({ page: 'dashboard', item: null });
+    expect(routeFromHash('#/dashboard/int_1')).toEqual({ page: 'dashboard', item: 'int_1' });
+    expect(hashOf({ page: 'dashboard', item: 'a b/c' })).toBe('#/dashboard/a%20b%2Fc');
+    expect(routeFromHash(hashOf({ page: 'dashboard', item: 'a b/c' }))).toEqual({ page: 'dashboard', item: 'a b/c' });
   });
 });
 
@@ -21,6 +32,16 @@ describe('Router', () => {
     router.go('webhooks');
     expect(router.current).toBe('webhooks');
     expect(onNavigate).toHaveBeenCalledTimes(1);
-    expect(onNavigate).toHaveBeenCalledWith('webhooks');
+    expect(onNavigate).toHaveBeenCalledWith({ page: 'webhooks', item: null });
+  });
+
+  it('opens an item and goes back to the overview of the same page', () => {
+    const onNavigate = vi.fn();
+    const router = new Router('dashboard', onNavigate);
+    router.go('dashboard', 'int_1');
+    expect([router.current, router.item]).toEqual(['dashboard', 'int_1']);
+    router.go('dashboard');
+    expect([router.current, router.item]).toEqual(['dashboard', null]);
+    expect(onNavigate).toHaveBeenCalledTimes(2);
   });
 });
