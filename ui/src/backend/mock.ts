@@ -6,6 +6,7 @@
 // a stale `expectedRevision` is a conflict, and secrets are never kept — only whether each is set.
 import { MOCK_CATALOG } from './mock-catalog';
 import { checkForm, type MockForm } from './mock-validation';
+import { createWebhookCommands } from './mock-webhooks';
 import type {
   AppError,
   AppInfo,
@@ -575,6 +576,8 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       info.clinicName = settings.clinicName;
       return answer(ok(settings));
     },
+
+    ...createWebhookCommands({ actor, answer }),
 
     async recentAudit(limit: number) {
       return answer(ok(audit.slice(0, limit)));
