@@ -348,7 +348,8 @@ describe('saving a new integration', () => {
     const tile = await screen.findByTestId('dashboard-integration');
     expect(tile).toHaveAttribute('data-name', 'Front desk SMS');
     expect(tile).toHaveTextContent('Twilio · Live credentials');
-    expect(within(tile).getByTestId('integration-status')).toHaveTextContent('Not tested yet');
+    expect(within(tile).getByTestId('status-badge')).toHaveTextContent('Check');
+    expect(within(tile).getByTestId('status-reason')).toHaveTextContent('Not tested yet.');
     expect(screen.queryByTestId('dashboard-empty')).not.toBeInTheDocument();
   });
 
@@ -590,8 +591,10 @@ describe('the dashboard with integrations', () => {
     const tiles = await screen.findAllByTestId('dashboard-integration');
     expect(tiles.map((t) => t.dataset.name)).toEqual(['Accounting', 'Front desk SMS']);
     expect(tiles[0]).toHaveTextContent('QuickBooks Online · Production');
-    expect(within(tiles[0] as HTMLElement).getByTestId('integration-status')).toHaveTextContent('Disabled');
-    expect(within(tiles[1] as HTMLElement).getByTestId('integration-status')).toHaveTextContent('Not tested yet');
+    expect(within(tiles[0] as HTMLElement).getByTestId('status-badge')).toHaveTextContent('Off');
+    expect(within(tiles[0] as HTMLElement).getByTestId('status-reason')).toHaveTextContent('Turned off by a user.');
+    expect(within(tiles[1] as HTMLElement).getByTestId('status-badge')).toHaveTextContent('Check');
+    expect(within(tiles[1] as HTMLElement).getByTestId('status-reason')).toHaveTextContent('Not tested yet.');
     expect(screen.queryByTestId('dashboard-empty')).not.toBeInTheDocument();
   });
 });
