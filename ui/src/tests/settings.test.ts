@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMockBackend, fail, mockAppInfo, ok } from '../backend/mock';
 import { renderApp } from './render-app';
 
@@ -59,5 +59,113 @@ describe('Settings › About this installation', () => {
 
     expect(await screen.findByTestId('info-version')).toHaveTextContent('9.9.9');
     expect(screen.queryByTestId('error-notice')).not.toBeInTheDocument();
+  });
+});
+
+describe('Settings › the settings form', () => {
+  function control(field: string): HTMLInputElement {
+    const element = document.querySelector<HTMLInputElement>(`[data-field="${field}"]`);
+    if (!element) throw new Error(`no control for ${field}`);
+    return element;
+  }
+
+  it('shows the stored settings with a help text for the interval', async () => {
+    const backend = createMockBackend({
+      getSettings: async () => ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 }),
+    });
+    renderApp({ page: 'settings', backend });
+    const form = await screen.findByTestId('settings-form');
+
+    expect(within(form).getByLabelText('Clinic name')).toBe(control('clinic_name'));
+    expect(control('clinic_name')).toHaveAttribute('name', 'clinic_name');
+    expect(control('clinic_name')).toHaveValue('Riverside Veterinary Clinic');
+    const interval = within(form).getByLabelText(/^Check interval \(minutes\)/);
+    expect(interval).toBe(control('check_interval_minutes'));
+    expect(interval).toHaveAttribute('name', 'check_interval_minutes');
+    expect(interval).toHaveAttribute('type', 'number');
+    expect(interval).toHaveAttribute('min', '1');
+    expect(interval).toHaveAttribute('max', '1440');
+    expect(interval).toHaveValue(30);
+    expect(interval).toHaveAccessibleDescription(/How often each integration is tested in the background/);
+    // About this installation is still there, below.
+    expect(await screen.findByTestId('info-version')).toBeInTheDocument();
+  });
+
+  it('saves, says so, and the header shows the new clinic name at once', async () => {
+    const user = userEvent.setup();
+    const base = createMockBackend();
+    const updateSettings = vi.fn(base.updateSettings);
+    renderApp({ page: 'settings', backend: { ...base, updateSettings } });
+    await screen.findByTestId('settings-form');
+    expect(screen.getByTestId('clinic-name')).toHaveTextContent('Your clinic');
+
+    await user.type(control('clinic_name'), '  Riverside Veterinary Clinic ');
+    await user.clear(control('check_interval_minutes'));
+    await user.type(control('check_interval_minutes'), '30');
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByTestId('settings-success')).toHaveTextContent('Settings saved.');
+    expect(updateSettings).toHaveBeenCalledWith({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 });
+    expect(screen.getByTestId('clinic-name')).toHaveTextContent(/^Riverside Veterinary Clinic$/);
+    expect(control('clinic_name')).toHaveValue('Riverside Veterinary Clinic');
+    expect(await base.getSettings()).toEqual(ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 }));
+
+    // Editing again hides the old success message.
+    await user.type(control('clinic_name'), '!');
+    expect(screen.queryByTestId('settings-success')).not.toBeInTheDocument();
+  });
+
+  it('shows core’s validation error under the check interval, marks it and focuses it', async () => {
+    const user = userEvent.setup();
+    renderApp({ page: 'settings' });
+    await screen.findByTestId('settings-form');
+
+    await user.clear(control('check_interval_minutes'));
+    await user.type(control('check_interval_minutes'), '2000');
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByTestId('error-check_interval_minutes')).toHaveTextContent(
+      'The check interval must be between 1 and 1440 minutes (a day).',
+    );
+    expect(control('check_interval_minutes')).toHaveAttribute('aria-invalid', 'true');
+    expect(control('check_interval_minutes')).toHaveFocus();
+    expect(screen.queryByTestId('settings-success')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('error-clinic_name')).not.toBeInTheDocument();
+
+    // Fixing it clears the error and saves.
+    await user.clear(control('check_interval_minutes'));
+    expect(screen.queryByTestId('error-check_interval_minutes')).not.toBeInTheDocument();
+    await user.type(control('check_interval_minutes'), '60');
+    await user.click(screen.getByTestId('save-settings'));
+    expect(await screen.findByTestId('settings-success')).toBeInTheDocument();
+  });
+
+  it('shows a clinic name error from core on its field', async () => {
+    const user = userEvent.setup();
+    const backend = createMockBackend({
+      updateSettings: async () => fail('validation', 'Clinic name must not contain control characters.', 'clinic_name'),
+    });
+    renderApp({ page: 'settings', backend });
+    await screen.findByTestId('settings-form');
+    await user.type(control('clinic_name'), 'Riverside');
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByTestId('error-clinic_name')).toHaveTextContent('Clinic name must not contain control characters.');
+    expect(control('clinic_name')).toHaveFocus();
+    expect(screen.getByTestId('clinic-name')).toHaveTextContent('Your clinic');
+  });
+
+  it('does not send an interval that is not a whole number', async () => {
+    const user = userEvent.setup();
+    const base = createMockBackend();
+    const updateSettings = vi.fn(base.updateSettings);
+    renderApp({ page: 'settings', backend: { ...base, updateSettings } });
+    await screen.findByTestId('settings-form');
+
+    await user.clear(control('check_interval_minutes'));
+    await user.click(screen.getByTestId('save-settings'));
+
+    expect(await screen.findByTestId('error-check_interval_minutes')).toHaveTextContent('Enter a whole number of minutes');
+    expect(updateSettings).not.toHaveBeenCalled();
   });
 });
