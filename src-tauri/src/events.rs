@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use switchboard_core::checks::TestRun;
+use switchboard_core::webhooks::worker::BatchReport;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
@@ -25,6 +26,35 @@ pub fn tested(app: &AppHandle, run: &TestRun) {
             .builder()
             .title(format!("{} needs attention", run.status.name))
             .body(body)
+            .show();
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, "could not show a desktop notification");
+        }
+    }
+}
+
+/// The delivery worker finished a batch: the delivery log and endpoint cards refresh.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveriesChanged {
+    pub report: BatchReport,
+}
+
+/// Tells the UI, and raises a desktop notification for every endpoint the batch disabled.
+pub fn delivered(app: &AppHandle, report: &BatchReport) {
+    if let Err(e) = (DeliveriesChanged {
+        report: report.clone(),
+    })
+    .emit(app)
+    {
+        tracing::warn!(error = %e, "could not send the deliveries-changed event");
+    }
+    for d in &report.disabled {
+        let shown = app
+            .notification()
+            .builder()
+            .title("A webhook endpoint was disabled")
+            .body(format!("{} — {}", d.url, d.reason))
             .show();
         if let Err(e) = shown {
             tracing::warn!(error = %e, "could not show a desktop notification");

@@ -70,7 +70,9 @@ fn start_delivery_worker(app: &tauri::AppHandle) {
     let Ok(sb) = app.state::<AppState>().switchboard() else {
         return;
     };
-    let worker = Worker::new(sb, WorkerConfig::from_env());
+    let handle = app.clone();
+    let worker = Worker::new(sb, WorkerConfig::from_env())
+        .with_observer(Arc::new(move |report| events::delivered(&handle, report)));
     tauri::async_runtime::spawn(worker.run(std::future::pending()));
 }
 

@@ -11,7 +11,7 @@ mod webhooks;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::events::ConnectionTested;
+use crate::events::{ConnectionTested, DeliveriesChanged};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -44,10 +44,12 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             webhooks::get_delivery,
             webhooks::resend_deliveries,
             webhooks::export_deliveries,
+            webhooks::endpoint_statuses,
+            webhooks::acknowledge_dead_deliveries,
             audit::recent_audit,
             audit::verify_audit,
         ])
-        .events(collect_events![ConnectionTested])
+        .events(collect_events![ConnectionTested, DeliveriesChanged])
 }
 
 #[cfg(test)]

@@ -136,3 +136,24 @@ pub async fn export_deliveries(
         .run(move |sb, actor| sb.export_deliveries(actor, &filter, format, None))
         .await
 }
+
+/// Every endpoint's status for the dashboard, with its 24-hour success rate and counts.
+#[tauri::command]
+#[specta::specta]
+pub async fn endpoint_statuses(
+    state: State<'_, AppState>,
+) -> Result<Vec<switchboard_core::webhooks::health::EndpointStatus>, AppError> {
+    state.run(|sb, _| sb.endpoint_statuses()).await
+}
+
+/// Marks an endpoint's dead deliveries as seen.
+#[tauri::command]
+#[specta::specta]
+pub async fn acknowledge_dead_deliveries(
+    state: State<'_, AppState>,
+    endpoint_id: String,
+) -> Result<u32, AppError> {
+    state
+        .run(move |sb, actor| sb.acknowledge_dead(actor, &endpoint_id))
+        .await
+}

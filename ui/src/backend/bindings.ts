@@ -50,6 +50,10 @@ export const commands = {
 	resendDeliveries: (ids: string[], filter: DeliveryFilter | null) => typedError<number, AppError>(__TAURI_INVOKE("resend_deliveries", { ids, filter })),
 	/**  Writes the filtered log to the Downloads folder as CSV or JSON. */
 	exportDeliveries: (filter: DeliveryFilter, format: ExportFormat) => typedError<Exported, AppError>(__TAURI_INVOKE("export_deliveries", { filter, format })),
+	/**  Every endpoint's status for the dashboard, with its 24-hour success rate and counts. */
+	endpointStatuses: () => typedError<EndpointStatus[], AppError>(__TAURI_INVOKE("endpoint_statuses")),
+	/**  Marks an endpoint's dead deliveries as seen. */
+	acknowledgeDeadDeliveries: (endpointId: string) => typedError<number, AppError>(__TAURI_INVOKE("acknowledge_dead_deliveries", { endpointId })),
 	/**  The newest audit rows. */
 	recentAudit: (limit: number) => typedError<AuditRow[], AppError>(__TAURI_INVOKE("recent_audit", { limit })),
 	/**  Checks the audit log's hash chain and names the first row that no longer matches. */
@@ -59,6 +63,7 @@ export const commands = {
 /** Events */
 export const events = {
 	connectionTested: makeEvent<ConnectionTested, ConnectionTested>("connection-tested"),
+	deliveriesChanged: makeEvent<DeliveriesChanged, DeliveriesChanged>("deliveries-changed"),
 };
 
 /* Types */
@@ -112,6 +117,15 @@ export type AuditRow = {
 	detail: string | null,
 };
 
+/**  What one batch did, for the app to refresh views and raise notifications. */
+export type BatchReport = {
+	sent: number,
+	succeeded: number,
+	failed: number,
+	/**  Endpoints this batch disabled (410 Gone, or five days of failures): `(url, reason)`. */
+	disabled: DisabledEndpoint[],
+};
+
 /**
  *  Development and release builds keep apart: a dev build never reads or writes release data or
  *  release secrets.
@@ -132,6 +146,11 @@ export type ConnectionTested = {
 export type CreatedEndpoint = {
 	endpoint: Endpoint,
 	secret: string,
+};
+
+/**  The delivery worker finished a batch: the delivery log and endpoint cards refresh. */
+export type DeliveriesChanged = {
+	report: BatchReport,
 };
 
 export type DeliveryDetail = {
@@ -176,6 +195,12 @@ export type DeliveryRow = {
 };
 
 export type DeliveryStatus = "pending" | "sending" | "succeeded" | "retrying" | "dead";
+
+export type DisabledEndpoint = {
+	endpointId: string,
+	url: string,
+	reason: string,
+};
 
 export type EmitRequest = {
 	type: string,
@@ -240,6 +265,22 @@ export type EndpointPatch = {
 	timeoutSecs?: number | null,
 	allowHttp?: boolean | null,
 	allowPrivate?: boolean | null,
+};
+
+export type EndpointStatus = {
+	endpointId: string,
+	url: string,
+	description: string,
+	level: Level,
+	reason: string,
+	action: string,
+	/**  Share of attempts that succeeded in the last 24 hours (0–100), or none without attempts. */
+	successRate24h: number | null,
+	attempts24h: number,
+	pending: number,
+	retrying: number,
+	/**  Dead deliveries nobody has acknowledged or resent yet. */
+	dead: number,
 };
 
 export type EnvironmentSpec = {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_integrations_audit.sql"),
     include_str!("migrations/0003_connection_tests.sql"),
     include_str!("migrations/0004_webhooks.sql"),
+    include_str!("migrations/0005_api_keys.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

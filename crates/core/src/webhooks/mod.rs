@@ -6,6 +6,7 @@
 
 pub mod endpoints;
 pub mod events;
+pub mod health;
 pub mod log;
 pub mod retry;
 pub mod signing;

@@ -102,8 +102,30 @@ struct AttemptResult {
     retry_after: Option<Duration>,
 }
 
+/// What one batch did, for the app to refresh views and raise notifications.
+#[derive(Debug, Clone, Default, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReport {
+    pub sent: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+    /// Endpoints this batch disabled (410 Gone, or five days of failures): `(url, reason)`.
+    pub disabled: Vec<DisabledEndpoint>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DisabledEndpoint {
+    pub endpoint_id: String,
+    pub url: String,
+    pub reason: String,
+}
+
+pub type Observer = Arc<dyn Fn(&BatchReport) + Send + Sync>;
+
 pub struct Worker {
     sb: Arc<Switchboard>,
+    observer: Option<Observer>,
     config: WorkerConfig,
     client: reqwest::Client,
     targets: HashMap<String, Arc<Target>>,
@@ -123,11 +145,18 @@ impl Worker {
         let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
         Worker {
             sb,
+            observer: None,
             config,
             client,
             targets: HashMap::new(),
             permits,
         }
+    }
+
+    /// Calls `observer` after every batch (the app refreshes views and notifies).
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Delivers until `stop` resolves: batch after batch while work is due, then sleeps until
@@ -194,7 +223,10 @@ impl Worker {
             }
         }
         let n = results.len();
-        self.sb.blocking(move |sb| record(sb, results)).await?;
+        let report = self.sb.blocking(move |sb| record(sb, results)).await?;
+        if let Some(observer) = &self.observer {
+            observer(&report);
+        }
         Ok(n)
     }
 
@@ -458,8 +490,12 @@ fn failed_without_sending(c: Claimed, class: &'static str, error: String) -> Att
 
 /// Records a batch of attempts and moves each delivery on: succeeded, retrying (with the next
 /// time), or dead; a 410 or five days of failures disable the endpoint.
-fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
+fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<BatchReport> {
     let now = time::now_ms();
+    let mut report = BatchReport {
+        sent: u32::try_from(results.len()).unwrap_or(u32::MAX),
+        ..Default::default()
+    };
     sb.db().write(|tx| {
         let mut insert = tx.prepare_cached(
             "INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, request_headers,
@@ -510,10 +546,16 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
                 now
             ])?;
             if ok {
+                report.succeeded += 1;
                 succeeded_endpoints.push(r.endpoint_id.as_str());
             } else if gone {
-                disable(tx, &r.endpoint_id, "The receiver answered 410 Gone: it no longer wants these webhooks.", now)?;
+                report.failed += 1;
+                let reason = "The receiver answered 410 Gone: it no longer wants these webhooks.";
+                if let Some(d) = disable(tx, &r.endpoint_id, reason, now)? {
+                    report.disabled.push(d);
+                }
             } else {
+                report.failed += 1;
                 tx.execute(
                     "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, ?2) WHERE id = ?1",
                     params![r.endpoint_id, r.at],
@@ -524,7 +566,9 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
                     |row| row.get(0),
                 )?;
                 if since.is_some_and(|s| now - s > DISABLE_AFTER_MS) {
-                    disable(tx, &r.endpoint_id, "Every delivery has failed for 5 days.", now)?;
+                    if let Some(d) = disable(tx, &r.endpoint_id, "Every delivery has failed for 5 days.", now)? {
+                        report.disabled.push(d);
+                    }
                 }
             }
         }
@@ -534,7 +578,8 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<()> {
             tx.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL", [id])?;
         }
         Ok(())
-    })
+    })?;
+    Ok(report)
 }
 
 fn disable(
@@ -542,7 +587,7 @@ fn disable(
     endpoint_id: &str,
     reason: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<Option<DisabledEndpoint>> {
     let changed = tx.execute(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, revision = revision + 1,
              updated_at = ?3, updated_by = 'system'
@@ -573,6 +618,11 @@ fn disable(
             },
         )?;
         tracing::warn!(endpoint = %endpoint_id, %reason, "webhook endpoint disabled");
+        return Ok(Some(DisabledEndpoint {
+            endpoint_id: endpoint_id.to_owned(),
+            url,
+            reason: reason.to_owned(),
+        }));
     }
-    Ok(())
+    Ok(None)
 }

@@ -46,6 +46,7 @@ CREATE TABLE deliveries (
     last_status     INTEGER,
     last_error      TEXT,
     last_duration_ms INTEGER,
+    acknowledged    INTEGER NOT NULL DEFAULT 0,        -- a dead delivery someone has seen
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 ) STRICT;
@@ -55,6 +56,7 @@ CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pe
 CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'sending';
 -- The delivery log: newest first, per filter.
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
+CREATE INDEX deliveries_by_endpoint_status ON deliveries (endpoint_id, status);
 CREATE INDEX deliveries_by_status ON deliveries (status, id);
 CREATE INDEX deliveries_by_type ON deliveries (event_type, id);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);

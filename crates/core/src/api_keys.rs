@@ -1,0 +1,547 @@
+//! API keys for the loopback ingest API (`POST /v1/events`).
+//!
+//! A key is `sbk_` + 32 random bytes (base64url), shown once when it is created. The database
+//! keeps only its SHA-256 and its first eight characters, so people can tell their keys apart. A
+//! presented key is looked up by those characters and its hash compared in constant time. Keys
+//! are scoped to event types, may expire, and can be revoked. Creating and revoking are audited in
+//! the same transaction as the change; every use — allowed or refused — gets an audit row too.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::actor::Actor;
+use crate::audit::{self, AuditResult, FieldChange, Record};
+use crate::error::{AppError, Error, Result};
+use crate::providers::validate;
+use crate::secrets::Secret;
+use crate::webhooks::{is_known_event_type, EmitRequest, Emitted, EVENT_TYPES};
+use crate::{time, Switchboard};
+
+/// Every key starts with this, so a leaked one is recognisable (and scanners can find it).
+pub const KEY_PREFIX: &str = "sbk_";
+/// Random bytes in a key.
+const KEY_BYTES: usize = 32;
+/// How much of a key is kept and shown: `sbk_` and four characters.
+pub const SHOWN_PREFIX_CHARS: usize = 8;
+pub const MAX_EXPIRES_IN_DAYS: u32 = 3650;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// Audit details quote what the caller sent; this keeps a hostile value from filling the log.
+const DETAIL_MAX_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyDraft {
+    pub name: String,
+    /// Event types the key may send; empty or `["*"]` for every type.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Days until the key stops working (1 to 3650); it never expires when absent.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// An API key as the UI and the CLI see it: never the key or its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters (`sbk_ab12`), to recognise it.
+    pub prefix: String,
+    /// Event types it may send; `["*"]` for every type.
+    pub scopes: Vec<String>,
+    pub state: ApiKeyState,
+    pub created_at: String,
+    pub created_by: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// A new key and its secret, which is shown this once and cannot be recovered.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for CreatedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedApiKey")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why a presented key was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No key was sent.
+    Missing,
+    /// No key matches: mistyped, cut short, from another computer, or made up.
+    Unknown,
+    Expired(ApiKey),
+    Revoked(ApiKey),
+    /// The key is good but may not send this event type.
+    OutOfScope { key: ApiKey, event_type: String },
+}
+
+impl Refusal {
+    /// The caller is known but not allowed (HTTP 403); every other refusal is 401.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Refusal::OutOfScope { .. })
+    }
+
+    pub fn key(&self) -> Option<&ApiKey> {
+        match self {
+            Refusal::Missing | Refusal::Unknown => None,
+            Refusal::Expired(key) | Refusal::Revoked(key) | Refusal::OutOfScope { key, .. } => {
+                Some(key)
+            }
+        }
+    }
+
+    /// What the caller is told: what is wrong and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Missing => "No API key was sent. Send it as `Authorization: Bearer sbk_…`; \
+                 create one in Settings → API keys or with `switchboard apikey create`."
+                .to_owned(),
+            Refusal::Unknown => "The API key is not valid. Check that it was copied whole; a \
+                 key is shown only once, so create a new one if it was lost."
+                .to_owned(),
+            Refusal::Expired(k) => format!(
+                "The API key “{}” ({}…) expired at {}. Create a new one.",
+                k.name,
+                k.prefix,
+                k.expires_at.as_deref().unwrap_or("?")
+            ),
+            Refusal::Revoked(k) => format!(
+                "The API key “{}” ({}…) was revoked at {}. Create a new one.",
+                k.name,
+                k.prefix,
+                k.revoked_at.as_deref().unwrap_or("?")
+            ),
+            Refusal::OutOfScope { key, event_type } => format!(
+                "The API key “{}” may send {}, not {event_type}. Create a key whose scopes \
+                 include {event_type}.",
+                key.name,
+                key.scopes.join(", ")
+            ),
+        }
+    }
+
+    /// What the audit log records.
+    fn reason(&self) -> String {
+        match self {
+            Refusal::Missing => "no API key sent".to_owned(),
+            Refusal::Unknown => "unknown API key".to_owned(),
+            Refusal::Expired(k) => format!(
+                "key expired at {}",
+                k.expires_at.as_deref().unwrap_or("?")
+            ),
+            Refusal::Revoked(k) => format!(
+                "key revoked at {}",
+                k.revoked_at.as_deref().unwrap_or("?")
+            ),
+            Refusal::OutOfScope { key, event_type } => format!(
+                "{} is outside the key's scopes ({})",
+                clip(event_type),
+                key.scopes.join(", ")
+            ),
+        }
+    }
+}
+
+/// A refused key, or a failure of core itself (storage) or of the event (validation).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{}", .0.message())]
+    Refused(Refusal),
+    #[error(transparent)]
+    Core(#[from] Error),
+}
+
+impl From<Refusal> for AuthError {
+    fn from(r: Refusal) -> Self {
+        AuthError::Refused(r)
+    }
+}
+
+impl Switchboard {
+    pub fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
+        self.db().read(|c| {
+            let now = time::now_ms();
+            let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY created_at, id"))?;
+            let rows = stmt.query_map([], |r| read_row(r, now))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn get_api_key(&self, id: &str) -> Result<ApiKey> {
+        self.db().read(|c| find(c, id))
+    }
+
+    /// Creates a key; its secret is in the answer this once and stored only as a SHA-256.
+    pub fn create_api_key(&self, actor: &Actor, draft: ApiKeyDraft) -> Result<CreatedApiKey> {
+        let name = validate::name(&draft.name).map_err(Error::from)?;
+        let scopes = check_scopes(&draft.scopes)?;
+        let now = time::now_ms();
+        let expires_at = match draft.expires_in_days {
+            None => None,
+            Some(days) if (1..=MAX_EXPIRES_IN_DAYS).contains(&days) => {
+                Some(now + i64::from(days) * DAY_MS)
+            }
+            Some(_) => {
+                return Err(Error::validation(
+                    "expires_in_days",
+                    format!(
+                        "A key must expire within 1 to {MAX_EXPIRES_IN_DAYS} days (ten years), \
+                         or never."
+                    ),
+                ))
+            }
+        };
+        let secret = generate()?;
+        let prefix = shown_prefix(secret.expose()).unwrap_or(KEY_PREFIX).to_owned();
+        let id = format!("key_{}", uuid::Uuid::new_v4().simple());
+        self.db().write(|tx| {
+            tx.execute(
+                "INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_at, created_by,
+                                       expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id,
+                    name,
+                    prefix,
+                    hash_hex(secret.expose()),
+                    json(&scopes)?,
+                    now,
+                    actor.name(),
+                    expires_at,
+                ],
+            )?;
+            let expires = expires_at.map(time::to_rfc3339);
+            let changes = vec![
+                FieldChange::value("name", None, Some(&name)),
+                FieldChange::value("scopes", None, Some(&scopes.join(","))),
+                FieldChange::value(
+                    "expires_at",
+                    None,
+                    Some(expires.as_deref().unwrap_or("never")),
+                ),
+                FieldChange::secret("key", "created"),
+            ];
+            audit::append(
+                tx,
+                &Record {
+                    actor,
+                    action: "api_key.create",
+                    object_type: "api_key",
+                    object_id: Some(&id),
+                    object_label: Some(&name),
+                    changes,
+                    outcome: AuditResult::Ok,
+                    detail: None,
+                },
+            )?;
+            Ok(())
+        })?;
+        Ok(CreatedApiKey {
+            key: self.get_api_key(&id)?,
+            secret: secret.expose().to_owned(),
+        })
+    }
+
+    /// Revokes a key at once. Revoking a revoked key changes nothing.
+    pub fn revoke_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
+        let key = self.get_api_key(id)?;
+        if key.state == ApiKeyState::Revoked {
+            return Ok(key);
+        }
+        self.db().write(|tx| {
+            let now = time::now_ms();
+            tx.execute(
+                "UPDATE api_keys SET revoked_at = ?2, revoked_by = ?3
+                 WHERE id = ?1 AND revoked_at IS NULL",
+                params![key.id, now, actor.name()],
+            )?;
+            audit::append(
+                tx,
+                &Record {
+                    actor,
+                    action: "api_key.revoke",
+                    object_type: "api_key",
+                    object_id: Some(&key.id),
+                    object_label: Some(&key.name),
+                    changes: vec![FieldChange::value(
+                        "revoked_at",
+                        None,
+                        Some(&time::to_rfc3339(now)),
+                    )],
+                    outcome: AuditResult::Ok,
+                    detail: None,
+                },
+            )?;
+            Ok(())
+        })?;
+        self.get_api_key(&key.id)
+    }
+
+    /// Checks a presented key: it must match a stored hash, be neither revoked nor expired,
+    /// and — when `event_type` is given — include it in its scopes. Records nothing: the ingest
+    /// API records each use once it knows how the request ends ([`Self::emit_with_api_key`],
+    /// [`Self::record_refusal`]).
+    pub fn authenticate(
+        &self,
+        secret: &Secret,
+        event_type: Option<&str>,
+    ) -> Result<ApiKey, AuthError> {
+        let presented = secret.expose();
+        let Some(prefix) = shown_prefix(presented) else {
+            return Err(Refusal::Unknown.into());
+        };
+        let presented_hash = hash_hex(presented);
+        let candidates = self.db().read(|c| {
+            let now = time::now_ms();
+            let mut stmt =
+                c.prepare(&format!("SELECT {COLUMNS}, key_hash FROM api_keys WHERE prefix = ?1"))?;
+            let rows = stmt.query_map([prefix], |r| Ok((read_row(r, now)?, r.get::<_, String>(10)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        // Compare against every candidate, in constant time, without stopping at a match.
+        let mut found = None;
+        for (key, stored_hash) in candidates {
+            if bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes())) {
+                found = Some(key);
+            }
+        }
+        let key = found.ok_or(Refusal::Unknown)?;
+        match key.state {
+            ApiKeyState::Revoked => return Err(Refusal::Revoked(key).into()),
+            ApiKeyState::Expired => return Err(Refusal::Expired(key).into()),
+            ApiKeyState::Active => {}
+        }
+        if let Some(event_type) = event_type {
+            if !in_scope(&key.scopes, event_type) {
+                return Err(Refusal::OutOfScope {
+                    key,
+                    event_type: event_type.to_owned(),
+                }
+                .into());
+            }
+        }
+        Ok(key)
+    }
+
+    /// Queues an event sent with an API key, as `POST /v1/events` does once it has read the
+    /// body: checks the key and its scope, emits, and records the use whether it was allowed or
+    /// refused. An unknown event type is a validation error, not a scope refusal.
+    pub fn emit_with_api_key(
+        &self,
+        secret: &Secret,
+        request: &EmitRequest,
+    ) -> Result<Emitted, AuthError> {
+        let event_type = request.event_type.trim();
+        let scoped = is_known_event_type(event_type).then_some(event_type);
+        let key = match self.authenticate(secret, scoped) {
+            Ok(key) => key,
+            Err(AuthError::Refused(refusal)) => {
+                self.record_refusal(&refusal)?;
+                return Err(refusal.into());
+            }
+            Err(e) => return Err(e),
+        };
+        let emitted = match self.emit(request, &format!("api:{}", key.name)) {
+            Ok(emitted) => emitted,
+            Err(e) => {
+                let shown = AppError::from(&e);
+                let why = match &shown.field {
+                    Some(field) => format!("event refused ({field}): {}", shown.message),
+                    None => format!("event refused: {}", shown.message),
+                };
+                self.record_api_key_use(Some(&key), AuditResult::Refused, &why)?;
+                return Err(e.into());
+            }
+        };
+        let detail = if emitted.duplicate {
+            format!(
+                "{event_type} {} sent again: already queued, nothing new",
+                emitted.event_id
+            )
+        } else {
+            format!(
+                "{event_type} {} queued for {} endpoint(s)",
+                emitted.event_id, emitted.deliveries
+            )
+        };
+        // The event is queued whatever happens now; failing to record its use must not make the
+        // caller send it again.
+        if let Err(e) = self.record_api_key_use(Some(&key), AuditResult::Ok, &detail) {
+            tracing::error!(error = %e, key = %key.id, "could not record an API key use");
+        }
+        Ok(emitted)
+    }
+
+    /// Records a refused use (no key, wrong, expired, revoked or out of scope).
+    pub fn record_refusal(&self, refusal: &Refusal) -> Result<()> {
+        self.record_api_key_use(refusal.key(), AuditResult::Refused, &refusal.reason())
+    }
+
+    /// Records one use of the ingest API as its own audit row; `key` is `None` when the caller
+    /// did not present a known key. An allowed use also stamps the key's `last_used_at`.
+    pub fn record_api_key_use(
+        &self,
+        key: Option<&ApiKey>,
+        outcome: AuditResult,
+        detail: &str,
+    ) -> Result<()> {
+        let actor = Actor::new(match key {
+            Some(k) => format!("api:{}", k.name),
+            None => "api:unknown".to_owned(),
+        });
+        self.db().write(|tx| {
+            if let (Some(key), AuditResult::Ok) = (key, outcome) {
+                tx.execute(
+                    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
+                    params![key.id, time::now_ms()],
+                )?;
+            }
+            audit::append(
+                tx,
+                &Record {
+                    actor: &actor,
+                    action: "api_key.use",
+                    object_type: "api_key",
+                    object_id: key.map(|k| k.id.as_str()),
+                    object_label: key.map(|k| k.name.as_str()),
+                    changes: Vec::new(),
+                    outcome,
+                    detail: Some(clip(detail)),
+                },
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// The columns [`read_row`] reads, in order.
+const COLUMNS: &str =
+    "id, name, prefix, scopes, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at";
+
+fn find(c: &Connection, id: &str) -> Result<ApiKey> {
+    let now = time::now_ms();
+    c.query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id.trim()], |r| {
+        read_row(r, now)
+    })
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("API key {id}")))
+}
+
+fn read_row(r: &Row<'_>, now: i64) -> rusqlite::Result<ApiKey> {
+    let scopes: String = r.get(3)?;
+    let expires_at: Option<i64> = r.get(6)?;
+    let revoked_at: Option<i64> = r.get(7)?;
+    let last_used_at: Option<i64> = r.get(9)?;
+    let state = if revoked_at.is_some() {
+        ApiKeyState::Revoked
+    } else if expires_at.is_some_and(|t| t <= now) {
+        ApiKeyState::Expired
+    } else {
+        ApiKeyState::Active
+    };
+    Ok(ApiKey {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        prefix: r.get(2)?,
+        scopes: serde_json::from_str(&scopes).unwrap_or_else(|_| vec!["*".to_owned()]),
+        state,
+        created_at: time::to_rfc3339(r.get(4)?),
+        created_by: r.get(5)?,
+        expires_at: expires_at.map(time::to_rfc3339),
+        revoked_at: revoked_at.map(time::to_rfc3339),
+        revoked_by: r.get(8)?,
+        last_used_at: last_used_at.map(time::to_rfc3339),
+    })
+}
+
+/// Scopes as stored: known event types, sorted, or `["*"]` for every type.
+fn check_scopes(given: &[String]) -> Result<Vec<String>> {
+    let mut scopes: Vec<String> = given
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() || scopes.iter().any(|s| s == "*") {
+        return Ok(vec!["*".to_owned()]);
+    }
+    if let Some(bad) = scopes.iter().find(|s| !is_known_event_type(s)) {
+        return Err(Error::validation(
+            "scopes",
+            format!(
+                "“{}” is not an event type. Known types: {}.",
+                clip(bad),
+                EVENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    Ok(scopes)
+}
+
+fn in_scope(scopes: &[String], event_type: &str) -> bool {
+    scopes.iter().any(|s| s == "*" || s == event_type)
+}
+
+/// A new `sbk_` key of 32 random bytes from the OS.
+fn generate() -> Result<Secret> {
+    let mut bytes = [0u8; KEY_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
+    Ok(Secret::new(format!(
+        "{KEY_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(bytes)
+    )))
+}
+
+/// The characters of a key that are kept and shown, or `None` when it cannot be a key.
+fn shown_prefix(key: &str) -> Option<&str> {
+    key.starts_with(KEY_PREFIX)
+        .then(|| key.get(..SHOWN_PREFIX_CHARS))
+        .flatten()
+}
+
+fn hash_hex(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// At most [`DETAIL_MAX_CHARS`] characters on one line.
+fn clip(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(DETAIL_MAX_CHARS)
+        .collect();
+    if s.chars().count() > DETAIL_MAX_CHARS {
+        out.push('…');
+    }
+    out
+}
