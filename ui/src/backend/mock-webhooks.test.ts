@@ -29,4 +29,19 @@ describe('the mock backend’s webhooks', () => {
     const mine = await backend.listDeliveries({ endpointId: all.status === 'ok' ? all.data.endpoint.id : '' }, null, 1);
     expect(mine.status === 'ok' && [mine.data.rows.length, mine.data.nextCursor !== null]).toEqual([1, true]);
   });
+
+  it('gives each endpoint a status by core’s rules', async () => {
+    const backend = createMockBackend();
+    const on = await backend.createEndpoint({ url: 'https://a.example/hooks', description: 'PMS' });
+    const off = await backend.createEndpoint({ url: 'https://b.example/hooks' });
+    if (on.status !== 'ok' || off.status !== 'ok') throw new Error('not created');
+    await backend.setEndpointEnabled(off.data.endpoint.id, false);
+    await backend.sendEvent({ type: 'test.ping', data: '{}' });
+    const statuses = await backend.endpointStatuses();
+    expect(statuses.status === 'ok' && statuses.data.map((s) => [s.url, s.level, s.reason, s.pending])).toEqual([
+      ['https://a.example/hooks', 'green', 'No deliveries in the last 24 hours.', 1],
+      ['https://b.example/hooks', 'off', 'Turned off by a user.', 0],
+    ]);
+    expect(await backend.acknowledgeDeadDeliveries(on.data.endpoint.id)).toEqual({ status: 'ok', data: 0 });
+  });
 });

@@ -10,7 +10,9 @@ import type {
   Endpoint,
   EndpointDraft,
   EndpointPatch,
+  EndpointStatus,
   ErrorCode,
+  Level,
   Result,
 } from './types';
 
@@ -46,6 +48,8 @@ type WebhookCommands = Pick<
   | 'getDelivery'
   | 'resendDeliveries'
   | 'exportDeliveries'
+  | 'endpointStatuses'
+  | 'acknowledgeDeadDeliveries'
 >;
 
 interface Helpers {
@@ -102,6 +106,7 @@ export function createWebhookCommands({ actor, answer }: Helpers): WebhookComman
   const endpoints = new Map<string, Endpoint>();
   /** Newest first. */
   const deliveries: { row: DeliveryRow; payload: string }[] = [];
+  const acknowledged = new Set<string>();
   const notFound = (what: string, id: string) => answer(fail('not_found', `The ${what} “${id}” was not found.`));
 
   return {
@@ -254,8 +259,56 @@ export function createWebhookCommands({ actor, answer }: Helpers): WebhookComman
         (d) => (d.row.status === 'retrying' || d.row.status === 'dead') && (ids.length > 0 ? ids.includes(d.row.id) : matches(d.row, filter)),
       );
       const now = new Date().toISOString();
-      for (const d of chosen) d.row = { ...d.row, status: 'pending', nextAttemptAt: now, updatedAt: now };
+      for (const d of chosen) {
+        d.row = { ...d.row, status: 'pending', nextAttemptAt: now, updatedAt: now };
+        acknowledged.delete(d.row.id);
+      }
       return answer(ok(chosen.length));
+    },
+
+    // Core's rules (crates/core/src/webhooks/health.rs) for the counts the mock keeps; nothing is
+    // attempted here, so the 24-hour rate is always "none".
+    async endpointStatuses() {
+      const statuses = [...endpoints.values()].map((e): EndpointStatus => {
+        const mine = deliveries.filter((d) => d.row.endpointId === e.id);
+        const count = (status: DeliveryRow['status']) => mine.filter((d) => d.row.status === status).length;
+        const dead = mine.filter((d) => d.row.status === 'dead' && !acknowledged.has(d.row.id)).length;
+        const [pending, retrying] = [count('pending') + count('sending'), count('retrying')];
+        let [level, reason, action]: [Level, string, string] = ['green', 'No deliveries in the last 24 hours.', 'Nothing to do.'];
+        if (!e.enabled) {
+          [level, reason, action] = e.disabledReason
+            ? ['red', `Disabled by Switchboard: ${e.disabledReason}`, 'Fix the receiver, then enable the endpoint again on the Webhooks page and resend what failed.']
+            : ['off', 'Turned off by a user.', 'Enable it on the Webhooks page to deliver again.'];
+        } else if (dead > 0) {
+          [level, reason, action] = ['red', `${dead} deliveries gave up after every retry.`, 'Open the Delivery log, fix the receiver and resend them, or acknowledge them.'];
+        } else if (retrying > 0) {
+          [level, reason, action] = ['yellow', `${retrying} deliveries failed and will be retried.`, 'Check the receiver; Switchboard retries automatically.'];
+        }
+        return {
+          endpointId: e.id,
+          url: e.url,
+          description: e.description,
+          level,
+          reason,
+          action,
+          successRate24h: null,
+          attempts24h: 0,
+          pending,
+          retrying,
+          dead,
+        };
+      });
+      return answer(ok(statuses));
+    },
+
+    async acknowledgeDeadDeliveries(endpointId: string) {
+      if (!endpoints.has(endpointId)) return notFound('endpoint', endpointId);
+      // Acknowledged dead deliveries stay in the log but no longer count against the endpoint.
+      const dead = deliveries.filter(
+        (d) => d.row.endpointId === endpointId && d.row.status === 'dead' && !acknowledged.has(d.row.id),
+      );
+      for (const d of dead) acknowledged.add(d.row.id);
+      return answer(ok(dead.length));
     },
 
     async exportDeliveries(filter: DeliveryFilter, format) {
