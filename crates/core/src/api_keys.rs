@@ -94,10 +94,13 @@ pub enum Refusal {
     Missing,
     /// No key matches: mistyped, cut short, from another computer, or made up.
     Unknown,
-    Expired(ApiKey),
-    Revoked(ApiKey),
+    Expired(Box<ApiKey>),
+    Revoked(Box<ApiKey>),
     /// The key is good but may not send this event type.
-    OutOfScope { key: ApiKey, event_type: String },
+    OutOfScope {
+        key: Box<ApiKey>,
+        event_type: String,
+    },
 }
 
 impl Refusal {
@@ -150,14 +153,12 @@ impl Refusal {
         match self {
             Refusal::Missing => "no API key sent".to_owned(),
             Refusal::Unknown => "unknown API key".to_owned(),
-            Refusal::Expired(k) => format!(
-                "key expired at {}",
-                k.expires_at.as_deref().unwrap_or("?")
-            ),
-            Refusal::Revoked(k) => format!(
-                "key revoked at {}",
-                k.revoked_at.as_deref().unwrap_or("?")
-            ),
+            Refusal::Expired(k) => {
+                format!("key expired at {}", k.expires_at.as_deref().unwrap_or("?"))
+            }
+            Refusal::Revoked(k) => {
+                format!("key revoked at {}", k.revoked_at.as_deref().unwrap_or("?"))
+            }
             Refusal::OutOfScope { key, event_type } => format!(
                 "{} is outside the key's scopes ({})",
                 clip(event_type),
@@ -186,7 +187,9 @@ impl Switchboard {
     pub fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         self.db().read(|c| {
             let now = time::now_ms();
-            let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY created_at, id"))?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM api_keys ORDER BY created_at, id"
+            ))?;
             let rows = stmt.query_map([], |r| read_row(r, now))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
@@ -217,7 +220,9 @@ impl Switchboard {
             }
         };
         let secret = generate()?;
-        let prefix = shown_prefix(secret.expose()).unwrap_or(KEY_PREFIX).to_owned();
+        let prefix = shown_prefix(secret.expose())
+            .unwrap_or(KEY_PREFIX)
+            .to_owned();
         let id = format!("key_{}", uuid::Uuid::new_v4().simple());
         self.db().write(|tx| {
             tx.execute(
@@ -318,9 +323,12 @@ impl Switchboard {
         let presented_hash = hash_hex(presented);
         let candidates = self.db().read(|c| {
             let now = time::now_ms();
-            let mut stmt =
-                c.prepare(&format!("SELECT {COLUMNS}, key_hash FROM api_keys WHERE prefix = ?1"))?;
-            let rows = stmt.query_map([prefix], |r| Ok((read_row(r, now)?, r.get::<_, String>(10)?)))?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS}, key_hash FROM api_keys WHERE prefix = ?1"
+            ))?;
+            let rows = stmt.query_map([prefix], |r| {
+                Ok((read_row(r, now)?, r.get::<_, String>(10)?))
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
         // Compare against every candidate, in constant time, without stopping at a match.
@@ -332,14 +340,14 @@ impl Switchboard {
         }
         let key = found.ok_or(Refusal::Unknown)?;
         match key.state {
-            ApiKeyState::Revoked => return Err(Refusal::Revoked(key).into()),
-            ApiKeyState::Expired => return Err(Refusal::Expired(key).into()),
+            ApiKeyState::Revoked => return Err(Refusal::Revoked(Box::new(key)).into()),
+            ApiKeyState::Expired => return Err(Refusal::Expired(Box::new(key)).into()),
             ApiKeyState::Active => {}
         }
         if let Some(event_type) = event_type {
             if !in_scope(&key.scopes, event_type) {
                 return Err(Refusal::OutOfScope {
-                    key,
+                    key: Box::new(key),
                     event_type: event_type.to_owned(),
                 }
                 .into());
@@ -445,9 +453,11 @@ const COLUMNS: &str =
 
 fn find(c: &Connection, id: &str) -> Result<ApiKey> {
     let now = time::now_ms();
-    c.query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id.trim()], |r| {
-        read_row(r, now)
-    })
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
+        [id.trim()],
+        |r| read_row(r, now),
+    )
     .optional()?
     .ok_or_else(|| Error::NotFound(format!("API key {id}")))
 }
@@ -544,4 +554,412 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditRow;
+    use crate::{Keychain, OpenOptions};
+
+    fn open() -> (tempfile::TempDir, Switchboard) {
+        let dir = tempfile::tempdir().unwrap();
+        let sb = Switchboard::open(OpenOptions {
+            data_dir: Some(dir.path().to_owned()),
+            keychain: Some(Keychain::in_memory()),
+            ..Default::default()
+        })
+        .unwrap();
+        (dir, sb)
+    }
+
+    fn admin() -> Actor {
+        Actor::new("admin")
+    }
+
+    fn draft(name: &str, scopes: &[&str]) -> ApiKeyDraft {
+        ApiKeyDraft {
+            name: name.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_in_days: None,
+        }
+    }
+
+    fn ping(event_type: &str) -> EmitRequest {
+        EmitRequest {
+            event_type: event_type.to_owned(),
+            data: "{}".to_owned(),
+            id: None,
+        }
+    }
+
+    fn refusal(r: std::result::Result<ApiKey, AuthError>) -> Refusal {
+        match r {
+            Err(AuthError::Refused(refusal)) => refusal,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn uses(sb: &Switchboard) -> Vec<AuditRow> {
+        let mut rows: Vec<AuditRow> = sb
+            .recent_audit(100)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "api_key.use")
+            .collect();
+        rows.reverse();
+        rows
+    }
+
+    fn events(sb: &Switchboard) -> i64 {
+        sb.db()
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn only_the_hash_is_stored_and_the_secret_is_shown_once() {
+        let (dir, sb) = open();
+        let created = sb
+            .create_api_key(&admin(), draft("Front desk PMS", &[]))
+            .unwrap();
+        let secret = created.secret.clone();
+        assert!(secret.starts_with("sbk_"), "{secret}");
+        assert_eq!(
+            secret.len(),
+            4 + 43,
+            "32 bytes of base64url without padding"
+        );
+        assert_eq!(created.key.prefix, &secret[..8]);
+        assert_eq!(created.key.scopes, vec!["*"]);
+        assert_eq!(created.key.state, ApiKeyState::Active);
+        assert_eq!(created.key.created_by, "admin");
+        assert!(!format!("{created:?}").contains(&secret), "Debug redacts");
+
+        let listed = sb.list_api_keys().unwrap();
+        assert_eq!(listed, vec![created.key.clone()]);
+        let listed_json = serde_json::to_string(&listed).unwrap();
+        assert!(!listed_json.contains(&secret));
+        assert!(listed_json.contains(&secret[..8]));
+
+        // The database file and its WAL hold the hash, never the key.
+        let hash = hash_hex(&secret);
+        let mut files = 0;
+        let mut saw_hash = false;
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !contains(&bytes, &secret),
+                "{} holds the key",
+                path.display()
+            );
+            assert!(
+                !contains(&bytes, &secret[8..]),
+                "{} holds part of the key",
+                path.display()
+            );
+            saw_hash |= contains(&bytes, &hash);
+            files += 1;
+        }
+        assert!(files >= 1);
+        assert!(saw_hash, "the hash is stored");
+
+        let rows = sb.recent_audit(10).unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(row.action, "api_key.create");
+        assert_eq!(row.object_id.as_deref(), Some(created.key.id.as_str()));
+        assert_eq!(row.object_label.as_deref(), Some("Front desk PMS"));
+        let key_change = row.changes.iter().find(|c| c.field == "key").unwrap();
+        assert!(key_change.secret);
+        assert!(!serde_json::to_string(row).unwrap().contains(&secret));
+
+        assert_eq!(
+            sb.authenticate(&Secret::new(secret), Some("test.ping"))
+                .unwrap(),
+            created.key
+        );
+    }
+
+    #[test]
+    fn a_wrong_key_is_unknown_even_with_the_right_prefix() {
+        let (_d, sb) = open();
+        let created = sb.create_api_key(&admin(), draft("PMS", &[])).unwrap();
+        let mut wrong = created.secret.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == 'A' { 'B' } else { 'A' });
+        for presented in [
+            wrong.as_str(),
+            &created.secret[..20],
+            &format!("{} ", created.secret),
+            "sbk_",
+            "",
+            "whsec_somethingelse",
+            "sbk_ünïcödé",
+        ] {
+            assert_eq!(
+                refusal(sb.authenticate(&Secret::new(presented), None)),
+                Refusal::Unknown,
+                "{presented:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_expired_key_is_refused_and_listed_as_expired() {
+        let (_d, sb) = open();
+        let created = sb
+            .create_api_key(
+                &admin(),
+                ApiKeyDraft {
+                    expires_in_days: Some(30),
+                    ..draft("Lab import", &[])
+                },
+            )
+            .unwrap();
+        let expires = created
+            .key
+            .expires_at
+            .as_deref()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond();
+        let in_30_days = time::now_ms() + 30 * DAY_MS;
+        assert!((in_30_days - expires).abs() < 60_000);
+        let secret = Secret::new(created.secret);
+        sb.authenticate(&secret, None).unwrap();
+
+        // Time passes.
+        sb.db()
+            .write(
+                |tx| Ok(tx.execute("UPDATE api_keys SET expires_at = ?1", [time::now_ms() - 1])?),
+            )
+            .unwrap();
+        let r = refusal(sb.authenticate(&secret, None));
+        assert!(
+            matches!(&r, Refusal::Expired(k) if k.id == created.key.id),
+            "{r:?}"
+        );
+        assert!(!r.is_forbidden());
+        assert!(r.message().contains("expired"), "{}", r.message());
+        assert_eq!(sb.list_api_keys().unwrap()[0].state, ApiKeyState::Expired);
+
+        for days in [0, MAX_EXPIRES_IN_DAYS + 1] {
+            let err = sb
+                .create_api_key(
+                    &admin(),
+                    ApiKeyDraft {
+                        expires_in_days: Some(days),
+                        ..draft("x", &[])
+                    },
+                )
+                .unwrap_err();
+            assert_eq!(err.field(), Some("expires_in_days"));
+        }
+    }
+
+    #[test]
+    fn a_revoked_key_is_refused_and_revoking_is_audited_once() {
+        let (_d, sb) = open();
+        let created = sb.create_api_key(&admin(), draft("Old PMS", &[])).unwrap();
+        let secret = Secret::new(created.secret);
+        let revoked = sb
+            .revoke_api_key(&Actor::new("manager"), &created.key.id)
+            .unwrap();
+        assert_eq!(revoked.state, ApiKeyState::Revoked);
+        assert_eq!(revoked.revoked_by.as_deref(), Some("manager"));
+        assert!(revoked.revoked_at.is_some());
+        let r = refusal(sb.authenticate(&secret, Some("test.ping")));
+        assert!(
+            matches!(&r, Refusal::Revoked(k) if k.id == created.key.id),
+            "{r:?}"
+        );
+        assert!(r.message().contains("revoked"), "{}", r.message());
+
+        // Again: nothing changes, nothing more is recorded.
+        assert_eq!(
+            sb.revoke_api_key(&admin(), &created.key.id).unwrap(),
+            revoked
+        );
+        let revokes: Vec<_> = sb
+            .recent_audit(10)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "api_key.revoke")
+            .collect();
+        assert_eq!(revokes.len(), 1);
+        assert_eq!(revokes[0].actor, "manager");
+        assert_eq!(
+            revokes[0].object_id.as_deref(),
+            Some(created.key.id.as_str())
+        );
+
+        assert!(matches!(
+            sb.revoke_api_key(&admin(), "key_nope"),
+            Err(Error::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn scopes_limit_the_event_types_a_key_may_send() {
+        let (_d, sb) = open();
+        let created = sb
+            .create_api_key(
+                &admin(),
+                draft(
+                    "Scheduler",
+                    &[
+                        "appointment.created",
+                        " appointment.updated",
+                        "appointment.created",
+                    ],
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            created.key.scopes,
+            vec!["appointment.created", "appointment.updated"]
+        );
+        let secret = Secret::new(created.secret);
+        sb.authenticate(&secret, Some("appointment.created"))
+            .unwrap();
+        sb.authenticate(&secret, None).unwrap();
+        let r = refusal(sb.authenticate(&secret, Some("invoice.paid")));
+        assert!(r.is_forbidden());
+        assert!(r.message().contains("invoice.paid"), "{}", r.message());
+
+        let everything = sb
+            .create_api_key(&admin(), draft("All", &["invoice.paid", "*"]))
+            .unwrap();
+        assert_eq!(everything.key.scopes, vec!["*"]);
+        sb.authenticate(&Secret::new(everything.secret), Some("invoice.paid"))
+            .unwrap();
+
+        let err = sb
+            .create_api_key(&admin(), draft("Bad", &["appointment.made"]))
+            .unwrap_err();
+        assert_eq!(err.field(), Some("scopes"));
+        let err = sb.create_api_key(&admin(), draft("  ", &[])).unwrap_err();
+        assert_eq!(err.field(), Some("name"));
+        assert_eq!(
+            sb.list_api_keys().unwrap().len(),
+            2,
+            "bad drafts store nothing"
+        );
+    }
+
+    #[test]
+    fn every_use_is_audited_and_refusals_store_no_event() {
+        let (_d, sb) = open();
+        let created = sb
+            .create_api_key(&admin(), draft("PMS", &["appointment.created"]))
+            .unwrap();
+        let key_id = created.key.id.clone();
+        let secret = Secret::new(created.secret);
+        assert_eq!(sb.get_api_key(&key_id).unwrap().last_used_at, None);
+
+        let sent = sb
+            .emit_with_api_key(&secret, &ping("appointment.created"))
+            .unwrap();
+        assert!(!sent.duplicate);
+        assert!(sb.get_api_key(&key_id).unwrap().last_used_at.is_some());
+        let source: String = sb
+            .db()
+            .read(|c| Ok(c.query_row("SELECT source FROM webhook_events", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(source, "api:PMS");
+
+        let refused = [
+            sb.emit_with_api_key(&secret, &ping("invoice.paid")),
+            sb.emit_with_api_key(&secret, &ping("no.such.type")),
+            sb.emit_with_api_key(&Secret::new("sbk_wrong"), &ping("appointment.created")),
+            sb.emit_with_api_key(
+                &secret,
+                &EmitRequest {
+                    id: Some("bad id".into()),
+                    ..ping("appointment.created")
+                },
+            ),
+        ];
+        assert!(matches!(&refused[0], Err(AuthError::Refused(r)) if r.is_forbidden()));
+        assert!(matches!(&refused[1], Err(AuthError::Core(e)) if e.field() == Some("type")));
+        assert!(matches!(
+            &refused[2],
+            Err(AuthError::Refused(Refusal::Unknown))
+        ));
+        assert!(matches!(&refused[3], Err(AuthError::Core(e)) if e.field() == Some("id")));
+        sb.record_refusal(&Refusal::Missing).unwrap();
+        sb.revoke_api_key(&admin(), &key_id).unwrap();
+        assert!(matches!(
+            sb.emit_with_api_key(&secret, &ping("appointment.created")),
+            Err(AuthError::Refused(Refusal::Revoked(_)))
+        ));
+        assert_eq!(events(&sb), 1, "only the allowed event was queued");
+
+        let rows = uses(&sb);
+        let summary: Vec<(String, AuditResult, Option<String>)> = rows
+            .iter()
+            .map(|r| (r.actor.clone(), r.result, r.object_id.clone()))
+            .collect();
+        let known = Some(key_id.clone());
+        assert_eq!(
+            summary,
+            vec![
+                ("api:PMS".into(), AuditResult::Ok, known.clone()),
+                ("api:PMS".into(), AuditResult::Refused, known.clone()),
+                ("api:PMS".into(), AuditResult::Refused, known.clone()),
+                ("api:unknown".into(), AuditResult::Refused, None),
+                ("api:PMS".into(), AuditResult::Refused, known.clone()),
+                ("api:unknown".into(), AuditResult::Refused, None),
+                ("api:PMS".into(), AuditResult::Refused, known),
+            ]
+        );
+        let details: Vec<&str> = rows.iter().map(|r| r.detail.as_deref().unwrap()).collect();
+        assert!(
+            details[0].starts_with("appointment.created evt_"),
+            "{}",
+            details[0]
+        );
+        assert!(
+            details[1].contains("invoice.paid is outside"),
+            "{}",
+            details[1]
+        );
+        assert!(details[2].contains("(type)"), "{}", details[2]);
+        assert_eq!(details[3], "unknown API key");
+        assert!(details[4].contains("(id)"), "{}", details[4]);
+        assert_eq!(details[5], "no API key sent");
+        assert!(details[6].starts_with("key revoked at"), "{}", details[6]);
+        for row in &rows {
+            let text = serde_json::to_string(row).unwrap();
+            assert!(!text.contains(secret.expose()), "{text}");
+        }
+        assert!(sb.verify_audit().unwrap().ok);
+    }
+
+    #[test]
+    fn a_huge_event_type_is_clipped_in_the_audit_log() {
+        let (_d, sb) = open();
+        let created = sb.create_api_key(&admin(), draft("PMS", &[])).unwrap();
+        let huge = "x".repeat(100_000);
+        let r = sb.emit_with_api_key(&Secret::new(created.secret), &ping(&huge));
+        assert!(matches!(r, Err(AuthError::Core(_))));
+        let detail = uses(&sb)[0].detail.clone().unwrap();
+        assert!(
+            detail.chars().count() <= DETAIL_MAX_CHARS + 1,
+            "{}",
+            detail.len()
+        );
+    }
 }

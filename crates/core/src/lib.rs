@@ -4,10 +4,12 @@
 //! SQLite store, the keychain handle and the data directory, and every operation hangs off it.
 
 pub mod actor;
+pub mod api_keys;
 pub mod audit;
 pub mod checks;
 pub mod error;
 pub mod info;
+pub mod ingest;
 pub mod integrations;
 pub mod logging;
 pub mod paths;
