@@ -117,17 +117,31 @@ async fn run() {
             .collect();
         sb.emit_many(&events, "bench").unwrap();
     }
-    let mut worker = Worker::new(Arc::clone(&sb), config.clone());
+    // The worker as the app runs it (pipelined), stopped once every delivery succeeded.
+    let delivered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let done_tx = std::sync::Mutex::new(Some(done_tx));
+    let counter = Arc::clone(&delivered);
+    let worker =
+        Worker::new(Arc::clone(&sb), config.clone()).with_observer(Arc::new(move |report| {
+            let total = counter.fetch_add(
+                report.succeeded as usize,
+                std::sync::atomic::Ordering::SeqCst,
+            ) + report.succeeded as usize;
+            if total >= DELIVERIES {
+                if let Some(tx) = done_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+            }
+        }));
     let started = Instant::now();
-    let mut sent = 0;
-    loop {
-        let n = worker.run_once().await.unwrap();
-        if n == 0 {
-            break;
-        }
-        sent += n;
-    }
+    worker
+        .run(async {
+            let _ = done_rx.await;
+        })
+        .await;
     let elapsed = started.elapsed();
+    let sent = delivered.load(std::sync::atomic::Ordering::SeqCst);
     let rate = sent as f64 / elapsed.as_secs_f64();
     let ok = sb
         .deliveries(

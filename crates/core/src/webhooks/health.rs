@@ -1,7 +1,7 @@
 //! Endpoint status for the dashboard: green, yellow, red or off, with the last 24 hours'
 //! success rate and what is pending or failed (design.md's status table, webhook rows).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::actor::Actor;
@@ -93,11 +93,14 @@ impl Switchboard {
     pub fn endpoint_statuses(&self) -> Result<Vec<EndpointStatus>> {
         let since = time::now_ms() - DAY_MS;
         self.db().read(|c| {
-            let first_recent: i64 = c.query_row(
-                "SELECT coalesce(min(id), 9223372036854775807) FROM deliveries WHERE created_at >= ?1",
-                [since],
-                |r| r.get(0),
-            )?;
+            let first_recent: i64 = c
+                .query_row(
+                    "SELECT id FROM deliveries WHERE created_at >= ?1 ORDER BY created_at, id LIMIT 1",
+                    [since],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(i64::MAX);
             let mut stmt = c.prepare(
                 "SELECT id, url, description, enabled, disabled_reason FROM webhook_endpoints ORDER BY created_at, id",
             )?;

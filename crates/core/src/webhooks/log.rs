@@ -180,14 +180,14 @@ fn where_clause(
     // order and stays a bounded index scan.
     if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
         let ms = parse_time("from", from)?;
+        // Walk the (created_at, id) index from the bound: min(id) would scan the table by rowid.
         let first: Option<i64> = c
             .query_row(
-                "SELECT min(id) FROM deliveries WHERE created_at >= ?1",
+                "SELECT id FROM deliveries WHERE created_at >= ?1 ORDER BY created_at, id LIMIT 1",
                 [ms],
                 |r| r.get(0),
             )
-            .optional()?
-            .flatten();
+            .optional()?;
         sql.push("d.id >= ?");
         args.push(Value::Integer(first.unwrap_or(i64::MAX)));
     }
@@ -195,12 +195,11 @@ fn where_clause(
         let ms = parse_time("to", to)?;
         let last: Option<i64> = c
             .query_row(
-                "SELECT max(id) FROM deliveries WHERE created_at < ?1",
+                "SELECT id FROM deliveries WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT 1",
                 [ms],
                 |r| r.get(0),
             )
-            .optional()?
-            .flatten();
+            .optional()?;
         sql.push("d.id <= ?");
         args.push(Value::Integer(last.unwrap_or(0)));
     }

@@ -43,7 +43,7 @@ impl Default for WorkerConfig {
         WorkerConfig {
             batch: 512,
             concurrency: 128,
-            per_endpoint: 32,
+            per_endpoint: 64,
             lease: Duration::from_secs(90),
             endpoint_cache: Duration::from_secs(5),
         }
@@ -81,7 +81,7 @@ struct Claimed {
     delivery_id: i64,
     endpoint_id: String,
     event_id: String,
-    body: Arc<Vec<u8>>,
+    body: bytes::Bytes,
     attempts: u32,
     total_attempts: u32,
 }
@@ -163,9 +163,33 @@ impl Worker {
     /// the next retry is due or new events arrive.
     pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        // Recording batch N (a SQLite transaction) overlaps sending batch N+1; claimed rows
+        // are leased, so the next claim never picks them up again.
+        let mut recording: Option<tokio::task::JoinHandle<()>> = None;
         loop {
-            let sent = match self.run_once().await {
-                Ok(n) => n,
+            let sent = match self.send_batch().await {
+                Ok(Some(results)) => {
+                    if let Some(previous) = recording.take() {
+                        let _ = previous.await;
+                    }
+                    let n = results.len();
+                    let sb = Arc::clone(&self.sb);
+                    let observer = self.observer.clone();
+                    recording = Some(tokio::spawn(async move {
+                        match sb.blocking(move |sb| record(sb, results)).await {
+                            Ok(report) => {
+                                if let Some(observer) = observer {
+                                    observer(&report);
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "delivery worker: recording failed; the leases will expire and be retried")
+                            }
+                        }
+                    }));
+                    n
+                }
+                Ok(None) => 0,
                 Err(e) => {
                     tracing::warn!(error = %e, "delivery worker: batch failed");
                     0
@@ -173,6 +197,10 @@ impl Worker {
             };
             if sent > 0 {
                 continue;
+            }
+            if let Some(previous) = recording.take() {
+                let _ = previous.await;
+                continue; // recording may have scheduled retries that are due at once
             }
             let wait = self
                 .until_next_due()
@@ -186,8 +214,20 @@ impl Worker {
         }
     }
 
-    /// Claims one batch, sends it and records the attempts. Returns how many were sent.
     pub async fn run_once(&mut self) -> Result<usize> {
+        let Some(results) = self.send_batch().await? else {
+            return Ok(0);
+        };
+        let n = results.len();
+        let report = self.sb.blocking(move |sb| record(sb, results)).await?;
+        if let Some(observer) = &self.observer {
+            observer(&report);
+        }
+        Ok(n)
+    }
+
+    /// Claims one batch and sends it; `None` when nothing is due.
+    async fn send_batch(&mut self) -> Result<Option<Vec<AttemptResult>>> {
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(90_000);
         let batch = self.config.batch;
         let claimed = self
@@ -195,7 +235,7 @@ impl Worker {
             .blocking(move |sb| claim(sb, batch, lease_ms))
             .await?;
         if claimed.is_empty() {
-            return Ok(0);
+            return Ok(None);
         }
         let mut jobs = JoinSet::new();
         for c in claimed {
@@ -222,12 +262,7 @@ impl Worker {
                 }
             }
         }
-        let n = results.len();
-        let report = self.sb.blocking(move |sb| record(sb, results)).await?;
-        if let Some(observer) = &self.observer {
-            observer(&report);
-        }
-        Ok(n)
+        Ok(Some(results))
     }
 
     async fn target(&mut self, endpoint_id: &str) -> Result<Arc<Target>> {
@@ -328,13 +363,15 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
             let mut stmt = tx.prepare_cached(
                 "UPDATE deliveries SET status = 'sending', lease_until = ?1, updated_at = ?2
                  WHERE id IN (
-                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                     WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
-                     ORDER BY d.next_attempt_at LIMIT ?3)
-                    OR id IN (
-                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                     WHERE e.enabled = 1 AND d.status = 'sending' AND d.lease_until < ?2
-                     ORDER BY d.lease_until LIMIT ?3)
+                     SELECT id FROM (
+                         SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                         WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                         ORDER BY d.next_attempt_at LIMIT ?3)
+                     UNION ALL
+                     SELECT id FROM (
+                         SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                         WHERE e.enabled = 1 AND d.status = 'sending' AND d.lease_until < ?2
+                         ORDER BY d.lease_until LIMIT ?3))
                  RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
             )?;
             let rows = stmt.query_map(params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)], |r| {
@@ -347,16 +384,16 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
                     r.get::<_, u32>(5)?,
                 ))
             })?;
-            let mut bodies: HashMap<i64, Arc<Vec<u8>>> = HashMap::new();
+            let mut bodies: HashMap<i64, bytes::Bytes> = HashMap::new();
             let mut body_stmt = tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
             for row in rows {
                 let (delivery_id, endpoint_id, seq, event_id, attempts, total_attempts) = row?;
                 let body = match bodies.get(&seq) {
-                    Some(b) => Arc::clone(b),
+                    Some(b) => b.clone(),
                     None => {
                         let b: Vec<u8> = body_stmt.query_row([seq], |r| r.get(0))?;
-                        let b = Arc::new(b);
-                        bodies.insert(seq, Arc::clone(&b));
+                        let b = bytes::Bytes::from(b);
+                        bodies.insert(seq, b.clone());
                         b
                     }
                 };
@@ -416,7 +453,7 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
         result.error = Some(reason.clone());
         return result;
     }
-    match request.body(c.body.as_ref().clone()).send().await {
+    match request.body(c.body.clone()).send().await {
         Ok(mut response) => {
             let status = response.status();
             result.status = Some(status.as_u16());
