@@ -378,7 +378,11 @@ impl Switchboard {
             Ok(emitted) => emitted,
             Err(e) => {
                 let shown = AppError::from(&e);
-                let why = match &shown.field {
+                let field = match &e {
+                    Error::PayloadTooLarge(_) => Some("data"),
+                    _ => shown.field.as_deref(),
+                };
+                let why = match field {
                     Some(field) => format!("event refused ({field}): {}", shown.message),
                     None => format!("event refused: {}", shown.message),
                 };

@@ -1,0 +1,597 @@
+//! The loopback ingest API over real HTTP: a server on 127.0.0.1:0, requests from reqwest (and raw
+//! TCP for bodies a polite client would not send), checked against what core stored and audited.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::api_keys::ApiKeyDraft;
+use switchboard_core::audit::{AuditResult, AuditRow};
+use switchboard_core::ingest::{self, IngestServer};
+use switchboard_core::webhooks::log::{DeliveryFilter, DeliveryStatus};
+use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
+use switchboard_core::webhooks::EndpointDraft;
+use switchboard_core::{Actor, Error, Keychain, OpenOptions, Switchboard};
+
+use crate::receiver::Receiver;
+
+struct Api {
+    sb: Arc<Switchboard>,
+    _dir: tempfile::TempDir,
+    server: IngestServer,
+    stop: tokio::sync::oneshot::Sender<()>,
+    client: reqwest::Client,
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: serde_json::Value,
+}
+
+impl Api {
+    async fn start() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let sb = Arc::new(
+            Switchboard::open(OpenOptions {
+                data_dir: Some(dir.path().to_owned()),
+                keychain: Some(Keychain::in_memory()),
+                ..Default::default()
+            })
+            .unwrap(),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = ingest::serve(Arc::clone(&sb), 0, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+        Api {
+            sb,
+            _dir: dir,
+            server,
+            stop,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.server.addr())
+    }
+
+    fn key(&self, name: &str, scopes: &[&str]) -> String {
+        self.sb
+            .create_api_key(
+                &Actor::new("manager"),
+                ApiKeyDraft {
+                    name: name.to_owned(),
+                    scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                    expires_in_days: None,
+                },
+            )
+            .unwrap()
+            .secret
+    }
+
+    fn key_id(&self, name: &str) -> String {
+        let keys = self.sb.list_api_keys().unwrap();
+        keys.into_iter().find(|k| k.name == name).unwrap().id
+    }
+
+    async fn post(&self, key: Option<&str>, body: impl Into<reqwest::Body>) -> Answer {
+        let mut request = self
+            .client
+            .post(self.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        answer(request.send().await.unwrap()).await
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        self.sb
+            .db()
+            .read(|c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    /// The `api_key.use` audit rows, oldest first.
+    fn uses(&self) -> Vec<AuditRow> {
+        let mut rows: Vec<AuditRow> = self
+            .sb
+            .recent_audit(1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "api_key.use")
+            .collect();
+        rows.reverse();
+        rows
+    }
+
+    async fn shut_down(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.server.stopped())
+            .await
+            .expect("the server stops when told to");
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("answer {status} is not JSON ({e}): {text}"));
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn local(url: &str) -> EndpointDraft {
+    EndpointDraft {
+        url: url.to_owned(),
+        allow_http: true,
+        allow_private: true,
+        timeout_secs: Some(2),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
+    let api = Api::start().await;
+    let rx = Receiver::ok().await;
+    api.sb
+        .create_endpoint(&Actor::new("manager"), local(&rx.url))
+        .unwrap();
+    let key = api.key("Practice software", &["appointment.created"]);
+
+    let health = answer(api.client.get(api.url("/v1/health")).send().await.unwrap()).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["status"], "ok");
+
+    let event = r#"{"type": "appointment.created", "data": {"pet": "Max", "at": "2025-03-01T09:30:00Z"}, "id": "evt_appt_1001"}"#;
+    let first = api.post(Some(&key), event).await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    assert_eq!(
+        first.body,
+        serde_json::json!({"id": "evt_appt_1001", "duplicate": false, "deliveries": 1})
+    );
+    let queued = api
+        .sb
+        .deliveries(
+            &DeliveryFilter {
+                event_id: Some("evt_appt_1001".into()),
+                ..Default::default()
+            },
+            None,
+            50,
+        )
+        .unwrap();
+    assert_eq!(queued.rows.len(), 1);
+    assert_eq!(queued.rows[0].status, DeliveryStatus::Pending);
+    assert_eq!(queued.rows[0].event_type, "appointment.created");
+
+    let again = api.post(Some(&key), event).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(
+        again.body,
+        serde_json::json!({"id": "evt_appt_1001", "duplicate": true, "deliveries": 0})
+    );
+
+    // Without an id, each post is a new event with a generated one.
+    let fresh = api
+        .post(Some(&key), r#"{"type": "appointment.created"}"#)
+        .await;
+    assert_eq!(fresh.status, 202, "{}", fresh.body);
+    assert!(fresh.body["id"].as_str().unwrap().starts_with("evt_"));
+
+    let mut worker = Worker::new(Arc::clone(&api.sb), WorkerConfig::default());
+    while worker.run_once().await.unwrap() > 0 {}
+    let got = rx.received();
+    let ids: Vec<&str> = got
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids.iter().filter(|id| **id == "evt_appt_1001").count(),
+        1,
+        "posted twice, delivered once: {ids:?}"
+    );
+    assert_eq!(got.len(), 2);
+    let appointment = got
+        .iter()
+        .find(|r| r.headers["webhook-id"] == "evt_appt_1001")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&appointment.body).unwrap();
+    assert_eq!(body["data"]["pet"], "Max");
+
+    let uses = api.uses();
+    assert_eq!(uses.len(), 3);
+    assert!(uses.iter().all(|u| u.result == AuditResult::Ok
+        && u.actor == "api:Practice software"
+        && u.detail
+            .as_deref()
+            .unwrap()
+            .starts_with("appointment.created evt_")));
+    assert!(uses[1]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("already queued"));
+    let listed = api.sb.list_api_keys().unwrap();
+    assert!(listed[0].last_used_at.is_some());
+
+    api.shut_down().await;
+}
+
+/// A request that must be refused: what it is, the key sent, the body, and the expected status,
+/// code and field.
+type Refused<'a> = (
+    &'a str,
+    Option<&'a str>,
+    String,
+    u16,
+    &'a str,
+    Option<&'a str>,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_audited() {
+    let api = Api::start().await;
+    let rx = Receiver::ok().await;
+    api.sb
+        .create_endpoint(&Actor::new("manager"), local(&rx.url))
+        .unwrap();
+    let key = api.key("Scheduler", &["appointment.created"]);
+    let expired = api.key("Last year's import", &[]);
+    let revoked = api.key("Old PMS", &[]);
+    api.sb
+        .db()
+        .write(|tx| {
+            Ok(tx.execute(
+                "UPDATE api_keys SET expires_at = 1 WHERE name = 'Last year''s import'",
+                [],
+            )?)
+        })
+        .unwrap();
+    let revoked_id = api.key_id("Old PMS");
+    api.sb
+        .revoke_api_key(&Actor::new("manager"), &revoked_id)
+        .unwrap();
+    let mut wrong = key.clone();
+    wrong.replace_range(10..14, "zzzz");
+
+    let ok_event = r#"{"type": "appointment.created", "data": {}}"#;
+    let over_a_mib = format!(
+        r#"{{"type": "appointment.created", "data": "{}"}}"#,
+        "x".repeat(1024 * 1024)
+    );
+    let cases: Vec<Refused<'_>> = vec![
+        (
+            "no key",
+            None,
+            ok_event.into(),
+            401,
+            "api_key_missing",
+            Some("authorization"),
+        ),
+        (
+            "wrong key",
+            Some(&wrong),
+            ok_event.into(),
+            401,
+            "api_key_invalid",
+            Some("authorization"),
+        ),
+        (
+            "not a key",
+            Some("hunter2"),
+            ok_event.into(),
+            401,
+            "api_key_invalid",
+            Some("authorization"),
+        ),
+        (
+            "expired",
+            Some(&expired),
+            ok_event.into(),
+            401,
+            "api_key_expired",
+            Some("authorization"),
+        ),
+        (
+            "revoked",
+            Some(&revoked),
+            ok_event.into(),
+            401,
+            "api_key_revoked",
+            Some("authorization"),
+        ),
+        (
+            "out of scope",
+            Some(&key),
+            r#"{"type": "invoice.paid", "data": {}}"#.into(),
+            403,
+            "out_of_scope",
+            Some("type"),
+        ),
+        (
+            "not JSON",
+            Some(&key),
+            "{type: appointment".into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "empty body",
+            Some(&key),
+            String::new(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "unknown type",
+            Some(&key),
+            r#"{"type": "appointment.made"}"#.into(),
+            400,
+            "validation",
+            Some("type"),
+        ),
+        (
+            "bad id",
+            Some(&key),
+            r#"{"type": "appointment.created", "id": "12 34"}"#.into(),
+            400,
+            "validation",
+            Some("id"),
+        ),
+        (
+            "unknown field",
+            Some(&key),
+            r#"{"type": "appointment.created", "payload": {}}"#.into(),
+            400,
+            "validation",
+            Some("payload"),
+        ),
+        (
+            "data over 1 MiB",
+            Some(&key),
+            over_a_mib,
+            413,
+            "payload_too_large",
+            Some("data"),
+        ),
+        (
+            "body over the limit",
+            Some(&key),
+            "x".repeat(ingest::MAX_BODY_BYTES + 1),
+            413,
+            "payload_too_large",
+            Some("data"),
+        ),
+    ];
+    for (what, auth, body, status, code, field) in &cases {
+        let got = api.post(*auth, body.clone()).await;
+        assert_eq!(got.status, *status, "{what}: {}", got.body);
+        assert_eq!(got.body["code"], *code, "{what}: {}", got.body);
+        assert_eq!(got.body["field"].as_str(), *field, "{what}: {}", got.body);
+        let message = got.body["message"].as_str().unwrap();
+        assert!(message.len() > 20, "{what}: a message to act on: {message}");
+        if *status == 401 {
+            assert_eq!(got.headers["www-authenticate"], "Bearer", "{what}");
+        }
+    }
+
+    // Basic auth is not a bearer key.
+    let basic = answer(
+        api.client
+            .post(api.url("/v1/events"))
+            .basic_auth("clinic", Some(&key))
+            .body(ok_event)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(basic.status, 401);
+    assert_eq!(basic.body["code"], "api_key_missing");
+
+    // Other paths and methods: JSON too, and not audited (they are not uses of a key).
+    for (method, path, status, code) in [
+        (
+            reqwest::Method::GET,
+            "/v1/events",
+            405,
+            "method_not_allowed",
+        ),
+        (
+            reqwest::Method::POST,
+            "/v1/health",
+            405,
+            "method_not_allowed",
+        ),
+        (reqwest::Method::POST, "/v1/event", 404, "not_found"),
+        (reqwest::Method::GET, "/", 404, "not_found"),
+    ] {
+        let got = answer(
+            api.client
+                .request(method.clone(), api.url(path))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(got.status, status, "{method} {path}: {}", got.body);
+        assert_eq!(got.body["code"], code, "{method} {path}");
+    }
+
+    assert_eq!(api.count("webhook_events"), 0, "nothing stored");
+    assert_eq!(api.count("deliveries"), 0, "nothing stored");
+    let uses = api.uses();
+    assert_eq!(uses.len(), cases.len() + 1, "every attempt audited once");
+    assert!(uses.iter().all(|u| u.result == AuditResult::Refused));
+    let actors: Vec<&str> = uses.iter().map(|u| u.actor.as_str()).collect();
+    assert_eq!(
+        &actors[..6],
+        &[
+            "api:unknown",
+            "api:unknown",
+            "api:unknown",
+            "api:Last year's import",
+            "api:Old PMS",
+            "api:Scheduler"
+        ]
+    );
+    assert!(actors[6..cases.len()].iter().all(|a| *a == "api:Scheduler"));
+    let details: Vec<&str> = uses.iter().map(|u| u.detail.as_deref().unwrap()).collect();
+    assert_eq!(details[0], "no API key sent");
+    assert_eq!(details[1], "unknown API key");
+    assert!(details[3].starts_with("key expired"), "{}", details[3]);
+    assert!(details[4].starts_with("key revoked"), "{}", details[4]);
+    assert!(details[5].contains("invoice.paid"), "{}", details[5]);
+    assert!(details[8].contains("(type)"), "{}", details[8]);
+    assert!(details[11].contains("(data)"), "{}", details[11]);
+    for u in &uses {
+        let text = serde_json::to_string(u).unwrap();
+        for secret in [&key, &expired, &revoked, &wrong] {
+            assert!(!text.contains(secret.as_str()), "{text}");
+        }
+    }
+    assert!(api.sb.verify_audit().unwrap().ok);
+    assert!(
+        api.sb
+            .get_api_key(&api.key_id("Scheduler"))
+            .unwrap()
+            .last_used_at
+            .is_none(),
+        "a refused use is not a use"
+    );
+
+    // The files hold no key, only hashes.
+    for entry in std::fs::read_dir(api.sb.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            for secret in [&key, &expired, &revoked] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds a key",
+                    path.display()
+                );
+            }
+        }
+    }
+    api.shut_down().await;
+}
+
+/// Sends `head` and then `body` in `chunk`-sized writes over raw TCP, and returns the status line
+/// and everything after it. Writes after the server answered may fail; that is the point.
+fn raw_request(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: impl Iterator<Item = Vec<u8>>,
+) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    for chunk in body {
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_body_is_refused_without_being_read_to_the_end() {
+    let api = Api::start().await;
+    let key = api.key("PMS", &[]);
+    let addr = api.server.addr();
+
+    // Declares 10 GiB and sends almost none of it: answered at once from the declared length.
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n"
+    );
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        raw_request(addr, &head, std::iter::once(b"{\"type\":".to_vec()))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Chunked, no length given, and the body never ends: refused once the limit is crossed.
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let chunk = {
+        let data = vec![b' '; 64 * 1024];
+        let mut c = format!("{:x}\r\n", data.len()).into_bytes();
+        c.extend_from_slice(&data);
+        c.extend_from_slice(b"\r\n");
+        c
+    };
+    let chunks = ingest::MAX_BODY_BYTES / (64 * 1024) + 2;
+    let answer = tokio::task::spawn_blocking(move || {
+        raw_request(addr, &head, std::iter::repeat_n(chunk, chunks))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+
+    // Without a good key the body is not read at all.
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer sbk_nope\r\n\
+         Content-Length: 10737418240\r\n\r\n"
+    );
+    let answer = tokio::task::spawn_blocking(move || raw_request(addr, &head, std::iter::empty()))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    assert_eq!(api.count("webhook_events"), 0);
+    let uses = api.uses();
+    assert_eq!(uses.len(), 3);
+    assert!(uses[..2]
+        .iter()
+        .all(|u| u.detail.as_deref().unwrap().contains("(data)")));
+    api.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_in_use_is_reported_plainly() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let sb = Arc::new(
+        Switchboard::open(OpenOptions {
+            data_dir: Some(dir.path().to_owned()),
+            keychain: Some(Keychain::in_memory()),
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let err = ingest::serve(sb, port, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict(m) if m.contains(&port.to_string())),
+        "{err}"
+    );
+}
