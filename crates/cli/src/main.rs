@@ -1,5 +1,6 @@
 //! `switchboard`: the headless front over switchboard-core, for scripts, servers and tests.
 
+mod apikey;
 mod integration;
 mod output;
 mod webhooks;
@@ -75,6 +76,19 @@ enum Command {
     /// The delivery log: list, show, resend, export.
     #[command(subcommand)]
     Deliveries(webhooks::DeliveriesCommand),
+    /// Keys for the ingest API: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCommand),
+    /// Run the ingest API (POST /v1/events on 127.0.0.1) and deliver webhooks until Ctrl-C.
+    Serve {
+        /// Port on 127.0.0.1 (0 for any free port).
+        #[arg(
+            long,
+            env = "SWITCHBOARD_INGEST_PORT",
+            default_value_t = switchboard_core::ingest::DEFAULT_PORT
+        )]
+        port: u16,
+    },
     /// Show or change settings.
     Settings {
         /// Minutes between background connection tests (1 to 1440).
@@ -151,6 +165,8 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         } => webhooks::emit(&sb, out, event_type, data, id.clone())?,
         Command::Worker { drain } => runtime()?.block_on(webhooks::worker(Arc::new(sb), *drain))?,
         Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
+        Command::Apikey(cmd) => apikey::run(&sb, &actor, out, cmd)?,
+        Command::Serve { port } => runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?,
         Command::Settings {
             check_interval,
             clinic_name,

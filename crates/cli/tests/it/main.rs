@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod apikey;
 mod audit;
 mod connection;
 mod info;
