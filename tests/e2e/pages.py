@@ -42,6 +42,17 @@ def click_testid(app: App, testid: str) -> None:
     click(app, app.find(testid))
 
 
+def type_into(app: App, element: WebElement, value: str) -> None:
+    """Replaces what a text field holds with `value` by typing, as a user would."""
+    click(app, element)
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.BACKSPACE)
+    if value:
+        element.send_keys(value)
+    poll(lambda: element.get_property("value") == value,
+         message=f"the field to hold {value!r} (it holds {element.get_property('value')!r})")
+
+
 class IntegrationsPage:
     """The Integrations page of one app window: its list, the add/edit form, the remove dialog."""
 
@@ -84,13 +95,7 @@ class IntegrationsPage:
         """Replaces what `field` holds with `value` by typing, as a user would; then (unless
         leave=False) presses Tab, which is when the form shows that field's problems."""
         element = self.control(field)
-        click(self.app, element)
-        element.send_keys(Keys.CONTROL, "a")
-        element.send_keys(Keys.BACKSPACE)
-        if value:
-            element.send_keys(value)
-        poll(lambda: element.get_property("value") == value,
-             message=f"{field} to hold {value!r} (it holds {element.get_property('value')!r})")
+        type_into(self.app, element, value)
         if leave:
             element.send_keys(Keys.TAB)
         return element
@@ -224,3 +229,97 @@ DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
 
 def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class DashboardPage:
+    """The dashboard of one app window: a status card per integration, and the detail view."""
+
+    CARD = "dashboard-integration"
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        page = self.app.goto("dashboard")
+        poll(lambda: self.app.exists("dashboard-empty") or self.cards(),
+             message="the dashboard to load its integrations")
+        return page
+
+    def cards(self) -> list[WebElement]:
+        return self.app.find_all(f'[data-testid="{self.CARD}"]')
+
+    def card(self, name: str, timeout: float | None = None) -> WebElement:
+        return self.app.wait(lambda d: d.find_element(By.CSS_SELECTOR, by_name(self.CARD, name)),
+                             timeout, message=f"the dashboard card of {name!r}")
+
+    def level(self, name: str) -> str | None:
+        return self.card(name).get_attribute("data-level")
+
+    def in_card(self, name: str, testid: str) -> WebElement:
+        return self.card(name).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def has_in_card(self, name: str, testid: str) -> bool:
+        return bool(self.card(name).find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
+
+    def text_in_card(self, name: str, testid: str) -> str:
+        return App.rendered_text(self.in_card(name, testid))
+
+    def wait_level(self, name: str, level: str, timeout: float | None = None) -> WebElement:
+        """Waits until the card's data-level is `level` (the card is found afresh each time: the
+        list may be re-rendered when statuses arrive)."""
+        seen: list[str | None] = []
+
+        def reached(_driver):
+            value = self.level(name)
+            seen[:] = [value]
+            return self.card(name) if value == level else False
+
+        try:
+            return self.app.wait(reached, timeout, message=f"{name!r} to be {level}")
+        except Exception as err:
+            raise AssertionError(f"the card of {name!r} did not turn {level}: last data-level "
+                                 f"{seen[-1:]!r}, reason {self._reason(name)!r}") from err
+
+    def _reason(self, name: str) -> str:
+        try:
+            return self.text_in_card(name, "status-reason")
+        except Exception:  # noqa: BLE001 - only for the message
+            return "(none)"
+
+    def wait_in_card(self, name: str, testid: str, check, timeout: float | None = None) -> str:
+        """Waits until the text of `testid` inside the card satisfies `check` (str: contains,
+        case-insensitive; or a callable); returns the text."""
+        test = check if callable(check) else (lambda text: check.lower() in text.lower())
+        seen: list[str] = []
+
+        def matches(_driver):
+            text = self.text_in_card(name, testid)
+            seen[:] = [text]
+            return text if test(text) else False
+
+        try:
+            return self.app.wait(matches, timeout, message=f"{testid} in {name!r}")
+        except Exception as err:
+            raise AssertionError(f"{testid} in the card of {name!r}: expected {check!r}, last "
+                                 f"saw {seen[-1:]!r}") from err
+
+    def wait_result(self, name: str, kind: str, timeout: float | None = None) -> WebElement:
+        """Waits for the card's Test now result (`test-result`) of this outcome kind."""
+        seen: list[str | None] = []
+
+        def shown(_driver):
+            found = self.card(name).find_elements(By.CSS_SELECTOR, '[data-testid="test-result"]')
+            seen[:] = [found[0].get_attribute("data-kind") if found else None]
+            return found[0] if found and seen[0] == kind else False
+
+        try:
+            return self.app.wait(shown, timeout, message=f"a {kind} result in {name!r}")
+        except Exception as err:
+            raise AssertionError(f"no {kind} test-result in the card of {name!r}: last data-kind "
+                                 f"{seen[-1:]!r}") from err
+
+    def test_now(self, name: str) -> None:
+        button = self.in_card(name, "test-now")
+        poll(lambda: button.get_attribute("data-busy") != "true" and button.is_enabled(),
+             message=f"Test now of {name!r} to be ready")
+        click(self.app, button)
