@@ -1,5 +1,6 @@
 // The one door to the backend for the rest of the UI.
 import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
+import { sampleWebhooks } from './mock-webhooks';
 import { tauriBackend } from './tauri';
 import type { Backend } from './types';
 
@@ -16,17 +17,27 @@ export interface SelectedBackend {
 
 /**
  * Picks the real backend inside Tauri's webview, else the in-memory mock. The preview starts with
- * sample integrations and test history (one of each status), or with none when the address has
- * `?empty` (to see the empty states). Its connection tests take a second and a half.
+ * sample integrations and test history (one of each status) and sample webhook endpoints (one of
+ * each level) with their delivery log (every status), or with none when the address has `?empty`
+ * (to see the empty states); `?many` adds 10,000 older deliveries. Its connection tests take a
+ * second and a half; queued deliveries are attempted two seconds after they are queued.
  */
 export function selectBackend(win: Window = window): SelectedBackend {
   if ('__TAURI_INTERNALS__' in win) return { backend: tauriBackend, kind: 'tauri' };
-  const empty = new URLSearchParams(win.location.search).has('empty');
+  const params = new URLSearchParams(win.location.search);
+  const empty = params.has('empty');
   const backend = createMockBackend(
     {},
     empty
-      ? { latencyMs: 150 }
-      : { integrations: sampleIntegrations(), tests: sampleTests(), latencyMs: 150, testLatencyMs: 1500 },
+      ? { latencyMs: 150, workerDelayMs: 2000 }
+      : {
+          integrations: sampleIntegrations(),
+          tests: sampleTests(),
+          webhooks: sampleWebhooks(Date.now(), params.has('many') ? 10_000 : 0),
+          latencyMs: 150,
+          testLatencyMs: 1500,
+          workerDelayMs: 2000,
+        },
   );
   return { backend, kind: 'preview' };
 }

@@ -6,12 +6,14 @@
 // a stale `expectedRevision` is a conflict, and secrets are never kept — only whether each is set.
 import { MOCK_CATALOG } from './mock-catalog';
 import { checkForm, type MockForm } from './mock-validation';
-import { createWebhookCommands } from './mock-webhooks';
+import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
   AppError,
   AppInfo,
   AuditRow,
   Backend,
+  BatchReport,
+  DeliveriesChanged,
   ErrorCode,
   FieldChange,
   FieldIssue,
@@ -260,13 +262,24 @@ export interface MockOptions {
   testOutcomes?: Record<string, Outcome[]>;
   /** How much longer than other commands a connection test takes (it reaches the provider). */
   testLatencyMs?: number;
+  /** Webhook endpoints and deliveries already stored (`sampleWebhooks()` for the preview's). */
+  webhooks?: MockWebhookSeed;
+  /**
+   * Plays the delivery worker: queued deliveries are attempted this long after they are queued,
+   * each endpoint answering as its seed says (a 200 unless told). Off unless given; tests drive
+   * deliveries themselves with `deliverPending` and `markDeliveries`.
+   */
+  workerDelayMs?: number;
 }
 
 /** The mock, plus what tests need to play the Rust side. */
-export type MockBackend = Backend & {
-  /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
-  emitConnectionTested(run: TestRun): void;
-};
+export type MockBackend = Backend &
+  WebhookControls & {
+    /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
+    emitConnectionTested(run: TestRun): void;
+    /** Sends a `deliveriesChanged` event, as the shell does after every worker batch. */
+    emitDeliveriesChanged(report?: Partial<BatchReport>): void;
+  };
 
 /** A Backend whose commands answer from memory; pass `overrides` to replace any of them. */
 export function createMockBackend(overrides: Partial<Backend> = {}, options: MockOptions = {}): MockBackend {
@@ -283,6 +296,11 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   const listeners = new Set<(payload: { run: TestRun }) => void>();
   const emit = (run: TestRun) => {
     for (const listener of [...listeners]) listener(structuredClone({ run }));
+  };
+  const deliveryListeners = new Set<(payload: DeliveriesChanged) => void>();
+  const emitDeliveries = (report: Partial<BatchReport> = {}) => {
+    const payload = { report: { sent: 0, succeeded: 0, failed: 0, disabled: [], ...report } };
+    for (const listener of [...deliveryListeners]) listener(structuredClone(payload));
   };
   let settings: Settings = { clinicName: info.clinicName, checkIntervalMinutes: 15 };
   let nextId = 1;
@@ -404,6 +422,14 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     }
     return mockOutcome({ summary: `Connected to ${specOf(integration.provider).name}.`, latencyMs: 120 });
   };
+
+  const webhooks = createWebhookCommands({
+    actor,
+    answer,
+    emit: emitDeliveries,
+    seed: options.webhooks,
+    workerDelayMs: options.workerDelayMs,
+  });
 
   const backend = {
     async appInfo() {
@@ -577,7 +603,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       return answer(ok(settings));
     },
 
-    ...createWebhookCommands({ actor, answer }),
+    ...webhooks.commands,
 
     async recentAudit(limit: number) {
       return answer(ok(audit.slice(0, limit)));
@@ -594,7 +620,19 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         listeners.delete(listener);
       };
     },
+    async onDeliveriesChanged(listener: (payload: DeliveriesChanged) => void) {
+      deliveryListeners.add(listener);
+      return () => {
+        deliveryListeners.delete(listener);
+      };
+    },
   } satisfies Backend;
 
-  return { ...backend, ...overrides, emitConnectionTested: emit };
+  return {
+    ...backend,
+    ...overrides,
+    ...webhooks.controls,
+    emitConnectionTested: emit,
+    emitDeliveriesChanged: emitDeliveries,
+  };
 }

@@ -2,7 +2,7 @@
 // emits and hands the listener the payload only.
 import { describe, expect, it, vi } from 'vitest';
 import { mockStatus, mockTestRecord } from './mock';
-import type { ConnectionTested } from './types';
+import type { ConnectionTested, DeliveriesChanged } from './types';
 
 const tauri = vi.hoisted(() => ({
   listen: vi.fn(),
@@ -31,6 +31,29 @@ describe('tauriBackend.onConnectionTested', () => {
       run: { integrationId: 'a', test: mockTestRecord(), status: mockStatus({ integrationId: 'a' }), previousLevel: 'yellow' },
     };
     handler({ event: 'connection-tested', id: 1, payload });
+    expect(heard).toEqual([payload]);
+
+    stop();
+    expect(tauri.unlisten).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('tauriBackend.onDeliveriesChanged', () => {
+  it('listens to "deliveries-changed" and passes on the payload', async () => {
+    tauri.listen.mockReset();
+    tauri.unlisten.mockReset();
+    tauri.listen.mockResolvedValue(tauri.unlisten);
+    const { tauriBackend } = await import('./tauri');
+    const heard: DeliveriesChanged[] = [];
+
+    const stop = await tauriBackend.onDeliveriesChanged((payload) => heard.push(payload));
+
+    expect(tauri.listen).toHaveBeenCalledWith('deliveries-changed', expect.any(Function));
+    const handler = tauri.listen.mock.calls[0]?.[1] as (event: unknown) => void;
+    const payload: DeliveriesChanged = {
+      report: { sent: 3, succeeded: 2, failed: 1, disabled: [{ endpointId: 'ep_1', url: 'https://a.example/', reason: 'Gone.' }] },
+    };
+    handler({ event: 'deliveries-changed', id: 2, payload });
     expect(heard).toEqual([payload]);
 
     stop();

@@ -7,4 +7,5 @@ import type { Backend } from './types';
 export const tauriBackend: Backend = {
   ...commands,
   onConnectionTested: (listener) => events.connectionTested.listen((event) => listener(event.payload)),
+  onDeliveriesChanged: (listener) => events.deliveriesChanged.listen((event) => listener(event.payload)),
 };

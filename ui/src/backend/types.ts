@@ -1,7 +1,7 @@
 // The Backend interface is derived from the generated bindings, so adding a Rust command adds it
 // here with no hand-kept duplicate. Type-only imports: nothing from Tauri reaches the bundle via
 // this file.
-import type { commands, ConnectionTested } from './bindings';
+import type { commands, ConnectionTested, DeliveriesChanged } from './bindings';
 
 /** Every command the Rust side exposes, exactly as tauri-specta generated it. */
 export type Commands = typeof commands;
@@ -16,6 +16,8 @@ export type Unlisten = () => void;
 export interface BackendEvents {
   /** A connection test finished: "Test now" (here or elsewhere in the app) or a background check. */
   onConnectionTested(listener: (payload: ConnectionTested) => void): Promise<Unlisten>;
+  /** The delivery worker finished a batch: deliveries moved on, endpoints may have been disabled. */
+  onDeliveriesChanged(listener: (payload: DeliveriesChanged) => void): Promise<Unlisten>;
 }
 
 /** What the UI talks to: the commands and the events. */
