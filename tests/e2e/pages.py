@@ -30,11 +30,32 @@ def by_name(testid: str, name: str) -> str:
     return f'[data-testid="{testid}"][data-name={css_string(name)}]'
 
 
+# Scrolls the page's own scroll area (#main) so that the element is in its middle. Not
+# element.scrollIntoView(): that also scrolls the document itself, which can scroll here (see
+# the report on `.visually-hidden` overflow) and would shift the whole window's layout.
+_CENTER_IN_MAIN = """
+const element = arguments[0];
+const main = document.getElementById('main');
+if (main && main.contains(element)) {
+  const r = element.getBoundingClientRect();
+  const m = main.getBoundingClientRect();
+  main.scrollTop += (r.top + r.height / 2) - (m.top + m.height / 2);
+} else {
+  element.scrollIntoView({block: 'nearest'});
+}
+"""
+
+
+def center(app: App, element: WebElement) -> None:
+    """Scrolls the element to the middle of the page's scroll area."""
+    app.driver.execute_script(_CENTER_IN_MAIN, element)
+
+
 def click(app: App, element: WebElement) -> None:
-    """Scrolls the element to the middle of the window, then clicks it. Near an edge, a click can
+    """Scrolls the element to the middle of the page, then clicks it. Near an edge, a click can
     land beside its target when the layout moves between WebDriver's scroll and its click (an
     inline error appearing above it, for instance)."""
-    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    center(app, element)
     element.click()
 
 

@@ -1,7 +1,12 @@
-"""Screenshots for the README: docs/screenshots/{dashboard,settings}.png.
+"""Screenshots for the README: docs/screenshots/{dashboard,integrations,integration-form,settings}.png.
 
 Not part of the normal test run (pytest collects only test_*.py); scripts/screenshots.sh runs it.
 The data dir has a fixed, readable path, because the Settings page shows it.
+
+The dashboard shows one card of each level, from real connection tests against the fake
+providers: Twilio answers (green), Square rejects the token (red), QuickBooks is down for
+maintenance (yellow). The custom base URLs that pointed them at the fakes are removed afterwards,
+so the Integrations page shows what a clinic would see.
 """
 
 from __future__ import annotations
@@ -14,8 +19,17 @@ from pathlib import Path
 import pytest
 
 from harness import REPO_ROOT, App
+from pages import DashboardPage, IntegrationsPage, add_with_cli, center
 
 OUT_DIR = Path(os.environ.get("SCREENSHOTS_DIR", REPO_ROOT / "docs" / "screenshots"))
+
+# name, provider, environment, the fake's scenario, the level it leads to
+DEMO = [
+    ("Front desk SMS", "twilio", "live", {"scenario": "ok"}, "green"),
+    ("Card payments", "square", "production", {"scenario": "wrong_credentials"}, "red"),
+    ("Accounting", "quickbooks", "production", {"scenario": "server_error", "status": 503},
+     "yellow"),
+]
 
 
 @pytest.fixture
@@ -27,15 +41,53 @@ def data_dir() -> Path:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def test_screenshots(app: App):
-    app.find("page-dashboard")
+@pytest.fixture
+def demo_clinic(run_cli, fakes):
+    """Three integrations with one real test each against the fakes; before the window opens."""
+    run_cli.json("--json", "settings", "--clinic-name", "Riverside Veterinary Clinic")
+    for name, provider, environment, scenario, _level in DEMO:
+        add_with_cli(run_cli, provider, name, environment=environment, base_url=fakes.base_url)
+        fakes.set(provider, scenario)
+        run_cli("test", name)
+        # Back to the provider's own address: the stored test result stays.
+        run_cli.json("--json", "integration", "set", name, "--base-url", "")
+    return DEMO
+
+
+def shoot(app: App, name: str) -> Path:
+    # WebDriver's own scrolling (before a click or typing) may have scrolled the document as well
+    # as the page's scroll area; a user's window never is.
+    app.driver.execute_script("document.scrollingElement.scrollTop = 0")
+    path = app.screenshot(OUT_DIR / name)
+    assert path.stat().st_size > 10_000, f"{path} looks empty"
+    print(f"wrote {path}")
+    return path
+
+
+def test_screenshots(demo_clinic, app: App):
+    dashboard = DashboardPage(app)
+    dashboard.open()
+    for name, _provider, _environment, _scenario, level in demo_clinic:
+        dashboard.wait_level(name, level)
     app.text("clinic-name")
-    dashboard = app.screenshot(OUT_DIR / "dashboard.png")
+    shoot(app, "dashboard.png")
+
+    integrations = IntegrationsPage(app)
+    integrations.open()
+    for name, *_ in demo_clinic:
+        integrations.card(name)
+    shoot(app, "integrations.png")
+
+    integrations.open_add_form("twilio")
+    integrations.fill("name", "Reminders")
+    integrations.fill("account_sid", "AC123")
+    integrations.error("account_sid", "34 characters")
+    integrations.fill("auth_token", "0123456789abcdef0123456789abcdef")
+    center(app, integrations.control("account_sid"))
+    assert app.is_visible("error-account_sid")
+    shoot(app, "integration-form.png")
+    app.click("cancel-integration")
 
     app.goto("settings")
     app.text("info-schema-version")  # the data from core has arrived
-    settings = app.screenshot(OUT_DIR / "settings.png")
-
-    for path in (dashboard, settings):
-        assert path.stat().st_size > 10_000, f"{path} looks empty"
-        print(f"wrote {path}")
+    shoot(app, "settings.png")
