@@ -113,7 +113,7 @@ pub struct FilterArgs {
     endpoint: Option<String>,
     #[arg(long = "type")]
     event_type: Option<String>,
-    #[arg(long, value_parser = ["pending", "sending", "succeeded", "retrying", "dead"])]
+    #[arg(long, value_parser = ["pending", "succeeded", "retrying", "dead"])]
     status: Option<String>,
     #[arg(long)]
     from: Option<String>,
@@ -129,7 +129,6 @@ impl FilterArgs {
             endpoint_id: self.endpoint.clone(),
             event_type: self.event_type.clone(),
             status: self.status.as_deref().map(|s| match s {
-                "sending" => DeliveryStatus::Sending,
                 "succeeded" => DeliveryStatus::Succeeded,
                 "retrying" => DeliveryStatus::Retrying,
                 "dead" => DeliveryStatus::Dead,

@@ -54,6 +54,11 @@ export const commands = {
 	endpointStatuses: () => typedError<EndpointStatus[], AppError>(__TAURI_INVOKE("endpoint_statuses")),
 	/**  Marks an endpoint's dead deliveries as seen. */
 	acknowledgeDeadDeliveries: (endpointId: string) => typedError<number, AppError>(__TAURI_INVOKE("acknowledge_dead_deliveries", { endpointId })),
+	/**  Keys for the ingest API: prefixes, scopes and states, never the keys. */
+	listApiKeys: () => typedError<ApiKey[], AppError>(__TAURI_INVOKE("list_api_keys")),
+	/**  Creates a key; the key itself is in the answer this once. */
+	createApiKey: (draft: ApiKeyDraft) => typedError<CreatedApiKey, AppError>(__TAURI_INVOKE("create_api_key", { draft })),
+	revokeApiKey: (id: string) => typedError<ApiKey, AppError>(__TAURI_INVOKE("revoke_api_key", { id })),
 	/**  The newest audit rows. */
 	recentAudit: (limit: number) => typedError<AuditRow[], AppError>(__TAURI_INVOKE("recent_audit", { limit })),
 	/**  Checks the audit log's hash chain and names the first row that no longer matches. */
@@ -67,6 +72,33 @@ export const events = {
 };
 
 /* Types */
+/**  An API key as the UI and the CLI see it: never the key or its hash. */
+export type ApiKey = {
+	id: string,
+	name: string,
+	/**  The key's first characters (`sbk_ab12`), to recognise it. */
+	prefix: string,
+	/**  Event types it may send; `["*"]` for every type. */
+	scopes: string[],
+	state: ApiKeyState,
+	createdAt: string,
+	createdBy: string,
+	expiresAt: string | null,
+	revokedAt: string | null,
+	revokedBy: string | null,
+	lastUsedAt: string | null,
+};
+
+export type ApiKeyDraft = {
+	name: string,
+	/**  Event types the key may send; empty or `["*"]` for every type. */
+	scopes?: string[],
+	/**  Days until the key stops working (1 to 3650); it never expires when absent. */
+	expiresInDays?: number | null,
+};
+
+export type ApiKeyState = "active" | "expired" | "revoked";
+
 /**
  *  What crosses to the UI (and to `--json` output) when an operation fails: a code to branch on,
  *  a message a clinic worker can act on, and the offending field for validation errors.
@@ -142,6 +174,12 @@ export type ConnectionTested = {
 	run: TestRun,
 };
 
+/**  A new key and its secret, which is shown this once and cannot be recovered. */
+export type CreatedApiKey = {
+	key: ApiKey,
+	secret: string,
+};
+
 /**  A new endpoint and its signing secret, which is shown this once. */
 export type CreatedEndpoint = {
 	endpoint: Endpoint,
@@ -194,7 +232,7 @@ export type DeliveryRow = {
 	updatedAt: string,
 };
 
-export type DeliveryStatus = "pending" | "sending" | "succeeded" | "retrying" | "dead";
+export type DeliveryStatus = "pending" | "succeeded" | "retrying" | "dead";
 
 export type DisabledEndpoint = {
 	endpointId: string,

@@ -199,7 +199,7 @@ async fn a_killed_worker_loses_nothing() {
             .success()
             .stdout(predicate::str::contains("\"rows\": []"));
         switchboard(&d)
-            .args(["--json", "deliveries", "list", "--status", "sending"])
+            .args(["--json", "deliveries", "list", "--status", "retrying"])
             .assert()
             .success()
             .stdout(predicate::str::contains("\"rows\": []"));

@@ -186,7 +186,7 @@ fn facts(
         disabled_reason,
         attempts_24h,
         succeeded_24h,
-        pending: count("pending")? + count("sending")?,
+        pending: count("pending")?,
         retrying: count("retrying")?,
         dead: count("dead")?,
     })

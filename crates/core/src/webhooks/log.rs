@@ -20,7 +20,6 @@ pub const MAX_EXPORT: u32 = 1_000_000;
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     Pending,
-    Sending,
     Succeeded,
     Retrying,
     Dead,
@@ -30,7 +29,6 @@ impl DeliveryStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Sending => "sending",
             DeliveryStatus::Succeeded => "succeeded",
             DeliveryStatus::Retrying => "retrying",
             DeliveryStatus::Dead => "dead",
@@ -39,7 +37,6 @@ impl DeliveryStatus {
 
     fn parse(s: &str) -> Self {
         match s {
-            "sending" => DeliveryStatus::Sending,
             "succeeded" => DeliveryStatus::Succeeded,
             "retrying" => DeliveryStatus::Retrying,
             "dead" => DeliveryStatus::Dead,
@@ -322,8 +319,7 @@ impl Switchboard {
         let count = self.db().write(|tx| {
             let mut count = 0usize;
             let requeue =
-                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?1,
-                               lease_until = NULL, updated_at = ?1
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1
                            WHERE status IN ('retrying', 'dead')";
             for id in ids {
                 let id = parse_id("id", id)?;

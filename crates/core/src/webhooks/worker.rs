@@ -1,7 +1,9 @@
 //! The delivery worker: claims due deliveries with a lease (one transaction per batch), sends
 //! them signed with bounded concurrency overall and per endpoint, and records every attempt
-//! (one transaction per batch). Expired leases — a crash mid-send — are claimed again, so a
-//! delivery can repeat but is never lost; a repeat carries the same `webhook-id`.
+//! (one transaction per batch). A claim moves the delivery's `next_attempt_at` to the end of the
+//! lease; recording the attempt sets its real next time. If the worker dies in between, the
+//! delivery becomes due again when the lease ends — it can repeat but is never lost, and a repeat
+//! carries the same `webhook-id`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -317,9 +319,7 @@ impl Worker {
             .blocking(|sb| {
                 sb.db().read(|c| {
                     Ok(c.query_row(
-                        "SELECT min(t) FROM (
-                             SELECT min(next_attempt_at) AS t FROM deliveries WHERE status IN ('pending', 'retrying')
-                             UNION ALL SELECT min(lease_until) FROM deliveries WHERE status = 'sending')",
+                        "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
                         [],
                         |r| r.get(0),
                     )?)
@@ -361,17 +361,11 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
         let mut claimed = Vec::new();
         {
             let mut stmt = tx.prepare_cached(
-                "UPDATE deliveries SET status = 'sending', lease_until = ?1, updated_at = ?2
+                "UPDATE deliveries SET next_attempt_at = ?1
                  WHERE id IN (
-                     SELECT id FROM (
-                         SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                         WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
-                         ORDER BY d.next_attempt_at LIMIT ?3)
-                     UNION ALL
-                     SELECT id FROM (
-                         SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                         WHERE e.enabled = 1 AND d.status = 'sending' AND d.lease_until < ?2
-                         ORDER BY d.lease_until LIMIT ?3))
+                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                     WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                     ORDER BY d.next_attempt_at LIMIT ?3)
                  RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
             )?;
             let rows = stmt.query_map(params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)], |r| {
@@ -541,7 +535,7 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<BatchReport> 
         )?;
         let mut update = tx.prepare_cached(
             "UPDATE deliveries SET status = ?2, attempts = ?3, total_attempts = total_attempts + 1,
-                 next_attempt_at = ?4, lease_until = NULL, last_status = ?5, last_error = ?6,
+                 next_attempt_at = ?4, last_status = ?5, last_error = ?6,
                  last_duration_ms = ?7, updated_at = ?8
              WHERE id = ?1",
         )?;

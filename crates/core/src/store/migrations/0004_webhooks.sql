@@ -38,11 +38,13 @@ CREATE TABLE deliveries (
     endpoint_id     TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
     event_id        TEXT NOT NULL,
     event_type      TEXT NOT NULL,
-    status          TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'succeeded', 'retrying', 'dead')),
+    -- pending (never tried), retrying (failed, tried again at next_attempt_at), succeeded, dead.
+    -- A worker claims a due delivery by moving next_attempt_at to the end of its lease: if the
+    -- worker dies, the delivery simply becomes due again.
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'retrying', 'dead')),
     attempts        INTEGER NOT NULL DEFAULT 0,        -- attempts in the current schedule
     total_attempts  INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER,
-    lease_until     INTEGER,
     last_status     INTEGER,
     last_error      TEXT,
     last_duration_ms INTEGER,
@@ -51,12 +53,10 @@ CREATE TABLE deliveries (
     updated_at      INTEGER NOT NULL
 ) STRICT;
 
--- The worker's claim: due deliveries in time order.
+-- The worker's claim: due deliveries (and expired claims) in time order.
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
-CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'sending';
 -- The delivery log: newest first, per filter.
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
-CREATE INDEX deliveries_by_endpoint_status ON deliveries (endpoint_id, status);
 CREATE INDEX deliveries_by_status ON deliveries (status, id);
 CREATE INDEX deliveries_by_type ON deliveries (event_type, id);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
