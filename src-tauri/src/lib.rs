@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use switchboard_core::checks::scheduler;
+use switchboard_core::ingest;
 use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
 use switchboard_core::{OpenOptions, Switchboard};
 use tauri::Manager;
@@ -44,6 +45,7 @@ pub fn run() {
                 start_background_checks(app.handle());
             }
             start_delivery_worker(app.handle());
+            start_ingest_api(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -74,6 +76,30 @@ fn start_delivery_worker(app: &tauri::AppHandle) {
     let worker = Worker::new(sb, WorkerConfig::from_env())
         .with_observer(Arc::new(move |report| events::delivered(&handle, report)));
     tauri::async_runtime::spawn(worker.run(std::future::pending()));
+}
+
+/// Serves the loopback ingest API on `SWITCHBOARD_INGEST_PORT` (default 8717) for as long as the
+/// app runs. A port in use (another Switchboard, `switchboard serve`) is logged, not fatal.
+fn start_ingest_api(app: &tauri::AppHandle) {
+    let Ok(sb) = app.state::<AppState>().switchboard() else {
+        return;
+    };
+    let port = match std::env::var("SWITCHBOARD_INGEST_PORT") {
+        Ok(value) => match value.trim().parse::<u16>() {
+            Ok(port) => port,
+            Err(_) => {
+                tracing::warn!(%value, "SWITCHBOARD_INGEST_PORT is not a port; using 8717");
+                ingest::DEFAULT_PORT
+            }
+        },
+        Err(_) => ingest::DEFAULT_PORT,
+    };
+    tauri::async_runtime::spawn(async move {
+        match ingest::serve(sb, port, std::future::pending()).await {
+            Ok(server) => server.stopped().await,
+            Err(e) => tracing::warn!(error = %e, "the ingest API did not start"),
+        }
+    });
 }
 
 /// Reads `--data-dir DIR` or `--data-dir=DIR` from the command line.

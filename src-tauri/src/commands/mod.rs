@@ -2,6 +2,7 @@
 //! Register a new command in [`specta_builder`]; `bindings_are_current` then fails until
 //! `make bindings` regenerates `ui/src/backend/bindings.ts`.
 
+mod api_keys;
 mod audit;
 mod checks;
 mod info;
@@ -46,6 +47,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             webhooks::export_deliveries,
             webhooks::endpoint_statuses,
             webhooks::acknowledge_dead_deliveries,
+            api_keys::list_api_keys,
+            api_keys::create_api_key,
+            api_keys::revoke_api_key,
             audit::recent_audit,
             audit::verify_audit,
         ])

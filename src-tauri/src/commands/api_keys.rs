@@ -1,0 +1,32 @@
+use switchboard_core::api_keys::{ApiKey, ApiKeyDraft, CreatedApiKey};
+use switchboard_core::AppError;
+use tauri::State;
+
+use crate::state::AppState;
+
+/// Keys for the ingest API: prefixes, scopes and states, never the keys.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_api_keys(state: State<'_, AppState>) -> Result<Vec<ApiKey>, AppError> {
+    state.run(|sb, _| sb.list_api_keys()).await
+}
+
+/// Creates a key; the key itself is in the answer this once.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_api_key(
+    state: State<'_, AppState>,
+    draft: ApiKeyDraft,
+) -> Result<CreatedApiKey, AppError> {
+    state
+        .run(move |sb, actor| sb.create_api_key(actor, draft))
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn revoke_api_key(state: State<'_, AppState>, id: String) -> Result<ApiKey, AppError> {
+    state
+        .run(move |sb, actor| sb.revoke_api_key(actor, &id))
+        .await
+}
