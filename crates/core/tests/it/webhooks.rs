@@ -806,3 +806,64 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_a_success_resets_the_
             .enabled
     );
 }
+
+#[tokio::test]
+async fn too_many_requests_waits_as_told_and_a_slow_drip_is_bounded() {
+    let (_d, sb) = open();
+    let limited = Receiver::start(|_| {
+        (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")]).into_response()
+    })
+    .await;
+    sb.create_endpoint(&actor(), local(&limited.url)).unwrap();
+    sb.emit(&ping("{}"), "t").unwrap();
+    worker(&sb).run_once().await.unwrap();
+    let row = &sb
+        .deliveries(&DeliveryFilter::default(), None, 1)
+        .unwrap()
+        .rows[0];
+    assert_eq!(
+        (row.status, row.last_status),
+        (DeliveryStatus::Retrying, Some(429))
+    );
+    let next = row
+        .next_attempt_at
+        .as_ref()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .unwrap();
+    let wait = next.as_millisecond() - jiff::Timestamp::now().as_millisecond();
+    assert!(
+        (25_000..=31_000).contains(&wait),
+        "Retry-After 30 s beats the 5 s schedule: {wait}"
+    );
+
+    // A receiver that answers 200 and then drips its body: the status decides, and the read
+    // ends at the endpoint's timeout instead of hanging the worker.
+    let fakes = switchboard_fakes::FakeProviders::start().await;
+    fakes.set(
+        switchboard_fakes::FakeProvider::Twilio,
+        switchboard_fakes::Scenario::SlowDrip,
+    );
+    let (_d, sb) = open();
+    sb.create_endpoint(
+        &actor(),
+        local(&format!(
+            "{}/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json",
+            fakes.base_url()
+        )),
+    )
+    .unwrap();
+    sb.emit(&ping("{}"), "t").unwrap();
+    let started = std::time::Instant::now();
+    worker(&sb).run_once().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let row = &sb
+        .deliveries(&DeliveryFilter::default(), None, 1)
+        .unwrap()
+        .rows[0];
+    assert_eq!(row.last_status, Some(200));
+}
