@@ -1,5 +1,6 @@
 // The one door to the backend for the rest of the UI.
 import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
+import { sampleApiKeys } from './mock-api-keys';
 import { sampleWebhooks } from './mock-webhooks';
 import { tauriBackend } from './tauri';
 import type { Backend } from './types';
@@ -34,6 +35,7 @@ export function selectBackend(win: Window = window): SelectedBackend {
           integrations: sampleIntegrations(),
           tests: sampleTests(),
           webhooks: sampleWebhooks(Date.now(), params.has('many') ? 10_000 : 0),
+          apiKeys: sampleApiKeys(),
           latencyMs: 150,
           testLatencyMs: 1500,
           workerDelayMs: 2000,

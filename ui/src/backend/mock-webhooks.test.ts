@@ -138,7 +138,7 @@ describe('the mock backend’s webhooks', () => {
     expect(statuses.status === 'ok' && statuses.data.map((s) => s.level)).toEqual(['green', 'yellow', 'red', 'red', 'off']);
     const page = await backend.listDeliveries({}, null, 500);
     const found = new Set(page.status === 'ok' ? page.data.rows.map((r) => r.status) : []);
-    expect([...found].sort()).toEqual(['dead', 'pending', 'retrying', 'sending', 'succeeded']);
+    expect([...found].sort()).toEqual(['dead', 'pending', 'retrying', 'succeeded']);
     const endpoint = mockEndpoint();
     expect(endpoint.eventTypes).toEqual(['*']);
   });

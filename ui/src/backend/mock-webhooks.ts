@@ -159,8 +159,6 @@ export interface MockDeliverySeed {
   data?: unknown;
   createdAt: string;
   attempts?: { at: string; outcome: MockAttemptOutcome }[];
-  /** Leaves it claimed by the worker ("sending"). */
-  sending?: boolean;
   acknowledged?: boolean;
 }
 
@@ -518,7 +516,6 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
     events.set(eventId, { type: s.type, body });
     const d = insert(endpoint, eventId, s.type, body, created);
     for (const a of s.attempts ?? []) attempt(d, a.outcome, Date.parse(a.at), emptyReport());
-    if (s.sending) d.row = { ...d.row, status: 'sending' };
     d.acknowledged = Boolean(s.acknowledged);
   }
   sortDeliveries();
@@ -731,7 +728,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
           const mine = deliveries.filter((d) => d.row.endpointId === e.id);
           const count = (status: DeliveryStatus) => mine.filter((d) => d.row.status === status).length;
           const dead = mine.filter((d) => d.row.status === 'dead' && !d.acknowledged).length;
-          const [pending, retrying] = [count('pending') + count('sending'), count('retrying')];
+          const [pending, retrying] = [count('pending'), count('retrying')];
           const recent = mine.flatMap((d) => d.attempts).filter((a) => Date.parse(a.at) >= since);
           const succeeded = recent.filter((a) => a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300).length;
           const rate = recent.length > 0 ? (100 * succeeded) / recent.length : null;
@@ -804,7 +801,6 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         if (!endpoint?.enabled) continue;
         const due =
           d.row.status === 'pending' ||
-          d.row.status === 'sending' ||
           (d.row.status === 'retrying' && (options.includeRetrying || Date.parse(d.row.nextAttemptAt ?? '') <= now));
         if (!due) continue;
         attempt(d, outcomeFor?.(d.row) ?? outcomes.get(d.row.endpointId) ?? MOCK_OUTCOMES.ok, now, report);
@@ -847,9 +843,9 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
           d.row = {
             ...d.row,
             status,
-            attempts: status === 'sending' ? 0 : 1,
-            lastStatus: status === 'succeeded' ? 200 : status === 'sending' ? null : 500,
-            lastDurationMs: status === 'sending' ? null : 90,
+            attempts: 1,
+            lastStatus: status === 'succeeded' ? 200 : 500,
+            lastDurationMs: 90,
             nextAttemptAt: status === 'retrying' ? iso(created + 5000) : null,
           };
         }
@@ -893,7 +889,7 @@ export function mockEndpoint(patch: Partial<Endpoint> = {}): Endpoint {
 
 /**
  * What the browser preview starts with: an endpoint at every level and a log with every status.
- * - the practice-management system: all delivered (Working), a delivery just queued and one sending;
+ * - the practice-management system: all delivered (Working), two deliveries just queued;
  * - the reminder service: answering 503 at the moment, so deliveries are retrying (Check);
  * - the lab server on the clinic's network: refused connections until deliveries gave up (Not working);
  * - an old CRM that answered 410 Gone, so Switchboard disabled it (Not working);
@@ -981,7 +977,6 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
     type: 'invoice.paid',
     data: { invoiceId: 'inv_5521', amount: 84.5, currency: 'USD' },
     createdAt: at(0.5),
-    sending: true,
   });
   // The reminder service: fine until an hour ago, failing since (retrying).
   for (let i = 0; i < 30; i++) {

@@ -4,10 +4,12 @@
 //
 // Integrations live in memory and behave like core's: names are unique, saves bump the revision,
 // a stale `expectedRevision` is a conflict, and secrets are never kept — only whether each is set.
+import { createApiKeyCommands } from './mock-api-keys';
 import { MOCK_CATALOG } from './mock-catalog';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
+  ApiKey,
   AppError,
   AppInfo,
   AuditRow,
@@ -270,6 +272,8 @@ export interface MockOptions {
    * deliveries themselves with `deliverPending` and `markDeliveries`.
    */
   workerDelayMs?: number;
+  /** API keys already stored (`sampleApiKeys()` for the preview's). */
+  apiKeys?: ApiKey[];
 }
 
 /** The mock, plus what tests need to play the Rust side. */
@@ -604,6 +608,8 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     },
 
     ...webhooks.commands,
+
+    ...createApiKeyCommands({ actor, answer, keys: options.apiKeys }),
 
     async recentAudit(limit: number) {
       return answer(ok(audit.slice(0, limit)));
