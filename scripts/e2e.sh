@@ -26,7 +26,7 @@ say() { printf 'e2e: %s\n' "$*" >&2; }
 
 # System tools (installed by apt; the Makefile's setup target normally did that).
 missing=()
-for tool in xvfb-run Xvfb xauth WebKitWebDriver xwininfo dbus-run-session gnome-keyring-daemon; do
+for tool in xvfb-run Xvfb xauth WebKitWebDriver xwininfo dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then

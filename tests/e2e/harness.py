@@ -784,3 +784,21 @@ def header(request: Mapping[str, Any], name: str) -> str | None:
         if key.lower() == name.lower():
             return value
     return None
+
+
+def keychain_secret(account: str) -> str | None:
+    """The secret stored in the test keyring (Secret Service) under this account name, e.g.
+    `integration/<id>/auth_token`, or None when there is none. Reads it with `secret-tool`, on
+    the session bus the tests run with (scripts/with-keyring.sh's throwaway keyring)."""
+    import pytest
+
+    tool = shutil.which("secret-tool")
+    if tool is None:
+        pytest.fail("secret-tool not found: apt-get install -y libsecret-tools", pytrace=False)
+    result = subprocess.run([tool, "lookup", "username", account], capture_output=True,
+                            text=True, timeout=30, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        if result.stderr.strip():
+            raise RuntimeError(f"secret-tool lookup {account}: {result.stderr.strip()}")
+        return None
+    return result.stdout

@@ -18,7 +18,7 @@ from typing import Callable
 
 import pytest
 
-from harness import REPO_ROOT, TIMEOUT, App, poll, read_lines, header, tail
+from harness import REPO_ROOT, TIMEOUT, App, header, keychain_secret, poll, read_lines, tail
 from pages import (
     QUICKBOOKS_REALM,
     SQUARE_LOCATION,
@@ -203,6 +203,9 @@ def test_add_through_the_form_catches_a_mistake_and_keeps_secrets_in_the_keychai
         assert stored["settings"][name] == value, f"{name}: {stored['settings']}"
     typed = {s: True for s in case.secrets}
     assert {f: v for f, v in secrets_state(stored).items() if v} == typed, stored["secrets"]
+    # ... and in the keychain, under the integration's id, exactly as typed.
+    for secret_field, value in case.secrets.items():
+        assert keychain_secret(f"integration/{stored['id']}/{secret_field}") == value, secret_field
     for secret in secret_forms(case):
         assert secret not in shown.stdout, "`integration show` printed a secret"
 
@@ -323,7 +326,8 @@ def test_edit_changes_the_sender_and_keeps_the_stored_secret(start_app, run_cli,
     assert after["settings"]["account_sid"] == TWILIO_SID
     assert secrets_state(after)["auth_token"] is True
     assert after["revision"] == before["revision"] + 1
-    # The very token typed at the start is still the one used.
+    # The very token typed at the start is still the one stored and used.
+    assert keychain_secret(f"integration/{after['id']}/auth_token") == token
     assert run_cli("test", "Reminders").returncode == 0
     auth = [header(r, "authorization") for r in fakes.requests()]
     assert basic(TWILIO_SID, token) in auth, auth
@@ -348,8 +352,11 @@ def test_disable_shows_disabled_and_enable_brings_it_back(start_app, run_cli):
 
 
 def test_remove_asks_first_then_removes_the_card(start_app, run_cli):
-    add_with_cli(run_cli, "twilio", "Old SMS account")
-    add_with_cli(run_cli, "quickbooks", "Accounting")
+    removed = add_with_cli(run_cli, "twilio", "Old SMS account")
+    kept = add_with_cli(run_cli, "quickbooks", "Accounting")
+    removed_account = f"integration/{removed['id']}/auth_token"
+    kept_account = f"integration/{kept['id']}/refresh_token"
+    assert keychain_secret(removed_account) and keychain_secret(kept_account)
     app = start_app()
     page = IntegrationsPage(app)
     page.open()
@@ -373,6 +380,9 @@ def test_remove_asks_first_then_removes_the_card(start_app, run_cli):
     assert page.card_names() == ["Accounting"]
     assert [i["name"] for i in run_cli.json("--json", "integration", "list")] == ["Accounting"]
     assert run_cli("integration", "show", "Old SMS account").returncode != 0
+    # Its secret left the keychain with it; the other one's did not.
+    assert keychain_secret(removed_account) is None
+    assert keychain_secret(kept_account)
 
 
 # --------------------------------------------------------------------------------------------
