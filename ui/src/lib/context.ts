@@ -1,5 +1,6 @@
 import { createContext } from 'svelte';
 import type { AppState } from './app-state.svelte';
+import type { EndpointsState } from './endpoints.svelte';
 import type { IntegrationsState } from './integrations.svelte';
 import type { Router } from './router.svelte';
 import type { StatusesState } from './statuses.svelte';
@@ -9,3 +10,4 @@ export const [useApp, provideApp] = createContext<AppState>();
 export const [useRouter, provideRouter] = createContext<Router>();
 export const [useIntegrations, provideIntegrations] = createContext<IntegrationsState>();
 export const [useStatuses, provideStatuses] = createContext<StatusesState>();
+export const [useEndpoints, provideEndpoints] = createContext<EndpointsState>();
