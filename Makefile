@@ -2,9 +2,11 @@
 # missing first. See README.md.
 
 CARGO ?= cargo
-APP := target/debug/switchboard-app
-CLI := target/debug/switchboard
-FAKES := target/debug/switchboard-fake-providers
+# Respects CARGO_TARGET_DIR, so CI can keep one target directory between runs.
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+APP := $(TARGET_DIR)/debug/switchboard-app
+CLI := $(TARGET_DIR)/debug/switchboard
+FAKES := $(TARGET_DIR)/debug/switchboard-fake-providers
 # Rust tests use the real OS keychain: a throwaway, unlocked gnome-keyring on a private bus.
 WITH_KEYRING := scripts/with-keyring.sh
 
@@ -13,7 +15,7 @@ WITH_KEYRING := scripts/with-keyring.sh
 run: deps build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "No display found: run it under a virtual one with 'xvfb-run -a make run'."; exit 1; fi
-	./$(APP)
+	$(APP)
 
 test: deps-test fmt-check ui-check lint rust-test build e2e
 	@echo "make test: all checks passed"
@@ -46,13 +48,13 @@ rust-test: ui
 	SWITCHBOARD_REQUIRE_KEYCHAIN=1 $(WITH_KEYRING) $(CARGO) test --locked --workspace
 
 e2e: build
-	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) SWITCHBOARD_FAKES=$(CURDIR)/$(FAKES) scripts/e2e.sh
+	SWITCHBOARD_APP=$(APP) SWITCHBOARD_CLI=$(CLI) SWITCHBOARD_FAKES=$(FAKES) scripts/e2e.sh
 
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test --locked -p switchboard-app bindings_are_current
 
 screenshots: build
-	SWITCHBOARD_APP=$(CURDIR)/$(APP) SWITCHBOARD_CLI=$(CURDIR)/$(CLI) SWITCHBOARD_FAKES=$(CURDIR)/$(FAKES) scripts/screenshots.sh
+	SWITCHBOARD_APP=$(APP) SWITCHBOARD_CLI=$(CLI) SWITCHBOARD_FAKES=$(FAKES) scripts/screenshots.sh
 
 bench:
 	$(CARGO) bench --locked -p switchboard-core --bench status
