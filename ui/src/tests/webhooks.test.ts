@@ -19,10 +19,10 @@ function field(name: string): HTMLInputElement {
 
 async function openAddForm(backend: MockBackend = createMockBackend()) {
   const user = userEvent.setup();
-  const rendered = renderApp({ backend, page: 'webhooks' });
+  const { router } = renderApp({ backend, page: 'webhooks' });
   await user.click(await screen.findByTestId('add-endpoint'));
   await screen.findByTestId('endpoint-form');
-  return { user, backend, ...rendered };
+  return { user, backend, router };
 }
 
 describe('adding an endpoint', () => {
