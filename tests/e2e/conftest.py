@@ -8,6 +8,8 @@
   with a changed environment. Background connection tests are off unless asked for.
 - `fakes`: the fake Twilio, Square and QuickBooks servers (one process per session, reset before
   each test); see `harness.FakeProviders`.
+- `receiver`: a webhook receiver on 127.0.0.1 that records what it gets and answers per path
+  (200 unless told otherwise); see `receiver.Receiver`.
 - `keyring_mode`: which keychain scripts/with-keyring.sh set up ("unlocked", "locked", ...), or
   None when the tests run outside it.
 
@@ -32,6 +34,7 @@ from harness import (
     find_binary,
     safe_name,
 )
+from receiver import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +138,15 @@ def fakes(_fakes_process: FakeProviders) -> FakeProviders:
     return _fakes_process
 
 
+@pytest.fixture
+def receiver():
+    """A webhook receiver for this test: `receiver.url("/path")`, `receiver.answer("/path", 410)`,
+    `receiver.wait_for(match)`, `receiver.received(path)`. Stopped after the test."""
+    server = Receiver()
+    yield server
+    server.close()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """On failure, attach what a reader needs: page text, screenshot, app log, CLI calls."""
@@ -155,3 +167,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if isinstance(fakes, FakeProviders):
         report.sections.append(("e2e: requests the fake providers received",
                                 fakes.describe_requests()))
+    hooks = funcargs.get("receiver")
+    if isinstance(hooks, Receiver):
+        report.sections.append(("e2e: requests the webhook receiver got", hooks.describe()))

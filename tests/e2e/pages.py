@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
-from harness import App, poll
+from harness import TIMEOUT, App, poll
 
 # Valid values for each provider's form, and secrets that are easy to spot in a file.
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
@@ -344,3 +344,231 @@ class DashboardPage:
         poll(lambda: button.get_attribute("data-busy") != "true" and button.is_enabled(),
              message=f"Test now of {name!r} to be ready")
         click(self.app, button)
+
+
+# --------------------------------------------------------------------------------------------
+# Webhooks: endpoints, the delivery log, the dashboard's endpoint cards
+
+
+def by_attr(testid: str, attr: str, value: str) -> str:
+    """CSS for the element with this testid whose `attr` is `value`."""
+    return f'[data-testid="{testid}"][{attr}={css_string(value)}]'
+
+
+def select_value(app: App, testid: str, value: str) -> None:
+    """Chooses the option with this value in a <select>, as a user would (it fires `change`)."""
+    from selenium.webdriver.support.select import Select
+
+    element = app.find(testid)
+    center(app, element)
+    Select(element).select_by_value(value)
+    poll(lambda: app.find(testid).get_property("value") == value,
+         message=f"{testid} to hold {value!r}")
+
+
+class WebhooksPage:
+    """The Webhooks page of one app window: endpoint cards, the add form, the secret shown once,
+    Send test event."""
+
+    CARD = "endpoint-card"
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        page = self.app.goto("webhooks")
+        poll(lambda: self.app.exists("webhooks-empty") or self.cards(),
+             message="the Webhooks page to load its endpoints")
+        return page
+
+    def open_add_form(self) -> WebElement:
+        click_testid(self.app, "add-endpoint")
+        return self.app.find("endpoint-form")
+
+    def control(self, field: str, value: str | None = None) -> WebElement:
+        css = f'[data-testid="endpoint-form"] [data-field={css_string(field)}]'
+        if value is not None:
+            css += f"[value={css_string(value)}]"
+
+        def present(driver):
+            element = driver.find_element(By.CSS_SELECTOR, css)
+            return element if element.is_displayed() else False
+
+        return self.app.wait(present, message=f"form control {css}")
+
+    def fill(self, field: str, value: str) -> WebElement:
+        element = self.control(field)
+        type_into(self.app, element, value)
+        return element
+
+    def tick(self, field: str, on: bool = True, value: str | None = None) -> None:
+        """Ticks (or unticks) a checkbox of the form."""
+        box = self.control(field, value)
+        if box.is_selected() != on:
+            click(self.app, box)
+        poll(lambda: box.is_selected() == on, message=f"{field} to be {'on' if on else 'off'}")
+
+    def save(self) -> None:
+        click_testid(self.app, "save-endpoint")
+
+    def error(self, field: str, contains: str = "") -> str:
+        return self.app.wait_text(f"error-{field}",
+                                  lambda text: bool(text) and contains.lower() in text.lower())
+
+    def shown_secret(self) -> str:
+        """The signing secret in the shown-once panel."""
+        panel = self.app.find("secret-once")
+        value = panel.find_element(By.CSS_SELECTOR, '[data-testid="secret-value"]')
+        return poll(lambda: value.get_property("value"), message="the secret in secret-once")
+
+    def cards(self) -> list[WebElement]:
+        return self.app.find_all(f'[data-testid="{self.CARD}"]')
+
+    def card(self, url: str, timeout: float | None = None) -> WebElement:
+        return self.app.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, by_attr(self.CARD, "data-url", url)),
+            timeout, message=f"the endpoint card of {url}")
+
+    def in_card(self, url: str, testid: str) -> WebElement:
+        return self.card(url).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def text_in_card(self, url: str, testid: str) -> str:
+        return App.rendered_text(self.in_card(url, testid))
+
+    def click_in_card(self, url: str, testid: str) -> None:
+        click(self.app, self.in_card(url, testid))
+
+    def wait_card(self, url: str, check, what: str, timeout: float | None = None) -> WebElement:
+        """Waits until `check(card)` holds for the card (found afresh each time)."""
+        def holds(_driver):
+            card = self.card(url)
+            return card if check(card) else False
+
+        try:
+            return self.app.wait(holds, timeout, message=f"the card of {url}: {what}")
+        except Exception as err:
+            raise AssertionError(f"the card of {url}: {what}; it shows "
+                                 f"{self._describe(url)!r}") from err
+
+    def wait_level(self, url: str, level: str, timeout: float | None = None) -> WebElement:
+        return self.wait_card(url, lambda c: c.get_attribute("data-level") == level,
+                              f"data-level {level}", timeout)
+
+    def _describe(self, url: str) -> str:
+        try:
+            card = self.card(url, timeout=1)
+            return f"data-level={card.get_attribute('data-level')} " + App.rendered_text(card)[:600]
+        except Exception:  # noqa: BLE001 - only for the message
+            return "(no card)"
+
+
+class DeliveryLogPage:
+    """The Delivery log of one app window: the table, filters, the detail panel, export."""
+
+    ROW = "delivery-row"
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        page = self.app.goto("delivery-log")
+        self.wait_loaded()
+        return page
+
+    def wait_loaded(self) -> None:
+        poll(lambda: self.app.exists("delivery-table") or self.app.exists("delivery-log-empty")
+             or self.app.exists("delivery-log-no-match"),
+             message="the Delivery log to load")
+
+    def rows(self) -> list[dict[str, str]]:
+        """The rows on screen, newest first: {id, status, event_id}."""
+        script = """
+            return [...document.querySelectorAll('[data-testid="delivery-row"]')]
+              .map(r => ({id: r.dataset.id, status: r.dataset.status, event_id: r.dataset.eventId,
+                          top: r.getBoundingClientRect().top}))
+              .sort((a, b) => a.top - b.top);
+        """
+        return [{k: r[k] for k in ("id", "status", "event_id")}
+                for r in self.app.driver.execute_script(script)]
+
+    def wait_rows(self, check, what: str, timeout: float | None = None) -> list[dict[str, str]]:
+        seen: list[list[dict[str, str]]] = []
+
+        def holds():
+            rows = self.rows()
+            seen[:] = [rows]
+            return rows if check(rows) else None
+
+        try:
+            return poll(holds, timeout=timeout or TIMEOUT, message=what)
+        except Exception as err:
+            raise AssertionError(f"the Delivery log never showed {what}; last rows: "
+                                 f"{seen[-1:]!r}") from err
+
+    def row(self, delivery_id: str) -> WebElement:
+        return self.app.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, by_attr(self.ROW, "data-id", delivery_id)),
+            message=f"the row of delivery {delivery_id}")
+
+    def wait_status(self, delivery_id: str, status: str, timeout: float | None = None) -> None:
+        self.wait_rows(lambda rows: any(r["id"] == delivery_id and r["status"] == status
+                                        for r in rows),
+                       f"delivery {delivery_id} as {status}", timeout)
+
+    def open_detail(self, delivery_id: str) -> WebElement:
+        """Clicks the row (its time, the row's own button) and returns the detail panel."""
+        row = self.row(delivery_id)
+        center(self.app, row)
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        return self.app.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, by_attr("delivery-detail", "data-id",
+                                                              delivery_id)),
+            message=f"the detail of delivery {delivery_id}")
+
+    def detail_attempts(self) -> list[dict[str, str]]:
+        """The open detail's attempts, newest first: {attempt, status_code, error_class, outcome}."""
+        out = []
+        for row in self.app.find_all('[data-testid="delivery-detail"] [data-testid="attempt-row"]'):
+            out.append({
+                "attempt": row.get_attribute("data-attempt"),
+                "status_code": row.get_attribute("data-status-code"),
+                "error_class": row.get_attribute("data-error-class"),
+                "outcome": App.rendered_text(
+                    row.find_element(By.CSS_SELECTOR, '[data-testid="attempt-outcome"]')),
+            })
+        return out
+
+
+class DashboardEndpoints:
+    """The dashboard's endpoint cards (`dashboard-endpoint`, by data-url)."""
+
+    CARD = "dashboard-endpoint"
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        return self.app.goto("dashboard")
+
+    def card(self, url: str, timeout: float | None = None) -> WebElement:
+        return self.app.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, by_attr(self.CARD, "data-url", url)),
+            timeout, message=f"the dashboard card of endpoint {url}")
+
+    def wait_level(self, url: str, level: str, timeout: float | None = None) -> WebElement:
+        seen: list[str | None] = []
+
+        def reached(_driver):
+            card = self.card(url)
+            seen[:] = [card.get_attribute("data-level")]
+            return card if seen[0] == level else False
+
+        try:
+            return self.app.wait(reached, timeout, message=f"endpoint {url} to be {level}")
+        except Exception as err:
+            raise AssertionError(f"the dashboard card of {url} did not turn {level}: last "
+                                 f"data-level {seen[-1:]!r}") from err
+
+    def text_in_card(self, url: str, testid: str) -> str:
+        return App.rendered_text(
+            self.card(url).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
