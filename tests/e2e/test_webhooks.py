@@ -472,6 +472,53 @@ def test_a_410_disables_the_endpoint_and_turns_its_card_red_with_the_reason(
     assert stored[f.endpoints["gone"]["id"]]["enabled"] is True
 
 
+def test_the_dashboard_shows_the_410_endpoint_red_the_500_yellow_and_acknowledges_gave_up(
+        failing_receivers, start_app, run_cli, receiver: Receiver, tmp_path):
+    f = failing_receivers
+    app, _port, _ = open_window(start_app, tmp_path)
+    for path in ("/ok", "/gone", "/broken"):
+        receiver.wait_count(path, 1)
+    dashboard = DashboardEndpoints(app)
+    dashboard.open()
+    gone, broken, ok = f.urls["gone"], f.urls["broken"], f.urls["ok"]
+
+    dashboard.wait_level(gone, "red")
+    reason = dashboard.text_in_card(gone, "endpoint-reason")
+    assert "410" in reason and "disabled" in reason.lower(), reason
+    assert dashboard.text_in_card(gone, "endpoint-action"), "red says what to do"
+    assert dashboard.text_in_card(gone, "endpoint-dead") == "1"
+    dashboard.wait_level(broken, "yellow")
+    assert "retried" in dashboard.text_in_card(broken, "endpoint-reason")
+    assert dashboard.text_in_card(broken, "endpoint-retrying") == "1"
+    dashboard.wait_level(ok, "green")
+    assert not dashboard.card(ok).find_elements(By.CSS_SELECTOR, '[data-testid="endpoint-action"]')
+    assert not dashboard.card(ok).find_elements(By.CSS_SELECTOR, '[data-testid="acknowledge-dead"]')
+
+    # Acknowledge the delivery that gave up: it is counted no more; the card stays red, since
+    # the endpoint is still disabled.
+    click(app, dashboard.card(gone).find_element(By.CSS_SELECTOR,
+                                                 '[data-testid="acknowledge-dead"]'))
+    done = app.wait_text("acknowledge-result", lambda text: "1 delivery" in text)
+    assert "Acknowledged" in done, done
+    poll(lambda: dashboard.text_in_card(gone, "endpoint-dead") == "0",
+         message="the gave-up count to drop to 0")
+    assert not dashboard.card(gone).find_elements(By.CSS_SELECTOR,
+                                                  '[data-testid="acknowledge-dead"]')
+    dashboard.wait_level(gone, "red")
+    assert "410" in dashboard.text_in_card(gone, "endpoint-reason")
+    (row,) = deliveries(run_cli, "--endpoint", f.endpoints["gone"]["id"])
+    assert row["status"] == "dead", "acknowledging keeps the delivery in the log"
+
+    # The 500's card links to the Delivery log, filtered to that endpoint.
+    click(app, dashboard.card(broken).find_element(By.CSS_SELECTOR,
+                                                   '[data-testid="endpoint-log-link"]'))
+    app.find("page-delivery-log")
+    log = DeliveryLogPage(app)
+    log.wait_rows(lambda rows: [r["id"] for r in rows] == [f.delivery_ids["broken"]],
+                  "only the delivery to the failing endpoint")
+    assert app.find("filter-endpoint").get_property("value") == f.endpoints["broken"]["id"]
+
+
 def test_failed_deliveries_in_the_log_filter_export_and_resend(
         failing_receivers, start_app, run_cli, receiver: Receiver, data_dir, tmp_path):
     f = failing_receivers
