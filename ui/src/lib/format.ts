@@ -51,19 +51,27 @@ export function formatActor(actor: string): string {
   return actor.replace(/^os:/, '');
 }
 
-/** "20 Nov, 09:12:05": a log row's time, local, to the second, without the year. */
-export function formatLogTime(iso: string): string {
+/** "09:12:05" (or "9:12:05 AM"): a log row's time of day, local, to the second. */
+export function formatClock(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
 }
 
-/** How long until a time, in words: "in 4 min", "in 2 hours", "now" once it is due. */
+/** "20 Nov" (or "Nov 20"), with the year only when it is not this one: a log row's day. */
+export function formatDay(iso: string, now: number = Date.now()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const sameYear = date.getFullYear() === new Date(now).getFullYear();
+  return date.toLocaleDateString(undefined, sameYear ? { day: 'numeric', month: 'short' } : { dateStyle: 'medium' });
+}
+
+/** How long until a time, in words: "in 4 min", "in 2 hours", "due now" once it is due. */
 export function formatUntil(iso: string, now: number): string {
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return iso;
   const ahead = at - now;
-  if (ahead < 60_000) return ahead <= 0 ? 'now' : 'in under a minute';
+  if (ahead < 60_000) return ahead <= 0 ? 'due now' : 'in under a minute';
   if (ahead < 3_600_000) return `in ${Math.round(ahead / 60_000)} min`;
   const hours = Math.round(ahead / 3_600_000);
   return hours === 1 ? 'in 1 hour' : `in ${hours} hours`;

@@ -223,7 +223,7 @@ describe('the delivery log page', () => {
     await user.click(screen.getByTestId('resend-matching'));
     const dialog = screen.getByTestId('confirm-dialog');
     await waitFor(() => expect(dialog).toHaveTextContent('Resend 3 failed deliveries?'));
-    expect(within(dialog).getByTestId('resend-scope')).toHaveTextContent('Every delivery that failed (still retrying, or gave up) to PMS is queued again');
+    expect(within(dialog).getByTestId('resend-scope')).toHaveTextContent('Switchboard queues again every delivery that failed (still retrying, or gave up) to PMS, with a fresh retry schedule');
     expect(resend).not.toHaveBeenCalled();
     await user.click(within(dialog).getByTestId('confirm-resend'));
 
