@@ -165,54 +165,71 @@ impl Worker {
     /// the next retry is due or new events arrive.
     pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
-        // Recording batch N (a SQLite transaction) overlaps sending batch N+1; claimed rows
-        // are leased, so the next claim never picks them up again.
+        // Three batches overlap: the next one is claimed and the previous one recorded (both
+        // SQLite transactions) while this one is being sent. Claimed rows are leased, so a claim
+        // never picks up rows already in flight.
+        let mut claiming: Option<tokio::task::JoinHandle<Result<Vec<Claimed>>>> = None;
         let mut recording: Option<tokio::task::JoinHandle<()>> = None;
         loop {
-            let sent = match self.send_batch().await {
-                Ok(Some(results)) => {
-                    if let Some(previous) = recording.take() {
-                        let _ = previous.await;
-                    }
-                    let n = results.len();
-                    let sb = Arc::clone(&self.sb);
-                    let observer = self.observer.clone();
-                    recording = Some(tokio::spawn(async move {
-                        match sb.blocking(move |sb| record(sb, results)).await {
-                            Ok(report) => {
-                                if let Some(observer) = observer {
-                                    observer(&report);
-                                }
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "delivery worker: recording failed; the leases will expire and be retried")
-                            }
-                        }
-                    }));
-                    n
+            // Stop between batches too, not only when idle; what was sent is recorded first.
+            let stopped = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(stop.as_mut().poll(cx).is_ready())
+            })
+            .await;
+            if stopped {
+                if let Some(previous) = recording.take() {
+                    let _ = previous.await;
                 }
-                Ok(None) => 0,
+                return;
+            }
+            let claimed = match claiming.take() {
+                Some(handle) => handle
+                    .await
+                    .unwrap_or_else(|e| Err(Error::Internal(e.to_string()))),
+                None => self.claim().await,
+            };
+            let claimed = match claimed {
+                Ok(c) => c,
                 Err(e) => {
-                    tracing::warn!(error = %e, "delivery worker: batch failed");
-                    0
+                    tracing::warn!(error = %e, "delivery worker: claiming failed");
+                    Vec::new()
                 }
             };
-            if sent > 0 {
+            if claimed.is_empty() {
+                if let Some(previous) = recording.take() {
+                    let _ = previous.await;
+                    continue; // recording may have scheduled retries that are due at once
+                }
+                let wait = self
+                    .until_next_due()
+                    .await
+                    .unwrap_or(Duration::from_secs(5));
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = tokio::time::sleep(wait) => {}
+                    () = self.sb.worker_wakeup() => {}
+                }
                 continue;
             }
+            claiming = Some(tokio::spawn(self.claim()));
+            let results = self.send_claimed(claimed).await;
             if let Some(previous) = recording.take() {
                 let _ = previous.await;
-                continue; // recording may have scheduled retries that are due at once
             }
-            let wait = self
-                .until_next_due()
-                .await
-                .unwrap_or(Duration::from_secs(5));
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(wait) => {}
-                () = self.sb.worker_wakeup() => {}
-            }
+            let sb = Arc::clone(&self.sb);
+            let observer = self.observer.clone();
+            recording = Some(tokio::spawn(async move {
+                match sb.blocking(move |sb| record(sb, results)).await {
+                    Ok(report) => {
+                        if let Some(observer) = observer {
+                            observer(&report);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "delivery worker: recording failed; the leases will expire and be retried")
+                    }
+                }
+            }));
         }
     }
 
@@ -230,15 +247,21 @@ impl Worker {
 
     /// Claims one batch and sends it; `None` when nothing is due.
     async fn send_batch(&mut self) -> Result<Option<Vec<AttemptResult>>> {
-        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(90_000);
-        let batch = self.config.batch;
-        let claimed = self
-            .sb
-            .blocking(move |sb| claim(sb, batch, lease_ms))
-            .await?;
+        let claimed = self.claim().await?;
         if claimed.is_empty() {
             return Ok(None);
         }
+        Ok(Some(self.send_claimed(claimed).await))
+    }
+
+    fn claim(&self) -> impl std::future::Future<Output = Result<Vec<Claimed>>> + Send + 'static {
+        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(90_000);
+        let batch = self.config.batch;
+        let sb = Arc::clone(&self.sb);
+        async move { sb.blocking(move |sb| claim(sb, batch, lease_ms)).await }
+    }
+
+    async fn send_claimed(&mut self, claimed: Vec<Claimed>) -> Vec<AttemptResult> {
         let mut jobs = JoinSet::new();
         for c in claimed {
             let target = self.target(&c.endpoint_id).await;
@@ -264,7 +287,7 @@ impl Worker {
                 }
             }
         }
-        Ok(Some(results))
+        results
     }
 
     async fn target(&mut self, endpoint_id: &str) -> Result<Arc<Target>> {
@@ -363,23 +386,28 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
             let mut stmt = tx.prepare_cached(
                 "UPDATE deliveries SET next_attempt_at = ?1
                  WHERE id IN (
-                     SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                     WHERE e.enabled = 1 AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                     SELECT d.id FROM deliveries d INDEXED BY deliveries_due
+                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                       AND d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)
                      ORDER BY d.next_attempt_at LIMIT ?3)
                  RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
             )?;
-            let rows = stmt.query_map(params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, u32>(4)?,
-                    r.get::<_, u32>(5)?,
-                ))
-            })?;
+            let rows = stmt.query_map(
+                params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, u32>(4)?,
+                        r.get::<_, u32>(5)?,
+                    ))
+                },
+            )?;
             let mut bodies: HashMap<i64, bytes::Bytes> = HashMap::new();
-            let mut body_stmt = tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
+            let mut body_stmt =
+                tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
             for row in rows {
                 let (delivery_id, endpoint_id, seq, event_id, attempts, total_attempts) = row?;
                 let body = match bodies.get(&seq) {
@@ -391,7 +419,14 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
                         b
                     }
                 };
-                claimed.push(Claimed { delivery_id, endpoint_id, event_id, body, attempts, total_attempts });
+                claimed.push(Claimed {
+                    delivery_id,
+                    endpoint_id,
+                    event_id,
+                    body,
+                    attempts,
+                    total_attempts,
+                });
             }
         }
         Ok(claimed)
