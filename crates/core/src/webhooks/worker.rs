@@ -43,7 +43,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
-            batch: 512,
+            batch: 1024,
             concurrency: 128,
             per_endpoint: 64,
             lease: Duration::from_secs(90),
