@@ -352,7 +352,7 @@ pub fn deliveries(
                     .iter()
                     .map(|r| {
                         format!(
-                            "{:>8}  {}  {:<10} {:<22} {:>3}  {:>2} tries  {}",
+                            "{:>8}  {}  {:<10} {:<22} {:>3}  {:>2} attempt(s)  {}",
                             r.id,
                             r.created_at,
                             r.status.as_str(),
@@ -375,7 +375,34 @@ pub fn deliveries(
                 }
             })
         }
-        DeliveriesCommand::Show { id } => print(out, &sb.delivery(id)?, |d| format!("{d:#?}")),
+        DeliveriesCommand::Show { id } => print(out, &sb.delivery(id)?, |d| {
+            let r = &d.delivery;
+            let mut text = format!(
+                "Delivery {} — {} to {}\n  event:   {} ({})\n  status:  {} after {} attempt(s){}\n  payload: {}",
+                r.id,
+                r.event_type,
+                r.endpoint_url,
+                r.event_id,
+                r.created_at,
+                r.status.as_str(),
+                r.attempts,
+                r.next_attempt_at.as_deref().map(|t| format!(", next at {t}")).unwrap_or_default(),
+                d.payload
+            );
+            for a in &d.attempts {
+                let outcome = match (a.status_code, &a.error) {
+                    (Some(code), None) => format!("HTTP {code}"),
+                    (Some(code), Some(e)) => format!("HTTP {code}: {e}"),
+                    (None, Some(e)) => e.clone(),
+                    (None, None) => "no answer".to_owned(),
+                };
+                text.push_str(&format!(
+                    "\n  #{} {} {} ms — {outcome}",
+                    a.attempt, a.at, a.duration_ms
+                ));
+            }
+            text
+        }),
         DeliveriesCommand::Resend { ids, filter } => {
             let filter = (!filter.is_empty()).then(|| filter.to_filter());
             if ids.is_empty() && filter.is_none() {

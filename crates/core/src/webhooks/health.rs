@@ -61,7 +61,10 @@ pub fn compute(f: &EndpointFacts) -> (Level, String, String, Option<f64>) {
     if f.dead > 0 {
         return (
             Level::Red,
-            format!("{} deliveries gave up after every retry.", f.dead),
+            format!(
+                "{} gave up after every retry.",
+                plural(f.dead, "delivery", "deliveries")
+            ),
             s("Open the Delivery log, fix the receiver and resend them, or acknowledge them."),
             rate,
         );
@@ -69,7 +72,10 @@ pub fn compute(f: &EndpointFacts) -> (Level, String, String, Option<f64>) {
     if f.retrying > 0 {
         return (
             Level::Yellow,
-            format!("{} deliveries failed and will be retried.", f.retrying),
+            format!(
+                "{} failed and will be retried.",
+                plural(f.retrying, "delivery", "deliveries")
+            ),
             s("Check the receiver; Switchboard retries automatically."),
             rate,
         );
@@ -87,6 +93,10 @@ pub fn compute(f: &EndpointFacts) -> (Level, String, String, Option<f64>) {
         None => s("No deliveries in the last 24 hours."),
     };
     (Level::Green, reason, s("Nothing to do."), rate)
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 impl Switchboard {

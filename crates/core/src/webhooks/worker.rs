@@ -530,7 +530,12 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
                 other => other,
             };
             result.error_class = Some(class);
-            result.error = Some(format!("{} ({class}).", e.without_url()));
+            result.error = Some(match class {
+                "dns" => "DNS lookup failed: the receiver's host name did not resolve.".to_owned(),
+                "tls" => "The TLS handshake failed (certificate or protocol problem).".to_owned(),
+                "timeout" => format!("No answer within {} seconds.", target.timeout.as_secs()),
+                _ => "Could not connect, or the connection was cut off.".to_owned(),
+            });
         }
     }
     result.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
