@@ -41,6 +41,17 @@ export function hashOf({ page, item }: Route): string {
   return item === null ? `#/${page}` : `#/${page}/${encodeURIComponent(item)}`;
 }
 
+/**
+ * A click on a link to a page of the app. A plain one: its default is prevented and the answer is
+ * true, for the caller to switch pages in place. A modified one (new tab, new window, …): false,
+ * and the browser follows the link as usual.
+ */
+export function inPlace(event: MouseEvent): boolean {
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return false;
+  event.preventDefault();
+  return true;
+}
+
 export class Router {
   current: PageId = $state('dashboard');
   /** What the current page shows in detail; null for the page's overview. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hashOf, pageFromHash, Router, routeFromHash } from './router.svelte';
+import { hashOf, inPlace, pageFromHash, Router, routeFromHash } from './router.svelte';
 
 describe('pageFromHash', () => {
   it('reads a page id from the location hash', () => {
@@ -43,5 +43,18 @@ describe('Router', () => {
     router.go('dashboard');
     expect([router.current, router.item]).toEqual(['dashboard', null]);
     expect(onNavigate).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('inPlace', () => {
+  it('takes over a plain click and leaves a modified one to the browser', () => {
+    const plain = new MouseEvent('click', { cancelable: true });
+    expect(inPlace(plain)).toBe(true);
+    expect(plain.defaultPrevented).toBe(true);
+    for (const modifier of ['metaKey', 'ctrlKey', 'shiftKey', 'altKey']) {
+      const modified = new MouseEvent('click', { cancelable: true, [modifier]: true });
+      expect(inPlace(modified)).toBe(false);
+      expect(modified.defaultPrevented).toBe(false);
+    }
   });
 });
