@@ -1,4 +1,5 @@
-"""Screenshots for the README: docs/screenshots/{dashboard,integrations,integration-form,settings}.png.
+"""Screenshots for the README: docs/screenshots/{dashboard,integrations,integration-form,settings,
+webhooks,delivery-log}.png.
 
 Not part of the normal test run (pytest collects only test_*.py); scripts/screenshots.sh runs it.
 The data dir has a fixed, readable path, because the Settings page shows it.
@@ -42,7 +43,23 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
-def demo_clinic(run_cli, fakes):
+def demo_webhooks(run_cli, receiver):
+    """Two endpoints on a local receiver, one answering 500, with real deliveries logged."""
+    receiver.answer("/crm", 200)
+    receiver.answer("/legacy", 500)
+    run_cli.json("--json", "endpoint", "add", receiver.url("/crm"), "--description", "Clinic CRM",
+                 "--allow-http", "--allow-private")
+    run_cli.json("--json", "endpoint", "add", receiver.url("/legacy"), "--description",
+                 "Legacy practice system", "--event", "appointment.created", "--allow-http",
+                 "--allow-private")
+    for i, event in enumerate(["appointment.created", "invoice.paid", "patient.updated",
+                               "appointment.created", "test.ping"]):
+        run_cli("emit", event, "--data", f'{{"id": "demo_{i}", "pet_name": "Max"}}')
+    run_cli("worker", "--drain")
+
+
+@pytest.fixture
+def demo_clinic(run_cli, fakes, demo_webhooks):
     """Three integrations with one real test each against the fakes; before the window opens."""
     run_cli.json("--json", "settings", "--clinic-name", "Riverside Veterinary Clinic")
     for name, provider, environment, scenario, _level in DEMO:
@@ -91,3 +108,11 @@ def test_screenshots(demo_clinic, app: App):
     app.goto("settings")
     app.text("info-schema-version")  # the data from core has arrived
     shoot(app, "settings.png")
+
+    app.goto("webhooks")
+    app.find("endpoint-card")
+    shoot(app, "webhooks.png")
+
+    app.goto("delivery-log")
+    app.find("delivery-row")
+    shoot(app, "delivery-log.png")
