@@ -582,24 +582,18 @@ impl Switchboard {
 
     /// The secrets that sign an endpoint's messages now: the current one, and the previous one
     /// while its grace period lasts.
-    pub fn endpoint_secrets(&self, id: &str) -> Result<Vec<Secret>> {
-        let endpoint = self.get_endpoint(id)?;
+    pub fn endpoint_secrets(&self, endpoint: &Endpoint) -> Result<Vec<Secret>> {
         let mut secrets = Vec::new();
-        if let Some(s) = self.keychain().get(&secret_account(id))? {
+        if let Some(s) = self.keychain().get(&secret_account(&endpoint.id))? {
             secrets.push(s);
         }
+        // `previous_secret_valid_until` is only set while the grace period lasts.
         if endpoint.previous_secret_valid_until.is_some() {
-            let until: Option<i64> = self.db().read(|c| {
-                Ok(c.query_row(
-                    "SELECT previous_secret_expires_at FROM webhook_endpoints WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?)
-            })?;
-            if until.is_some_and(|t| t > time::now_ms()) {
-                if let Some(s) = self.keychain().get(&previous_secret_account(id))? {
-                    secrets.push(s);
-                }
+            if let Some(s) = self
+                .keychain()
+                .get(&previous_secret_account(&endpoint.id))?
+            {
+                secrets.push(s);
             }
         }
         Ok(secrets)

@@ -300,11 +300,9 @@ impl Worker {
         let (endpoint, secrets, headers) = self
             .sb
             .blocking(move |sb| {
-                Ok((
-                    sb.get_endpoint(&id)?,
-                    sb.endpoint_secrets(&id)?,
-                    sb.endpoint_headers(&id)?,
-                ))
+                let endpoint = sb.get_endpoint(&id)?;
+                let secrets = sb.endpoint_secrets(&endpoint)?;
+                Ok((endpoint, secrets, sb.endpoint_headers(&id)?))
             })
             .await?;
         if secrets.is_empty() {
