@@ -61,3 +61,22 @@ pub fn delivered(app: &AppHandle, report: &BatchReport) {
         }
     }
 }
+
+/// The session changed without the UI asking (the idle lock, or a lock from elsewhere): the UI
+/// asks for the session state again.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionChanged {
+    /// `locked`, `idle_locked` or `signed_out`.
+    pub reason: String,
+}
+
+pub fn session_changed(app: &AppHandle, reason: &str) {
+    if let Err(e) = (SessionChanged {
+        reason: reason.to_owned(),
+    })
+    .emit(app)
+    {
+        tracing::warn!(error = %e, "could not send the session-changed event");
+    }
+}

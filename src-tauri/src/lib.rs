@@ -46,6 +46,8 @@ pub fn run() {
             }
             start_delivery_worker(app.handle());
             start_ingest_api(app.handle());
+            start_idle_lock(app.handle());
+            start_retention(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -98,6 +100,51 @@ fn start_ingest_api(app: &tauri::AppHandle) {
         match ingest::serve(sb, port, std::future::pending()).await {
             Ok(server) => server.stopped().await,
             Err(e) => tracing::warn!(error = %e, "the ingest API did not start"),
+        }
+    });
+}
+
+/// Locks the window once the idle time has passed, even when the UI sends no command, and tells
+/// the UI so it hides what is on screen.
+fn start_idle_lock(app: &tauri::AppHandle) {
+    let Ok(sb) = app.state::<AppState>().switchboard() else {
+        return;
+    };
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            let state = handle.state::<AppState>();
+            let session = state.session();
+            if session.user().is_none() {
+                continue;
+            }
+            if let Err(switchboard_core::Error::Locked(_)) = AppState::actor(&sb, session) {
+                events::session_changed(&handle, "idle_locked");
+            }
+        }
+    });
+}
+
+/// Prunes audit rows and delivery history past the retention period at start-up and daily.
+fn start_retention(app: &tauri::AppHandle) {
+    let Ok(sb) = app.state::<AppState>().switchboard() else {
+        return;
+    };
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let result = sb
+                .blocking(|sb| {
+                    sb.prune_now(
+                        &switchboard_core::Actor::system("retention"),
+                        switchboard_core::time::now_ms(),
+                    )
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "retention pruning failed; trying again tomorrow");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }
     });
 }

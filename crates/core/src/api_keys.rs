@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{AppError, Error, Result};
 use crate::providers::validate;
@@ -184,7 +184,8 @@ impl From<Refusal> for AuthError {
 }
 
 impl Switchboard {
-    pub fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
+    pub fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
+        self.authorize(actor, Permission::Configure, "api_key.list", "api_key", None)?;
         self.db().read(|c| {
             let now = time::now_ms();
             let mut stmt = c.prepare(&format!(
@@ -195,12 +196,18 @@ impl Switchboard {
         })
     }
 
-    pub fn get_api_key(&self, id: &str) -> Result<ApiKey> {
+    pub fn get_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
+        self.authorize(actor, Permission::Configure, "api_key.view", "api_key", Some(id))?;
+        self.api_key(id)
+    }
+
+    pub(crate) fn api_key(&self, id: &str) -> Result<ApiKey> {
         self.db().read(|c| find(c, id))
     }
 
     /// Creates a key; its secret is in the answer this once and stored only as a SHA-256.
     pub fn create_api_key(&self, actor: &Actor, draft: ApiKeyDraft) -> Result<CreatedApiKey> {
+        self.authorize(actor, Permission::Configure, "api_key.create", "api_key", None)?;
         let name = validate::name(&draft.name).map_err(Error::from)?;
         let scopes = check_scopes(&draft.scopes)?;
         let now = time::now_ms();
@@ -267,14 +274,15 @@ impl Switchboard {
             Ok(())
         })?;
         Ok(CreatedApiKey {
-            key: self.get_api_key(&id)?,
+            key: self.api_key(&id)?,
             secret: secret.expose().to_owned(),
         })
     }
 
     /// Revokes a key at once. Revoking a revoked key changes nothing.
     pub fn revoke_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
-        let key = self.get_api_key(id)?;
+        self.authorize(actor, Permission::Configure, "api_key.revoke", "api_key", Some(id))?;
+        let key = self.api_key(id)?;
         if key.state == ApiKeyState::Revoked {
             return Ok(key);
         }
@@ -304,7 +312,7 @@ impl Switchboard {
             )?;
             Ok(())
         })?;
-        self.get_api_key(&key.id)
+        self.api_key(&key.id)
     }
 
     /// Checks a presented key: it must match a stored hash, be neither revoked nor expired,
@@ -374,7 +382,7 @@ impl Switchboard {
             }
             Err(e) => return Err(e),
         };
-        let emitted = match self.emit(request, &format!("api:{}", key.name)) {
+        let emitted = match self.emit_from(request, &format!("api:{}", key.name)) {
             Ok(emitted) => emitted,
             Err(e) => {
                 let shown = AppError::from(&e);
@@ -422,10 +430,7 @@ impl Switchboard {
         outcome: AuditResult,
         detail: &str,
     ) -> Result<()> {
-        let actor = Actor::new(match key {
-            Some(k) => format!("api:{}", k.name),
-            None => "api:unknown".to_owned(),
-        });
+        let actor = Actor::api_key(key.map_or("unknown", |k| k.name.as_str()));
         self.db().write(|tx| {
             if let (Some(key), AuditResult::Ok) = (key, outcome) {
                 tx.execute(

@@ -21,6 +21,18 @@ pub enum Error {
     #[error("{0}")]
     KeychainUnavailable(String),
 
+    /// The actor's role does not allow the operation (already audited as refused).
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// Nobody is signed in, or the session is locked.
+    #[error("{0}")]
+    Locked(String),
+
+    /// Too many wrong passwords: the next try is allowed after `retry_after_secs`.
+    #[error("Too many wrong passwords. Try again in {retry_after_secs} seconds.")]
+    Throttled { retry_after_secs: u32 },
+
     #[error("cannot use the data directory {path}: {reason}")]
     DataDir { path: PathBuf, reason: String },
 
@@ -72,6 +84,9 @@ impl Error {
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::Locked(_) => ErrorCode::Locked,
+            Error::Throttled { .. } => ErrorCode::Throttled,
             Error::DataDir { .. }
             | Error::DatabaseTooNew { .. }
             | Error::DatabaseCorrupt { .. }
@@ -104,6 +119,10 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     Forbidden,
+    /// Nobody is signed in or the session is locked: show the sign-in screen.
+    Locked,
+    /// Too many wrong passwords; the message says when to try again.
+    Throttled,
     KeychainUnavailable,
     Storage,
     Network,

@@ -8,10 +8,12 @@ pub mod api_keys;
 pub mod audit;
 pub mod checks;
 pub mod error;
+pub mod export;
 pub mod info;
 pub mod ingest;
 pub mod integrations;
 pub mod logging;
+pub mod missing;
 pub mod paths;
 pub mod providers;
 pub mod secrets;
@@ -19,11 +21,12 @@ pub mod settings;
 pub mod status;
 pub mod store;
 pub mod time;
+pub mod users;
 pub mod webhooks;
 
 mod app;
 
-pub use actor::Actor;
+pub use actor::{Actor, Permission, Role};
 pub use app::{OpenOptions, Switchboard};
 pub use error::{AppError, Error, ErrorCode, Result};
 pub use info::AppInfo;

@@ -3,14 +3,19 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::Switchboard;
 
 pub const DEFAULT_CHECK_INTERVAL_MINUTES: u32 = 15;
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
+/// Audit rows and delivery attempts are kept at least this long.
+pub const MIN_RETENTION_DAYS: u32 = 365;
 const CHECK_INTERVAL_KEY: &str = "check_interval_minutes";
-const CLINIC_NAME_KEY: &str = "clinic_name";
+pub(crate) const CLINIC_NAME_KEY: &str = "clinic_name";
+const IDLE_LOCK_KEY: &str = "idle_lock_minutes";
+const RETENTION_KEY: &str = "retention_days";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -18,49 +23,92 @@ pub struct Settings {
     pub clinic_name: Option<String>,
     /// Minutes between background connection tests of each integration (1 to 1440).
     pub check_interval_minutes: u32,
+    /// Minutes without a key or a click before the app locks (1 to 240). Admin only.
+    pub idle_lock_minutes: u32,
+    /// Days audit rows and delivery attempts are kept (365 to 3650). Admin only.
+    pub retention_days: u32,
+}
+
+/// A clinic name as saved: trimmed, `None` when empty, an error naming `clinic_name` when bad.
+pub(crate) fn check_clinic_name(name: Option<&str>) -> Result<Option<String>> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => Ok(Some(crate::providers::validate::name(name).map_err(
+            |mut issue| {
+                issue.field = "clinic_name".into();
+                issue.message = issue.message.replace("Name", "Clinic name");
+                Error::from(issue)
+            },
+        )?)),
+        None => Ok(None),
+    }
 }
 
 impl Switchboard {
     pub fn settings(&self) -> Result<Settings> {
+        let number = |key: &str, default: u32| -> Result<u32> {
+            Ok(self
+                .setting(key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default))
+        };
         Ok(Settings {
             clinic_name: self.setting(CLINIC_NAME_KEY)?,
-            check_interval_minutes: self.check_interval_minutes()?,
+            check_interval_minutes: number(CHECK_INTERVAL_KEY, DEFAULT_CHECK_INTERVAL_MINUTES)?,
+            idle_lock_minutes: number(IDLE_LOCK_KEY, DEFAULT_IDLE_LOCK_MINUTES)?,
+            retention_days: number(RETENTION_KEY, MIN_RETENTION_DAYS)?,
         })
     }
 
     pub fn check_interval_minutes(&self) -> Result<u32> {
-        Ok(self
-            .setting(CHECK_INTERVAL_KEY)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CHECK_INTERVAL_MINUTES))
+        Ok(self.settings()?.check_interval_minutes)
     }
 
     pub fn check_interval_ms(&self) -> Result<i64> {
         Ok(i64::from(self.check_interval_minutes()?) * 60_000)
     }
 
-    /// Saves the settings that differ from the stored ones, each audited.
+    pub fn idle_lock_ms(&self) -> Result<i64> {
+        Ok(i64::from(self.settings()?.idle_lock_minutes) * 60_000)
+    }
+
+    /// Saves the settings that differ from the stored ones, each audited. The clinic's name and
+    /// the check interval need [`Permission::Configure`]; the idle lock and retention need
+    /// [`Permission::Retention`].
     pub fn update_settings(&self, actor: &Actor, new: &Settings) -> Result<Settings> {
+        let current = self.settings()?;
+        let configures = current.clinic_name.as_deref().map(str::trim)
+            != new.clinic_name.as_deref().map(str::trim).filter(|n| !n.is_empty())
+            || current.check_interval_minutes != new.check_interval_minutes;
+        if configures || current == *new {
+            self.authorize(actor, Permission::Configure, "settings.update", "settings", None)?;
+        }
+        if current.idle_lock_minutes != new.idle_lock_minutes
+            || current.retention_days != new.retention_days
+        {
+            self.authorize(actor, Permission::Retention, "settings.update", "settings", None)?;
+        }
         if !(1..=1440).contains(&new.check_interval_minutes) {
             return Err(Error::validation(
                 "check_interval_minutes",
                 "The check interval must be between 1 and 1440 minutes (a day).",
             ));
         }
-        let clinic_name = match new
-            .clinic_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
-            Some(name) => Some(crate::providers::validate::name(name).map_err(|mut issue| {
-                issue.field = "clinic_name".into();
-                issue.message = issue.message.replace("Name", "Clinic name");
-                Error::from(issue)
-            })?),
-            None => None,
-        };
-        let current = self.settings()?;
+        if !(1..=240).contains(&new.idle_lock_minutes) {
+            return Err(Error::validation(
+                "idle_lock_minutes",
+                "The idle lock must be between 1 and 240 minutes.",
+            ));
+        }
+        if !(MIN_RETENTION_DAYS..=3650).contains(&new.retention_days) {
+            return Err(Error::validation(
+                "retention_days",
+                format!(
+                    "Records are kept between {MIN_RETENTION_DAYS} days (a year) and 3650 days \
+                     (ten years)."
+                ),
+            ));
+        }
+        let clinic_name = check_clinic_name(new.clinic_name.as_deref())?;
         self.db().write(|tx| {
             let mut changes = Vec::new();
             if current.clinic_name != clinic_name {
@@ -76,17 +124,23 @@ impl Switchboard {
                     clinic_name.as_deref(),
                 ));
             }
-            if current.check_interval_minutes != new.check_interval_minutes {
-                put(
-                    tx,
+            for (key, old, new) in [
+                (
                     CHECK_INTERVAL_KEY,
-                    &new.check_interval_minutes.to_string(),
-                )?;
-                changes.push(FieldChange::value(
-                    CHECK_INTERVAL_KEY,
-                    Some(&current.check_interval_minutes.to_string()),
-                    Some(&new.check_interval_minutes.to_string()),
-                ));
+                    current.check_interval_minutes,
+                    new.check_interval_minutes,
+                ),
+                (IDLE_LOCK_KEY, current.idle_lock_minutes, new.idle_lock_minutes),
+                (RETENTION_KEY, current.retention_days, new.retention_days),
+            ] {
+                if old != new {
+                    put(tx, key, &new.to_string())?;
+                    changes.push(FieldChange::value(
+                        key,
+                        Some(&old.to_string()),
+                        Some(&new.to_string()),
+                    ));
+                }
             }
             if !changes.is_empty() {
                 audit::append(
@@ -120,7 +174,7 @@ impl Switchboard {
     }
 }
 
-fn put(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
+pub(crate) fn put(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -147,16 +201,19 @@ mod tests {
             sb.settings().unwrap(),
             Settings {
                 clinic_name: None,
-                check_interval_minutes: 15
+                check_interval_minutes: 15,
+                idle_lock_minutes: 10,
+                retention_days: 365,
             }
         );
-        let a = Actor::new("admin");
+        let a = Actor::user("usr_1", "admin", crate::actor::Role::Admin);
+        let base = sb.settings().unwrap();
         let err = sb
             .update_settings(
                 &a,
                 &Settings {
-                    clinic_name: None,
                     check_interval_minutes: 0,
+                    ..base.clone()
                 },
             )
             .unwrap_err();
@@ -166,7 +223,7 @@ mod tests {
                 &a,
                 &Settings {
                     clinic_name: Some("<b>".into()),
-                    check_interval_minutes: 15,
+                    ..base.clone()
                 },
             )
             .unwrap_err();
@@ -177,6 +234,7 @@ mod tests {
                 &Settings {
                     clinic_name: Some(" Maple Vets ".into()),
                     check_interval_minutes: 5,
+                    ..base.clone()
                 },
             )
             .unwrap();
@@ -186,8 +244,31 @@ mod tests {
             sb.info().unwrap().clinic_name.as_deref(),
             Some("Maple Vets")
         );
-        let rows = sb.recent_audit(5).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].changes.len(), 2);
+        let err = sb
+            .update_settings(
+                &a,
+                &Settings {
+                    retention_days: 300,
+                    ..base.clone()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.field(), Some("retention_days"));
+        let manager = Actor::user("usr_2", "mo", crate::actor::Role::Manager);
+        let err = sb
+            .update_settings(
+                &manager,
+                &Settings {
+                    idle_lock_minutes: 30,
+                    ..sb.settings().unwrap()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Forbidden);
+        assert_eq!(sb.settings().unwrap().idle_lock_minutes, 10);
+        let rows = sb.recent_audit(&a, 5).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].result, crate::audit::AuditResult::Refused);
+        assert_eq!(rows[1].changes.len(), 2);
     }
 }

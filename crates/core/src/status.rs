@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::checks::{self, OutcomeKind, TestRecord};
+use crate::actor::{Actor, Permission};
 use crate::error::Result;
 use crate::providers::Provider;
 use crate::{time, Switchboard};
@@ -115,7 +116,8 @@ pub struct IntegrationStatus {
 
 impl Switchboard {
     /// Every integration's status, for the dashboard.
-    pub fn statuses(&self) -> Result<Vec<IntegrationStatus>> {
+    pub fn statuses(&self, actor: &Actor) -> Result<Vec<IntegrationStatus>> {
+        self.authorize(actor, Permission::View, "status.view", "integration", None)?;
         let interval = self.check_interval_ms()?;
         let now = time::now_ms();
         self.db().read(|c| {
@@ -129,7 +131,12 @@ impl Switchboard {
         })
     }
 
-    pub fn integration_status(&self, id: &str) -> Result<IntegrationStatus> {
+    pub fn integration_status(&self, actor: &Actor, id: &str) -> Result<IntegrationStatus> {
+        self.authorize(actor, Permission::View, "status.view", "integration", Some(id))?;
+        self.status_of(id)
+    }
+
+    pub(crate) fn status_of(&self, id: &str) -> Result<IntegrationStatus> {
         let interval = self.check_interval_ms()?;
         self.db()
             .read(|c| status_of(c, id, interval, time::now_ms()))

@@ -8,7 +8,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn list_api_keys(state: State<'_, AppState>) -> Result<Vec<ApiKey>, AppError> {
-    state.run(|sb, _| sb.list_api_keys()).await
+    state.run(|sb, actor| sb.list_api_keys(actor)).await
 }
 
 /// Creates a key; the key itself is in the answer this once.

@@ -14,9 +14,10 @@ pub async fn test_integration(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<TestRun, AppError> {
-    let run = state
-        .switchboard()?
-        .test_integration(&id)
+    let sb = state.switchboard()?;
+    let actor = state.run(|_, actor| Ok(actor.clone())).await?;
+    let run = sb
+        .test_integration(&actor, &id)
         .await
         .map_err(AppError::from)?;
     events::tested(&app, &run);
@@ -29,7 +30,7 @@ pub async fn test_integration(
 pub async fn integration_statuses(
     state: State<'_, AppState>,
 ) -> Result<Vec<IntegrationStatus>, AppError> {
-    state.run(|sb, _| sb.statuses()).await
+    state.run(|sb, actor| sb.statuses(actor)).await
 }
 
 /// The newest connection tests of one integration, newest first.
@@ -40,5 +41,5 @@ pub async fn test_history(
     id: String,
     limit: u32,
 ) -> Result<Vec<TestRecord>, AppError> {
-    state.run(move |sb, _| sb.test_history(&id, limit)).await
+    state.run(move |sb, actor| sb.test_history(actor, &id, limit)).await
 }

@@ -15,7 +15,7 @@ pub fn list_providers() -> Vec<ProviderSpec> {
 #[tauri::command]
 #[specta::specta]
 pub async fn list_integrations(state: State<'_, AppState>) -> Result<Vec<Integration>, AppError> {
-    state.run(|sb, _| sb.list_integrations()).await
+    state.run(|sb, actor| sb.list_integrations(actor)).await
 }
 
 #[tauri::command]
@@ -24,7 +24,7 @@ pub async fn get_integration(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<Integration, AppError> {
-    state.run(move |sb, _| sb.get_integration(&id)).await
+    state.run(move |sb, actor| sb.get_integration(actor, &id)).await
 }
 
 /// Every issue with a new integration's form, for inline feedback while typing.
@@ -35,7 +35,7 @@ pub async fn validate_integration(
     draft: IntegrationDraft,
 ) -> Result<Vec<FieldIssue>, AppError> {
     state
-        .run(move |sb, _| sb.validate_integration(&draft))
+        .run(move |sb, actor| sb.validate_integration(actor, &draft))
         .await
 }
 
@@ -48,7 +48,7 @@ pub async fn validate_integration_patch(
     patch: IntegrationPatch,
 ) -> Result<Vec<FieldIssue>, AppError> {
     state
-        .run(move |sb, _| sb.validate_integration_patch(&id, &patch))
+        .run(move |sb, actor| sb.validate_integration_patch(actor, &id, &patch))
         .await
 }
 

@@ -7,18 +7,32 @@ mod audit;
 mod checks;
 mod info;
 mod integrations;
+mod session;
 mod settings;
+mod users;
 mod webhooks;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::events::{ConnectionTested, DeliveriesChanged};
+use crate::events::{ConnectionTested, DeliveriesChanged, SessionChanged};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .disable_serde_phases()
         .commands(collect_commands![
             info::app_info,
+            info::missing_secrets,
+            session::session_state,
+            session::setup,
+            session::login,
+            session::lock,
+            session::logout,
+            session::touch_session,
+            session::change_password,
+            users::list_users,
+            users::create_user,
+            users::update_user,
+            users::reset_password,
             integrations::list_providers,
             integrations::list_integrations,
             integrations::get_integration,
@@ -50,10 +64,17 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             api_keys::list_api_keys,
             api_keys::create_api_key,
             api_keys::revoke_api_key,
-            audit::recent_audit,
+            audit::audit_page,
+            audit::audit_facets,
             audit::verify_audit,
+            audit::export_audit,
+            audit::prune_now,
         ])
-        .events(collect_events![ConnectionTested, DeliveriesChanged])
+        .events(collect_events![
+            ConnectionTested,
+            DeliveriesChanged,
+            SessionChanged
+        ])
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub fn list_event_types() -> Vec<String> {
 #[tauri::command]
 #[specta::specta]
 pub async fn list_endpoints(state: State<'_, AppState>) -> Result<Vec<Endpoint>, AppError> {
-    state.run(|sb, _| sb.list_endpoints()).await
+    state.run(|sb, actor| sb.list_endpoints(actor)).await
 }
 
 /// Creates an endpoint; its signing secret is in the answer this once.
@@ -85,7 +85,7 @@ pub async fn send_event(
     state: State<'_, AppState>,
     request: EmitRequest,
 ) -> Result<Emitted, AppError> {
-    state.run(move |sb, _| sb.emit(&request, "ui")).await
+    state.run(move |sb, actor| sb.emit(actor, &request)).await
 }
 
 /// One page of the delivery log, newest first.
@@ -98,7 +98,7 @@ pub async fn list_deliveries(
     limit: u32,
 ) -> Result<DeliveryPage, AppError> {
     state
-        .run(move |sb, _| sb.deliveries(&filter, cursor.as_deref(), limit))
+        .run(move |sb, actor| sb.deliveries(actor, &filter, cursor.as_deref(), limit))
         .await
 }
 
@@ -108,7 +108,7 @@ pub async fn get_delivery(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<DeliveryDetail, AppError> {
-    state.run(move |sb, _| sb.delivery(&id)).await
+    state.run(move |sb, actor| sb.delivery(actor, &id)).await
 }
 
 /// Resends failed or dead deliveries: the ids given, or every one matching `filter`.
@@ -143,7 +143,7 @@ pub async fn export_deliveries(
 pub async fn endpoint_statuses(
     state: State<'_, AppState>,
 ) -> Result<Vec<switchboard_core::webhooks::health::EndpointStatus>, AppError> {
-    state.run(|sb, _| sb.endpoint_statuses()).await
+    state.run(|sb, actor| sb.endpoint_statuses(actor)).await
 }
 
 /// Marks an endpoint's dead deliveries as seen.

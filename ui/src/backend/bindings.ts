@@ -7,8 +7,37 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	/**  Version, data directory, schema version and keychain status of this installation. */
+	/**
+	 *  Version, data directory, schema version and keychain status of this installation. Needs no
+	 *  sign-in: the sign-in screen shows a database or keychain problem too.
+	 */
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
+	/**
+	 *  Secrets the database says are set but this computer's keychain lacks (a database copied
+	 *  from another machine).
+	 */
+	missingSecrets: () => typedError<MissingSecret[], AppError>(__TAURI_INVOKE("missing_secrets")),
+	/**  Whether to show first-run setup, the sign-in or lock screen, or the app (and for whom). */
+	sessionState: () => typedError<SessionState, AppError>(__TAURI_INVOKE("session_state")),
+	/**  First start: saves the clinic's name, creates the admin and signs them in. */
+	setup: (request: SetupRequest) => typedError<SessionState, AppError>(__TAURI_INVOKE("setup", { request })),
+	/**  Signs in (or unlocks) with a username and password. */
+	login: (username: string, password: Password) => typedError<SessionState, AppError>(__TAURI_INVOKE("login", { username, password })),
+	/**  Locks the screen ("Lock"); the password opens it again. */
+	lock: () => typedError<SessionState, AppError>(__TAURI_INVOKE("lock")),
+	/**  Signs out (someone else will sign in). */
+	logout: () => typedError<SessionState, AppError>(__TAURI_INVOKE("logout")),
+	/**  The person pressed a key or clicked: the idle lock's clock starts again. */
+	touchSession: () => __TAURI_INVOKE<void>("touch_session"),
+	/**  Changes the signed-in user's own password. */
+	changePassword: (current: Password, newPassword: Password) => typedError<null, AppError>(__TAURI_INVOKE("change_password", { current, newPassword })),
+	/**  Every local account (admin only). */
+	listUsers: () => typedError<User[], AppError>(__TAURI_INVOKE("list_users")),
+	createUser: (draft: UserDraft) => typedError<User, AppError>(__TAURI_INVOKE("create_user", { draft })),
+	/**  Renames, changes the role of, enables or disables a user; the last admin stays an admin. */
+	updateUser: (id: string, patch: UserPatch) => typedError<User, AppError>(__TAURI_INVOKE("update_user", { id, patch })),
+	/**  Sets a new password for a user who forgot theirs. */
+	resetPassword: (id: string, password: Password) => typedError<null, AppError>(__TAURI_INVOKE("reset_password", { id, password })),
 	/**  Every provider's form: fields, rules, environments. */
 	listProviders: () => __TAURI_INVOKE<ProviderSpec[]>("list_providers"),
 	listIntegrations: () => typedError<Integration[], AppError>(__TAURI_INVOKE("list_integrations")),
@@ -59,16 +88,23 @@ export const commands = {
 	/**  Creates a key; the key itself is in the answer this once. */
 	createApiKey: (draft: ApiKeyDraft) => typedError<CreatedApiKey, AppError>(__TAURI_INVOKE("create_api_key", { draft })),
 	revokeApiKey: (id: string) => typedError<ApiKey, AppError>(__TAURI_INVOKE("revoke_api_key", { id })),
-	/**  The newest audit rows. */
-	recentAudit: (limit: number) => typedError<AuditRow[], AppError>(__TAURI_INVOKE("recent_audit", { limit })),
+	/**  One page of the audit log matching `filter`, newest first, older than `before`. */
+	auditPage: (filter: AuditFilter, before: number | null, limit: number) => typedError<AuditPage, AppError>(__TAURI_INVOKE("audit_page", { filter, before, limit })),
+	/**  The users and actions in the log, for the viewer's filters. */
+	auditFacets: () => typedError<AuditFacets, AppError>(__TAURI_INVOKE("audit_facets")),
 	/**  Checks the audit log's hash chain and names the first row that no longer matches. */
 	verifyAudit: () => typedError<Verification, AppError>(__TAURI_INVOKE("verify_audit")),
+	/**  Writes the filtered audit rows to the Downloads folder as CSV or JSON, with the chain check. */
+	exportAudit: (filter: AuditFilter, format: ExportFormat) => typedError<AuditExport, AppError>(__TAURI_INVOKE("export_audit", { filter, format })),
+	/**  Removes audit rows and delivery history older than the retention period now. */
+	pruneNow: () => typedError<Pruned, AppError>(__TAURI_INVOKE("prune_now")),
 };
 
 /** Events */
 export const events = {
 	connectionTested: makeEvent<ConnectionTested, ConnectionTested>("connection-tested"),
 	deliveriesChanged: makeEvent<DeliveriesChanged, DeliveriesChanged>("deliveries-changed"),
+	sessionChanged: makeEvent<SessionChanged, SessionChanged>("session-changed"),
 };
 
 /* Types */
@@ -131,6 +167,39 @@ export type AttemptRow = {
 	/**  The first 64 KiB of the response, as text. */
 	response: string,
 	nextAttemptAt: string | null,
+};
+
+/**  An export and the chain check made with it. */
+export type AuditExport = {
+	exported: Exported,
+	verification: Verification,
+};
+
+/**  The values the viewer offers in its filters. */
+export type AuditFacets = {
+	actors: string[],
+	actions: string[],
+};
+
+/**  Which audit rows to show. Empty fields do not filter. */
+export type AuditFilter = {
+	/**  Who: a username or `system:…`, exactly. */
+	actor?: string | null,
+	/**  An action (`integration.update`) or a family of them (`integration`). */
+	action?: string | null,
+	/**  The object: its id, or its name at the time (case-insensitive). */
+	object?: string | null,
+	result?: AuditResult | null,
+	/**  RFC 3339; rows written at or after. */
+	from?: string | null,
+	/**  RFC 3339; rows written before. */
+	to?: string | null,
+};
+
+export type AuditPage = {
+	rows: AuditRow[],
+	/**  Pass as `before` for the next (older) page; `None` at the end. */
+	nextBefore: number | null,
 };
 
 export type AuditResult = "ok" | "refused" | "failed";
@@ -330,7 +399,11 @@ export type EnvironmentSpec = {
 };
 
 /**  The small, stable set of codes the UI branches on. */
-export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" | "keychain_unavailable" | "storage" | "network" | "internal";
+export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" | 
+/**  Nobody is signed in or the session is locked: show the sign-in screen. */
+"locked" | 
+/**  Too many wrong passwords; the message says when to try again. */
+"throttled" | "keychain_unavailable" | "storage" | "network" | "internal";
 
 export type ExportFormat = "csv" | "json";
 
@@ -457,6 +530,16 @@ export type KeychainStatus = {
 
 export type Level = "green" | "yellow" | "red" | "off";
 
+export type MissingSecret = {
+	/**  `integration` or `endpoint`. */
+	objectType: string,
+	objectId: string,
+	/**  The integration's name or the endpoint's URL. */
+	objectLabel: string,
+	/**  The secret field (`auth_token`, `secret`, `headers`). */
+	field: string,
+};
+
 /**  One connection test's result, with the provider's own words and what to do next. */
 export type Outcome = {
 	kind: OutcomeKind,
@@ -477,6 +560,32 @@ export type OutcomeKind = "ok" | "credentials_rejected" | "permission_missing" |
 /**  A required secret is not in this computer's keychain (e.g. a database copied here). */
 "missing_secret" | "keychain_unavailable";
 
+/**
+ *  A password as typed. It crosses from the UI or the CLI into core and goes nowhere else:
+ *  not serialisable back out, not printable.
+ */
+export type Password = string;
+
+/**  One row of the roles table. */
+export type Permission = 
+/**  The dashboard, statuses, test history, endpoints and the delivery log. */
+"view" | 
+/**  Run a connection test. */
+"run_tests" | 
+/**
+ *  Add, edit, disable and remove integrations, endpoints and API keys; set or rotate secrets;
+ *  the clinic's settings.
+ */
+"configure" | 
+/**  Send test events, resend deliveries, export the delivery log, run the delivery worker. */
+"send_events" | 
+/**  Add users, change their roles, reset passwords, disable users. */
+"manage_users" | 
+/**  View, export and verify the audit log. */
+"audit" | 
+/**  How long records are kept, the idle lock, and pruning. */
+"retention";
+
 export type Provider = "twilio" | "square" | "quickbooks";
 
 export type ProviderSpec = {
@@ -488,9 +597,20 @@ export type ProviderSpec = {
 	docsUrl: string,
 };
 
+export type Pruned = {
+	auditRows: number,
+	deliveryAttempts: number,
+	deliveries: number,
+	/**  Rows written before this time were removed (RFC 3339). */
+	cutoff: string,
+};
+
 export type Requirement = { kind: "required" } | { kind: "optional" } | 
 /**  Required when another field has the given value, ignored otherwise. */
 { kind: "required_when"; field: string; equals: string };
+
+/**  A local account's role. */
+export type Role = "front_desk" | "manager" | "admin";
 
 /**  The outcome of a save: the stored integration and any warnings worth showing. */
 export type Saved = {
@@ -509,10 +629,51 @@ export type SecretState = {
 	set: boolean,
 };
 
+/**
+ *  The session changed without the UI asking (the idle lock, or a lock from elsewhere): the UI
+ *  asks for the session state again.
+ */
+export type SessionChanged = {
+	/**  `locked`, `idle_locked` or `signed_out`. */
+	reason: string,
+};
+
+export type SessionState = {
+	/**  No user exists yet: show first-run setup. */
+	setupRequired: boolean,
+	/**  The signed-in, unlocked user. */
+	user: SessionUser | null,
+	/**  The screen is locked for this username (type the password to go on). */
+	lockedFor: string | null,
+	clinicName: string | null,
+	idleLockMinutes: number,
+};
+
+/**  Who is signed in, with what they may do (the UI adapts to `permissions`). */
+export type SessionUser = {
+	id: string,
+	username: string,
+	displayName: string,
+	role: Role,
+	permissions: Permission[],
+};
+
 export type Settings = {
 	clinicName: string | null,
 	/**  Minutes between background connection tests of each integration (1 to 1440). */
 	checkIntervalMinutes: number,
+	/**  Minutes without a key or a click before the app locks (1 to 240). Admin only. */
+	idleLockMinutes: number,
+	/**  Days audit rows and delivery attempts are kept (365 to 3650). Admin only. */
+	retentionDays: number,
+};
+
+/**  The first start: the clinic's name and its admin. */
+export type SetupRequest = {
+	clinicName: string,
+	username: string,
+	displayName?: string | null,
+	password: Password,
 };
 
 export type Severity = "error" | "warning";
@@ -529,6 +690,30 @@ export type TestRun = {
 	status: IntegrationStatus,
 	/**  The level before this test, so a change to red can raise a notification. */
 	previousLevel: Level,
+};
+
+export type User = {
+	id: string,
+	username: string,
+	displayName: string,
+	role: Role,
+	enabled: boolean,
+	createdAt: string,
+	lastLoginAt: string | null,
+};
+
+export type UserDraft = {
+	username: string,
+	displayName?: string | null,
+	role: Role,
+	password: Password,
+};
+
+/**  Changes to a user; fields left out stay as they are. */
+export type UserPatch = {
+	displayName?: string | null,
+	role?: Role | null,
+	enabled?: boolean | null,
 };
 
 /**  The result of checking the chain. */

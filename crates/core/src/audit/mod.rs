@@ -5,11 +5,14 @@
 //! row's hash is kept as the chain head. [`verify`] walks the chain and names the first row that
 //! no longer matches, whether it was edited, deleted or the newest rows were cut off.
 
+pub mod retention;
+pub mod view;
+
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -26,7 +29,7 @@ pub enum AuditResult {
 }
 
 impl AuditResult {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             AuditResult::Ok => "ok",
             AuditResult::Refused => "refused",
@@ -213,15 +216,31 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
          FROM audit_log ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
-    let mut expected_prev = GENESIS.to_owned();
-    let mut expected_seq: i64 = 1;
-    let mut checked: u32 = 0;
     let bad = |seq: i64, checked: u32, message: String| Verification {
         ok: false,
         rows_checked: checked,
         first_bad_seq: u32::try_from(seq).ok(),
         message,
     };
+    // After pruning, the chain starts at the checkpoint; the newest `audit.prune` row (chained
+    // like every other row) must vouch for the floor, so a floor written by hand is caught.
+    let floor = retention::floor(conn)?;
+    if floor != retention::newest_checkpoint(conn)? {
+        let first = floor.as_ref().map_or(1, |f| f.through_seq + 1);
+        return Ok(bad(
+            1,
+            0,
+            format!(
+                "Audit rows before row {first} were deleted without a retention checkpoint \
+                 (no pruning record matches)."
+            ),
+        ));
+    }
+    let (mut expected_seq, mut expected_prev) = match &floor {
+        Some(f) => (f.through_seq + 1, f.anchor.clone()),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut checked: u32 = 0;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
         let changes: String = r.get(7)?;
@@ -291,52 +310,132 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             ));
         }
     }
+    let pruned = match &floor {
+        Some(f) => format!(
+            " Rows 1 to {} were pruned by retention; the checkpoint matches.",
+            f.through_seq
+        ),
+        None => String::new(),
+    };
     Ok(Verification {
         ok: true,
         rows_checked: checked,
         first_bad_seq: None,
-        message: format!("All {checked} audit rows are intact."),
+        message: format!("All {checked} audit rows are intact.{pruned}"),
     })
 }
 
-/// The newest rows first, at most `limit` (the full viewer with filters comes with users).
-pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, action, object_type, object_id, object_label, changes, result,
-                detail
-         FROM audit_log ORDER BY seq DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        let changes: String = r.get(7)?;
-        let result: String = r.get(8)?;
-        Ok(AuditRow {
-            seq: r.get(0)?,
-            at: time::to_rfc3339(r.get(1)?),
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            object_type: r.get(4)?,
-            object_id: r.get(5)?,
-            object_label: r.get(6)?,
-            changes: serde_json::from_str(&changes).unwrap_or_default(),
-            result: match result.as_str() {
-                "ok" => AuditResult::Ok,
-                "refused" => AuditResult::Refused,
-                _ => AuditResult::Failed,
-            },
-            detail: r.get(9)?,
+pub(crate) const COLUMNS: &str =
+    "seq, at, actor, action, object_type, object_id, object_label, changes, result, detail";
+
+pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    let changes: String = r.get(7)?;
+    let result: String = r.get(8)?;
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: time::to_rfc3339(r.get(1)?),
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        object_type: r.get(4)?,
+        object_id: r.get(5)?,
+        object_label: r.get(6)?,
+        changes: serde_json::from_str(&changes).unwrap_or_default(),
+        result: match result.as_str() {
+            "ok" => AuditResult::Ok,
+            "refused" => AuditResult::Refused,
+            _ => AuditResult::Failed,
+        },
+        detail: r.get(9)?,
+    })
+}
+
+/// The changes in one line: `name: "a" → "b"; auth_token (secret): replaced`.
+pub fn describe_changes(changes: &[FieldChange]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            if c.secret {
+                format!("{} (secret): {}", c.field, c.to.as_deref().unwrap_or("changed"))
+            } else {
+                match (&c.from, &c.to) {
+                    (Some(f), Some(t)) => format!("{}: {f:?} → {t:?}", c.field),
+                    (None, Some(t)) => format!("{}: {t:?}", c.field),
+                    (Some(f), None) => format!("{}: {f:?} → (none)", c.field),
+                    (None, None) => c.field.clone(),
+                }
+            }
         })
-    })?;
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The newest rows first, at most `limit`.
+pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
+    let mut stmt =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?1"))?;
+    let rows = stmt.query_map([limit], read_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 impl crate::Switchboard {
-    /// Checks the whole chain; see [`verify`].
-    pub fn verify_audit(&self) -> Result<Verification> {
-        self.db().read(verify)
+    /// Checks whether `actor` may do something; if not, records the refusal in the audit log
+    /// and returns [`Error::Forbidden`]. Every operation in core starts with this.
+    pub fn authorize(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        action: &str,
+        object_type: &str,
+        object_id: Option<&str>,
+    ) -> Result<()> {
+        if actor.can(permission) {
+            return Ok(());
+        }
+        let message = permission.refusal();
+        self.db().write(|tx| {
+            append(
+                tx,
+                &Record {
+                    actor,
+                    action,
+                    object_type,
+                    object_id,
+                    object_label: None,
+                    changes: vec![],
+                    outcome: AuditResult::Refused,
+                    detail: Some(message.to_owned()),
+                },
+            )
+        })?;
+        tracing::info!(actor = actor.name(), action, "refused: not permitted");
+        Err(Error::Forbidden(message.to_owned()))
+    }
+
+    /// Checks the whole chain; see [`verify`]. Recorded, like every look at the log.
+    pub fn verify_audit(&self, actor: &Actor) -> Result<Verification> {
+        self.authorize(actor, Permission::Audit, "audit.verify", "audit_log", None)?;
+        let v = self.db().read(verify)?;
+        self.db().write(|tx| {
+            append(
+                tx,
+                &Record {
+                    actor,
+                    action: "audit.verify",
+                    object_type: "audit_log",
+                    object_id: None,
+                    object_label: None,
+                    changes: vec![],
+                    outcome: if v.ok { AuditResult::Ok } else { AuditResult::Failed },
+                    detail: Some(v.message.clone()),
+                },
+            )
+        })?;
+        Ok(v)
     }
 
     /// The newest `limit` audit rows.
-    pub fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRow>> {
+    pub fn recent_audit(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditRow>> {
+        self.authorize(actor, Permission::Audit, "audit.view", "audit_log", None)?;
         self.db().read(|c| recent(c, limit))
     }
 }
@@ -349,7 +448,7 @@ mod tests {
     fn db_with_rows(n: usize) -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("a.sqlite3")).unwrap();
-        let actor = Actor::new("tester");
+        let actor = Actor::user("usr_t", "tester", crate::actor::Role::Admin);
         for i in 0..n {
             db.write(|tx| {
                 append(

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub use outcome::{Outcome, OutcomeKind};
 
+use crate::actor::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::integrations::{self, secret_account};
 use crate::providers::{self, validate, Target, TokenLifetimes};
@@ -50,7 +51,19 @@ impl TestRun {
 impl Switchboard {
     /// Tests one integration (by id or name) against its provider, stores the result and
     /// returns it with the new status. Network failures are outcomes, not errors.
-    pub async fn test_integration(self: &Arc<Self>, id_or_name: &str) -> Result<TestRun> {
+    pub async fn test_integration(
+        self: &Arc<Self>,
+        actor: &Actor,
+        id_or_name: &str,
+    ) -> Result<TestRun> {
+        {
+            let actor = actor.clone();
+            let key = id_or_name.to_owned();
+            self.blocking(move |sb| {
+                sb.authorize(&actor, Permission::RunTests, "integration.test", "integration", Some(&key))
+            })
+            .await?;
+        }
         let stored = self
             .blocking({
                 let key = id_or_name.to_owned();
@@ -62,7 +75,7 @@ impl Switchboard {
         let previous_level = self
             .blocking({
                 let id = stored.id.clone();
-                move |sb| sb.integration_status(&id)
+                move |sb| sb.status_of(&id)
             })
             .await?
             .level;
@@ -210,13 +223,19 @@ impl Switchboard {
                 at: time::to_rfc3339(at),
                 outcome,
             },
-            status: self.integration_status(id)?,
+            status: self.status_of(id)?,
             previous_level,
         })
     }
 
     /// The newest tests of one integration, newest first.
-    pub fn test_history(&self, id_or_name: &str, limit: u32) -> Result<Vec<TestRecord>> {
+    pub fn test_history(
+        &self,
+        actor: &Actor,
+        id_or_name: &str,
+        limit: u32,
+    ) -> Result<Vec<TestRecord>> {
+        self.authorize(actor, Permission::View, "integration.view", "integration", Some(id_or_name))?;
         self.db().read(|c| {
             let id = integrations::find(c, id_or_name)?.id;
             history(c, &id, limit)
@@ -235,7 +254,7 @@ impl Switchboard {
             crate::audit::append(
                 tx,
                 &crate::audit::Record {
-                    actor: &crate::Actor::new("system"),
+                    actor: &crate::Actor::system("quickbooks"),
                     action: "integration.token_rotated",
                     object_type: "integration",
                     object_id: Some(id),

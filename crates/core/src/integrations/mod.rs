@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::{self, FieldIssue, Provider};
@@ -99,7 +99,13 @@ pub fn secret_account(id: &str, field: &str) -> String {
 }
 
 impl Switchboard {
-    pub fn list_integrations(&self) -> Result<Vec<Integration>> {
+    pub fn list_integrations(&self, actor: &Actor) -> Result<Vec<Integration>> {
+        self.authorize(actor, Permission::View, "integration.list", "integration", None)?;
+        self.all_integrations()
+    }
+
+    /// Every integration, for Switchboard's own use (background checks, missing secrets).
+    pub(crate) fn all_integrations(&self) -> Result<Vec<Integration>> {
         self.db().read(|c| {
             let mut stmt = c.prepare(&format!("{SELECT} ORDER BY name COLLATE NOCASE"))?;
             let rows = stmt
@@ -110,12 +116,22 @@ impl Switchboard {
     }
 
     /// Finds an integration by id, or by name (case-insensitive).
-    pub fn get_integration(&self, id_or_name: &str) -> Result<Integration> {
+    pub fn get_integration(&self, actor: &Actor, id_or_name: &str) -> Result<Integration> {
+        self.authorize(actor, Permission::View, "integration.view", "integration", Some(id_or_name))?;
+        self.integration(id_or_name)
+    }
+
+    pub(crate) fn integration(&self, id_or_name: &str) -> Result<Integration> {
         self.db().read(|c| find(c, id_or_name))?.into_integration()
     }
 
     /// Every issue with a draft, for inline form feedback. Changes nothing.
-    pub fn validate_integration(&self, draft: &IntegrationDraft) -> Result<Vec<FieldIssue>> {
+    pub fn validate_integration(
+        &self,
+        actor: &Actor,
+        draft: &IntegrationDraft,
+    ) -> Result<Vec<FieldIssue>> {
+        self.authorize(actor, Permission::Configure, "integration.create", "integration", None)?;
         let taken = self.db().read(|c| name_taken(c, &draft.name, None))?;
         let mut issues = form::check_new(draft).issues;
         if taken {
@@ -127,9 +143,11 @@ impl Switchboard {
     /// Every issue with a patch applied to a stored integration. Changes nothing.
     pub fn validate_integration_patch(
         &self,
+        actor: &Actor,
         id: &str,
         patch: &IntegrationPatch,
     ) -> Result<Vec<FieldIssue>> {
+        self.authorize(actor, Permission::Configure, "integration.update", "integration", Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let mut issues = form::check_patch(&stored, patch).issues;
         if let Some(name) = &patch.name {
@@ -141,6 +159,7 @@ impl Switchboard {
     }
 
     pub fn create_integration(&self, actor: &Actor, draft: IntegrationDraft) -> Result<Saved> {
+        self.authorize(actor, Permission::Configure, "integration.create", "integration", None)?;
         let checked = form::check_new(&draft).into_result()?;
         let id = format!("int_{}", uuid::Uuid::new_v4().simple());
         let now = time::now_ms();
@@ -206,7 +225,7 @@ impl Switchboard {
         tracing::info!(%id, provider = %draft.provider, "integration created");
         self.wake_checks();
         Ok(Saved {
-            integration: self.get_integration(&id)?,
+            integration: self.integration(&id)?,
             warnings: checked.warnings,
         })
     }
@@ -217,6 +236,7 @@ impl Switchboard {
         id: &str,
         patch: IntegrationPatch,
     ) -> Result<Saved> {
+        self.authorize(actor, Permission::Configure, "integration.update", "integration", Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let checked = form::check_patch(&stored, &patch).into_result()?;
         let id = stored.id.clone();
@@ -279,7 +299,7 @@ impl Switchboard {
             self.wake_checks();
         }
         Ok(Saved {
-            integration: self.get_integration(&id)?,
+            integration: self.integration(&id)?,
             warnings: checked.warnings,
         })
     }
@@ -290,6 +310,13 @@ impl Switchboard {
         id: &str,
         enabled: bool,
     ) -> Result<Integration> {
+        self.authorize(
+            actor,
+            Permission::Configure,
+            if enabled { "integration.enable" } else { "integration.disable" },
+            "integration",
+            Some(id),
+        )?;
         let id = self.db().write(|tx| {
             let current = find(tx, id)?;
             if current.enabled != enabled {
@@ -324,12 +351,13 @@ impl Switchboard {
             Ok(current.id)
         })?;
         self.wake_checks();
-        self.get_integration(&id)
+        self.integration(&id)
     }
 
     /// Removes an integration and its keychain entries. Refused, changing nothing, when the
     /// keychain is unavailable: the secrets would otherwise be orphaned there.
     pub fn delete_integration(&self, actor: &Actor, id: &str) -> Result<()> {
+        self.authorize(actor, Permission::Configure, "integration.delete", "integration", Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let spec = providers::spec(stored.provider);
         let result = self.db().write(|tx| {

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_connection_tests.sql"),
     include_str!("migrations/0004_webhooks.sql"),
     include_str!("migrations/0005_api_keys.sql"),
+    include_str!("migrations/0006_users.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::signing::{self, Scheme};
 use super::{is_known_event_type, EVENT_TYPES};
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::FieldIssue;
@@ -322,7 +322,12 @@ pub fn is_private(ip: IpAddr) -> bool {
 }
 
 impl Switchboard {
-    pub fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
+    pub fn list_endpoints(&self, actor: &Actor) -> Result<Vec<Endpoint>> {
+        self.authorize(actor, Permission::View, "endpoint.list", "endpoint", None)?;
+        self.all_endpoints()
+    }
+
+    pub(crate) fn all_endpoints(&self) -> Result<Vec<Endpoint>> {
         self.db().read(|c| {
             let mut stmt = c.prepare(&format!("{SELECT} ORDER BY created_at, id"))?;
             let rows = stmt.query_map([], read_row)?;
@@ -330,12 +335,18 @@ impl Switchboard {
         })
     }
 
-    pub fn get_endpoint(&self, id: &str) -> Result<Endpoint> {
+    pub fn get_endpoint(&self, actor: &Actor, id: &str) -> Result<Endpoint> {
+        self.authorize(actor, Permission::View, "endpoint.view", "endpoint", Some(id))?;
+        self.endpoint(id)
+    }
+
+    pub(crate) fn endpoint(&self, id: &str) -> Result<Endpoint> {
         self.db().read(|c| find(c, id))
     }
 
     /// Creates an endpoint; the secret (generated unless given) is returned this once.
     pub fn create_endpoint(&self, actor: &Actor, draft: EndpointDraft) -> Result<CreatedEndpoint> {
+        self.authorize(actor, Permission::Configure, "endpoint.create", "endpoint", None)?;
         let scheme = draft.scheme.unwrap_or(Scheme::StandardWebhooks);
         let checked = check(Candidate {
             url: &draft.url,
@@ -417,7 +428,7 @@ impl Switchboard {
             let _ = self.keychain().delete(&headers_account(&id));
         })?;
         Ok(CreatedEndpoint {
-            endpoint: self.get_endpoint(&id)?,
+            endpoint: self.endpoint(&id)?,
             secret: secret.expose().to_owned(),
         })
     }
@@ -428,7 +439,8 @@ impl Switchboard {
         id: &str,
         patch: EndpointPatch,
     ) -> Result<Endpoint> {
-        let current = self.get_endpoint(id)?;
+        self.authorize(actor, Permission::Configure, "endpoint.update", "endpoint", Some(id))?;
+        let current = self.endpoint(id)?;
         let headers = match &patch.headers {
             Some(h) => h.clone(),
             None => self.endpoint_headers(&current.id)?,
@@ -503,12 +515,19 @@ impl Switchboard {
             }
             Ok(())
         })?;
-        self.get_endpoint(&current.id)
+        self.endpoint(&current.id)
     }
 
     /// Enables or disables an endpoint. Enabling clears the failure streak and the reason.
     pub fn set_endpoint_enabled(&self, actor: &Actor, id: &str, enabled: bool) -> Result<Endpoint> {
-        let current = self.get_endpoint(id)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            if enabled { "endpoint.enable" } else { "endpoint.disable" },
+            "endpoint",
+            Some(id),
+        )?;
+        let current = self.endpoint(id)?;
         if current.enabled != enabled {
             self.db().write(|tx| {
                 tx.execute(
@@ -522,12 +541,13 @@ impl Switchboard {
                 audit::append(tx, &record(actor, action, &current.id, &current.url, vec![change]))
             })?;
         }
-        self.get_endpoint(&current.id)
+        self.endpoint(&current.id)
     }
 
     /// Removes an endpoint, its deliveries' queue entries and its keychain entries.
     pub fn delete_endpoint(&self, actor: &Actor, id: &str) -> Result<()> {
-        let current = self.get_endpoint(id)?;
+        self.authorize(actor, Permission::Configure, "endpoint.delete", "endpoint", Some(id))?;
+        let current = self.endpoint(id)?;
         self.db().write(|tx| {
             tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [&current.id])?;
             audit::append(
@@ -554,7 +574,8 @@ impl Switchboard {
     /// Replaces the signing secret; the old one keeps signing for 24 hours. Returns the new
     /// secret, shown this once.
     pub fn rotate_endpoint_secret(&self, actor: &Actor, id: &str) -> Result<String> {
-        let current = self.get_endpoint(id)?;
+        self.authorize(actor, Permission::Configure, "endpoint.rotate_secret", "endpoint", Some(id))?;
+        let current = self.endpoint(id)?;
         // A whsec_ value also serves the seeds' scheme, which takes any shared string.
         let new = signing::generate_secret()?;
         let old = self

@@ -5,6 +5,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::is_known_event_type;
+use crate::actor::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
 
@@ -42,9 +43,16 @@ struct Envelope<'a> {
 }
 
 impl Switchboard {
-    /// Queues one event for every subscribed endpoint. `source` says where it came from (ui,
-    /// cli, api:<key>).
-    pub fn emit(&self, request: &EmitRequest, source: &str) -> Result<Emitted> {
+    /// Queues one event for every subscribed endpoint ("Send test event", `switchboard emit`).
+    /// The event's source is the actor's name.
+    pub fn emit(&self, actor: &Actor, request: &EmitRequest) -> Result<Emitted> {
+        self.authorize(actor, Permission::SendEvents, "event.send", "event", None)?;
+        self.emit_from(request, actor.name())
+    }
+
+    /// Queues an event already authorised (the ingest API checks its key's scopes). `source`
+    /// says where it came from.
+    pub(crate) fn emit_from(&self, request: &EmitRequest, source: &str) -> Result<Emitted> {
         let prepared = prepare(request)?;
         let emitted = self.db().write(|tx| enqueue(tx, &prepared, source))?;
         if emitted.deliveries > 0 {
@@ -54,7 +62,9 @@ impl Switchboard {
     }
 
     /// Queues many events in one transaction (imports, benchmarks).
-    pub fn emit_many(&self, requests: &[EmitRequest], source: &str) -> Result<Vec<Emitted>> {
+    pub fn emit_many(&self, actor: &Actor, requests: &[EmitRequest]) -> Result<Vec<Emitted>> {
+        self.authorize(actor, Permission::SendEvents, "event.send", "event", None)?;
+        let source = actor.name();
         let prepared = requests.iter().map(prepare).collect::<Result<Vec<_>>>()?;
         let emitted = self.db().write(|tx| {
             prepared

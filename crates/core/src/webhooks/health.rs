@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::status::Level;
@@ -100,7 +100,8 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 }
 
 impl Switchboard {
-    pub fn endpoint_statuses(&self) -> Result<Vec<EndpointStatus>> {
+    pub fn endpoint_statuses(&self, actor: &Actor) -> Result<Vec<EndpointStatus>> {
+        self.authorize(actor, Permission::View, "status.view", "endpoint", None)?;
         let since = time::now_ms() - DAY_MS;
         self.db().read(|c| {
             let first_recent: i64 = c
@@ -142,7 +143,14 @@ impl Switchboard {
 
     /// Marks an endpoint's dead deliveries as seen, so they no longer turn its card red.
     pub fn acknowledge_dead(&self, actor: &Actor, endpoint_id: &str) -> Result<u32> {
-        let endpoint = self.get_endpoint(endpoint_id)?;
+        self.authorize(
+            actor,
+            Permission::SendEvents,
+            "endpoint.acknowledge_dead",
+            "endpoint",
+            Some(endpoint_id),
+        )?;
+        let endpoint = self.endpoint(endpoint_id)?;
         let n = self.db().write(|tx| {
             let n = tx.execute(
                 "UPDATE deliveries SET acknowledged = 1 WHERE endpoint_id = ?1 AND status = 'dead' AND acknowledged = 0",

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
@@ -116,27 +116,14 @@ pub struct DeliveryDetail {
     pub attempts: Vec<AttemptRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Csv,
-    Json,
-}
-
-/// Where an export was written and how many rows it holds.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Exported {
-    pub path: String,
-    pub rows: u32,
-}
+pub use crate::export::{ExportFormat, Exported};
 
 const SELECT: &str = "SELECT d.id, d.event_id, d.event_type, d.endpoint_id, coalesce(e.url, ''), d.status, \
                       d.total_attempts, d.last_status, d.last_error, d.last_duration_ms, d.next_attempt_at, \
                       d.created_at, d.updated_at FROM deliveries d \
                       LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id";
 
-fn parse_time(field: &str, value: &str) -> Result<i64> {
+pub(crate) fn parse_time(field: &str, value: &str) -> Result<i64> {
     value
         .trim()
         .parse::<jiff::Timestamp>()
@@ -241,10 +228,12 @@ impl Switchboard {
     /// One page of the delivery log, newest first.
     pub fn deliveries(
         &self,
+        actor: &Actor,
         filter: &DeliveryFilter,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<DeliveryPage> {
+        self.authorize(actor, Permission::View, "delivery_log.view", "delivery_log", None)?;
         let cursor = cursor
             .filter(|c| !c.is_empty())
             .map(|c| parse_id("cursor", c))
@@ -266,7 +255,8 @@ impl Switchboard {
         })
     }
 
-    pub fn delivery(&self, id: &str) -> Result<DeliveryDetail> {
+    pub fn delivery(&self, actor: &Actor, id: &str) -> Result<DeliveryDetail> {
+        self.authorize(actor, Permission::View, "delivery_log.view", "delivery", Some(id))?;
         let id = parse_id("id", id)?;
         self.db().read(|c| {
             let delivery = c
@@ -315,6 +305,7 @@ impl Switchboard {
         ids: &[String],
         filter: Option<&DeliveryFilter>,
     ) -> Result<u32> {
+        self.authorize(actor, Permission::SendEvents, "delivery.resend", "delivery", None)?;
         let now = time::now_ms();
         let count = self.db().write(|tx| {
             let mut count = 0usize;
@@ -378,20 +369,15 @@ impl Switchboard {
         format: ExportFormat,
         dir: Option<PathBuf>,
     ) -> Result<Exported> {
-        let dir = dir
-            .or_else(dirs::download_dir)
-            .unwrap_or_else(|| self.data_dir().join("exports"));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::DataDir {
-            path: dir.clone(),
-            reason: e.to_string(),
-        })?;
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-        let ext = if format == ExportFormat::Csv {
-            "csv"
-        } else {
-            "json"
-        };
-        let path = dir.join(format!("switchboard-deliveries-{stamp}.{ext}"));
+        self.authorize(
+            actor,
+            Permission::SendEvents,
+            "delivery_log.export",
+            "delivery_log",
+            None,
+        )?;
+        let path = crate::export::path_for(dir, self.data_dir(), "deliveries", format)?;
+        let ext = format.extension();
         let rows = self.db().read(|c| {
             let (clause, mut args) = where_clause(c, filter, None)?;
             args.push(Value::Integer(i64::from(MAX_EXPORT)));
@@ -401,9 +387,7 @@ impl Switchboard {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })?;
-        let tmp = path.with_extension(format!("{ext}.partial"));
-        let write = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-            let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        crate::export::write_atomically(&path, |file| {
             match format {
                 ExportFormat::Json => serde_json::to_writer_pretty(file, &rows)?,
                 ExportFormat::Csv => {
@@ -441,12 +425,7 @@ impl Switchboard {
                     w.flush()?;
                 }
             }
-            std::fs::rename(&tmp, &path)?;
             Ok(())
-        };
-        write().map_err(|e| Error::DataDir {
-            path: path.clone(),
-            reason: format!("could not write the export: {e}"),
         })?;
         let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
         self.db().write(|tx| {

@@ -300,7 +300,7 @@ impl Worker {
         let (endpoint, secrets, headers) = self
             .sb
             .blocking(move |sb| {
-                let endpoint = sb.get_endpoint(&id)?;
+                let endpoint = sb.endpoint(&id)?;
                 let secrets = sb.endpoint_secrets(&endpoint)?;
                 Ok((endpoint, secrets, sb.endpoint_headers(&id)?))
             })
@@ -672,7 +672,7 @@ fn disable(
         crate::audit::append(
             tx,
             &crate::audit::Record {
-                actor: &crate::Actor::new("system"),
+                actor: &crate::Actor::system("worker"),
                 action: "endpoint.disable",
                 object_type: "endpoint",
                 object_id: Some(endpoint_id),
