@@ -45,8 +45,7 @@ impl AppState {
                     Some(format!("idle for {minutes} minutes")),
                 )?;
                 return Err(Error::Locked(
-                    "Switchboard locked itself after a while without use. Sign in to go on."
-                        .into(),
+                    "Switchboard locked itself after a while without use. Sign in to go on.".into(),
                 ));
             }
             Current::Locked => {
@@ -100,7 +99,10 @@ impl AppState {
 }
 
 /// What the UI needs to choose between setup, sign-in, the lock screen and the app.
-pub fn session_state(sb: &Switchboard, session: &Session) -> switchboard_core::Result<SessionState> {
+pub fn session_state(
+    sb: &Switchboard,
+    session: &Session,
+) -> switchboard_core::Result<SessionState> {
     let settings = sb.settings()?;
     Ok(SessionState {
         setup_required: sb.needs_setup()?,

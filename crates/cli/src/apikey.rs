@@ -55,7 +55,7 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &ApiKeyCommand) ->
                 )
             })
         }
-        ApiKeyCommand::List => print(out, &sb.list_api_keys()?, |keys| {
+        ApiKeyCommand::List => print(out, &sb.list_api_keys(actor)?, |keys| {
             if keys.is_empty() {
                 return "No API keys yet. Create one with `switchboard apikey create --name NAME`."
                     .to_owned();

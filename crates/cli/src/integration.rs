@@ -94,12 +94,12 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
                 format!("Added {}", output::integration_text(&s.integration))
             })
         }
-        Command::List => print(out, &sb.list_integrations()?, |l| {
+        Command::List => print(out, &sb.list_integrations(actor)?, |l| {
             output::integrations_text(l)
         }),
         Command::Show { integration } => print(
             out,
-            &sb.get_integration(integration)?,
+            &sb.get_integration(actor, integration)?,
             output::integration_text,
         ),
         Command::Set {
@@ -111,7 +111,7 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
             secrets,
             revision,
         } => {
-            let provider = sb.get_integration(integration)?.provider;
+            let provider = sb.get_integration(actor, integration)?.provider;
             let patch = IntegrationPatch {
                 expected_revision: *revision,
                 name: name.clone(),
@@ -137,7 +137,7 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
             |i| format!("Enabled {}", i.name),
         ),
         Command::Remove { integration } => {
-            let i = sb.get_integration(integration)?;
+            let i = sb.get_integration(actor, integration)?;
             sb.delete_integration(actor, &i.id)?;
             print(
                 out,

@@ -3,6 +3,7 @@
 mod apikey;
 mod integration;
 mod output;
+mod users;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -11,8 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
+use switchboard_core::audit::view::AuditFilter;
+use switchboard_core::audit::AuditResult;
 use switchboard_core::checks::OutcomeKind;
-use switchboard_core::{Actor, Error, OpenOptions, Switchboard};
+use switchboard_core::export::ExportFormat;
+use switchboard_core::{Error, OpenOptions, Permission, Switchboard};
 
 use output::{print, Output};
 
@@ -31,6 +35,15 @@ struct Cli {
     #[arg(long, global = true)]
     json: bool,
 
+    /// Act as this local user, with their role's permissions. The password comes from standard
+    /// input (--password-stdin) or from the keychain (after `switchboard login`).
+    #[arg(long, global = true, env = "SWITCHBOARD_USER", value_name = "NAME")]
+    user: Option<String>,
+
+    /// Read the user's password from the first line of standard input (before any secret).
+    #[arg(long, global = true)]
+    password_stdin: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -39,6 +52,23 @@ struct Cli {
 enum Command {
     /// Show the version, the data directory, the database schema and the keychain in use.
     Info,
+    /// First start: the clinic's name and the admin account (password on standard input).
+    Setup {
+        #[arg(long)]
+        clinic_name: String,
+        /// The admin's username.
+        #[arg(long)]
+        admin: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Check --user's password (standard input) and keep it in the OS keychain for later commands.
+    Login,
+    /// Remove --user's kept password from the keychain.
+    Logout,
+    /// Local accounts (admin): list, add, set, reset-password.
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// Add, change, disable and remove Twilio, Square and QuickBooks integrations.
     #[command(subcommand)]
     Integration(integration::Command),
@@ -97,18 +127,87 @@ enum Command {
         /// The clinic's name, shown in the app's header ("" removes it).
         #[arg(long)]
         clinic_name: Option<String>,
+        /// Minutes without use before the app locks (1 to 240; admin).
+        #[arg(long)]
+        idle_lock_minutes: Option<u32>,
+        /// Days audit rows and delivery history are kept (365 to 3650; admin).
+        #[arg(long)]
+        retention_days: Option<u32>,
     },
+}
+
+/// Filters shared by `audit list` and `audit export`.
+#[derive(Debug, clap::Args)]
+struct AuditFilterArgs {
+    /// Who: a username, or system:…, api:…
+    #[arg(long)]
+    actor: Option<String>,
+    /// An action (integration.update) or a family (integration).
+    #[arg(long)]
+    action: Option<String>,
+    /// The object's id or name.
+    #[arg(long)]
+    object: Option<String>,
+    /// ok, refused or failed.
+    #[arg(long)]
+    result: Option<String>,
+    /// Rows at or after this time (RFC 3339).
+    #[arg(long)]
+    from: Option<String>,
+    /// Rows before this time (RFC 3339).
+    #[arg(long)]
+    to: Option<String>,
+}
+
+impl AuditFilterArgs {
+    fn filter(&self) -> Result<AuditFilter, Error> {
+        let result = match self.result.as_deref() {
+            None | Some("") => None,
+            Some("ok") => Some(AuditResult::Ok),
+            Some("refused") => Some(AuditResult::Refused),
+            Some("failed") => Some(AuditResult::Failed),
+            Some(_) => {
+                return Err(Error::validation(
+                    "result",
+                    "A result is ok, refused or failed.",
+                ))
+            }
+        };
+        Ok(AuditFilter {
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            object: self.object.clone(),
+            result,
+            from: self.from.clone(),
+            to: self.to.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Check the hash chain; exits non-zero and names the first bad row if it is broken.
     Verify,
-    /// The newest audit rows.
+    /// Audit rows, newest first, filtered.
     List {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Write the filtered rows to a file (CSV or JSON) with the chain check's result.
+    Export {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Folder to write to (default: Downloads).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Remove audit rows and delivery history older than the retention period now.
+    Prune,
 }
 
 fn main() -> ExitCode {
@@ -134,67 +233,162 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         if cli.json { "off" } else { "error" },
     );
     let out = Output { json: cli.json };
-    let actor = Actor::os_user();
     match &cli.command {
         Command::Info => {
             print(out, &sb.info()?, output::info_text)?;
+            return Ok(ExitCode::SUCCESS);
         }
+        Command::Setup {
+            clinic_name,
+            admin,
+            display_name,
+        } => {
+            users::setup(&sb, out, clinic_name, admin, display_name.clone())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Login => {
+            users::login(&sb, out, needs_user(cli)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Logout => {
+            users::logout(&sb, out, needs_user(cli)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    let actor = users::sign_in(&sb, needs_user(cli)?, cli.password_stdin)?;
+    match &cli.command {
+        Command::Info | Command::Setup { .. } | Command::Login | Command::Logout => {}
+        Command::User(cmd) => users::run(&sb, &actor, out, cmd)?,
         Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {
-            let v = sb.verify_audit()?;
+            let v = sb.verify_audit(&actor)?;
             print(out, &v, |v| v.message.clone())?;
             if !v.ok {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Audit(AuditCommand::List { filter, limit }) => {
+            let page = sb.audit_page(&actor, &filter.filter()?, None, *limit)?;
+            print(out, &page.rows, |r| output::audit_text(r))?;
+        }
+        Command::Audit(AuditCommand::Export {
+            filter,
+            format,
+            out: dir,
+        }) => {
+            let format = match format.as_str() {
+                "csv" => ExportFormat::Csv,
+                "json" => ExportFormat::Json,
+                _ => return Err(Error::validation("format", "The format is csv or json.")),
+            };
+            let e = sb.export_audit(&actor, &filter.filter()?, format, dir.clone())?;
+            print(out, &e, |e| {
+                format!(
+                    "Wrote {} audit rows to {}\n{}",
+                    e.exported.rows, e.exported.path, e.verification.message
+                )
+            })?;
+            if !e.verification.ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Audit(AuditCommand::Prune) => {
+            let p = sb.prune(&actor)?;
+            print(out, &p, |p| {
+                format!(
+                    "Removed what was older than {}: {} audit rows, {} delivery attempts, {} deliveries.",
+                    p.cutoff, p.audit_rows, p.delivery_attempts, p.deliveries
+                )
+            })?;
+        }
         Command::Test { integration } => {
             let runtime = runtime()?;
             let sb = Arc::new(sb);
-            let run = runtime.block_on(sb.test_integration(integration))?;
+            let run = runtime.block_on(sb.test_integration(&actor, integration))?;
             print(out, &run, output::test_text)?;
             if run.test.outcome.kind != OutcomeKind::Ok {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Status => print(out, &sb.statuses()?, |s| output::statuses_text(s))?,
+        Command::Status => print(out, &sb.statuses(&actor)?, |s| output::statuses_text(s))?,
         Command::Endpoint(cmd) => webhooks::endpoint(&sb, &actor, out, cmd)?,
         Command::Emit {
             event_type,
             data,
             id,
-        } => webhooks::emit(&sb, out, event_type, data, id.clone())?,
-        Command::Worker { drain } => runtime()?.block_on(webhooks::worker(Arc::new(sb), *drain))?,
+        } => webhooks::emit(&sb, &actor, out, event_type, data, id.clone())?,
+        Command::Worker { drain } => {
+            sb.authorize(
+                &actor,
+                Permission::SendEvents,
+                "worker.run",
+                "delivery_log",
+                None,
+            )?;
+            runtime()?.block_on(webhooks::worker(Arc::new(sb), *drain))?
+        }
         Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
         Command::Apikey(cmd) => apikey::run(&sb, &actor, out, cmd)?,
-        Command::Serve { port } => runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?,
+        Command::Serve { port } => {
+            sb.authorize(
+                &actor,
+                Permission::SendEvents,
+                "worker.run",
+                "delivery_log",
+                None,
+            )?;
+            runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?
+        }
         Command::Settings {
             check_interval,
             clinic_name,
+            idle_lock_minutes,
+            retention_days,
         } => {
             let mut settings = sb.settings()?;
-            if check_interval.is_some() || clinic_name.is_some() {
-                if let Some(minutes) = check_interval {
-                    settings.check_interval_minutes = *minutes;
-                }
-                if let Some(name) = clinic_name {
-                    settings.clinic_name = Some(name.clone());
-                }
+            let before = settings.clone();
+            if let Some(minutes) = check_interval {
+                settings.check_interval_minutes = *minutes;
+            }
+            if let Some(name) = clinic_name {
+                settings.clinic_name = Some(name.clone());
+            }
+            if let Some(m) = idle_lock_minutes {
+                settings.idle_lock_minutes = *m;
+            }
+            if let Some(d) = retention_days {
+                settings.retention_days = *d;
+            }
+            if settings != before {
                 settings = sb.update_settings(&actor, &settings)?;
             }
             print(out, &settings, |s| {
                 format!(
-                    "Clinic name:     {}\nCheck interval:  {} minutes",
+                    "Clinic name:     {}\nCheck interval:  {} minutes\nIdle lock:       {} minutes\nRetention:       {} days",
                     s.clinic_name.as_deref().unwrap_or("(not set)"),
-                    s.check_interval_minutes
+                    s.check_interval_minutes,
+                    s.idle_lock_minutes,
+                    s.retention_days
                 )
             })?;
         }
-        Command::Audit(AuditCommand::List { limit }) => {
-            let rows = sb.recent_audit(*limit)?;
-            print(out, &rows, |r| output::audit_text(r))?;
-        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn needs_user(cli: &Cli) -> Result<&str, Error> {
+    cli.user
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| {
+            Error::Locked(
+                "This command acts for a user: pass --user NAME (or set SWITCHBOARD_USER), with \
+             --password-stdin or a password kept by `switchboard login`. On a new installation, \
+             run `switchboard setup` first."
+                    .into(),
+            )
+        })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

@@ -197,7 +197,7 @@ pub fn endpoint(sb: &Switchboard, actor: &Actor, out: Output, cmd: &EndpointComm
                 )
             })
         }
-        EndpointCommand::List => print(out, &sb.list_endpoints()?, |list| {
+        EndpointCommand::List => print(out, &sb.list_endpoints(actor)?, |list| {
             if list.is_empty() {
                 return "No webhook endpoints yet. Add one with `switchboard endpoint add URL`."
                     .to_owned();
@@ -219,9 +219,9 @@ pub fn endpoint(sb: &Switchboard, actor: &Actor, out: Output, cmd: &EndpointComm
                 .collect::<Vec<_>>()
                 .join("\n")
         }),
-        EndpointCommand::Show { endpoint } => {
-            print(out, &sb.get_endpoint(endpoint)?, |e| format!("{e:#?}"))
-        }
+        EndpointCommand::Show { endpoint } => print(out, &sb.get_endpoint(actor, endpoint)?, |e| {
+            format!("{e:#?}")
+        }),
         EndpointCommand::Set {
             endpoint,
             url,
@@ -255,7 +255,7 @@ pub fn endpoint(sb: &Switchboard, actor: &Actor, out: Output, cmd: &EndpointComm
             })
         }
         EndpointCommand::Remove { endpoint } => {
-            let e = sb.get_endpoint(endpoint)?;
+            let e = sb.get_endpoint(actor, endpoint)?;
             sb.delete_endpoint(actor, &e.id)?;
             print(out, &serde_json::json!({ "removed": e.id }), |_| {
                 format!("Removed {}", e.url)
@@ -286,6 +286,7 @@ fn parse_headers(pairs: &[String]) -> Result<BTreeMap<String, String>> {
 /// `switchboard emit TYPE --data JSON|@file [--id evt_…]`.
 pub fn emit(
     sb: &Switchboard,
+    actor: &Actor,
     out: Output,
     event_type: &str,
     data: &str,
@@ -297,12 +298,12 @@ pub fn emit(
         None => data.to_owned(),
     };
     let emitted = sb.emit(
+        actor,
         &EmitRequest {
             event_type: event_type.to_owned(),
             data,
             id,
         },
-        "cli",
     )?;
     print(out, &emitted, |e| {
         if e.duplicate {
@@ -345,7 +346,7 @@ pub fn deliveries(
             limit,
             cursor,
         } => {
-            let page = sb.deliveries(&filter.to_filter(), cursor.as_deref(), *limit)?;
+            let page = sb.deliveries(actor, &filter.to_filter(), cursor.as_deref(), *limit)?;
             print(out, &page, |p| {
                 let mut lines: Vec<String> = p
                     .rows
@@ -375,7 +376,7 @@ pub fn deliveries(
                 }
             })
         }
-        DeliveriesCommand::Show { id } => print(out, &sb.delivery(id)?, |d| {
+        DeliveriesCommand::Show { id } => print(out, &sb.delivery(actor, id)?, |d| {
             let r = &d.delivery;
             let mut text = format!(
                 "Delivery {} — {} to {}\n  event:   {} ({})\n  status:  {} after {} attempt(s){}\n  payload: {}",

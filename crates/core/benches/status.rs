@@ -21,7 +21,7 @@ fn main() {
         ..Default::default()
     })
     .expect("open");
-    let actor = Actor::new("bench");
+    let actor = Actor::user("usr_bench", "bench", switchboard_core::Role::Admin);
     let mut ids = Vec::new();
     for i in 0..INTEGRATIONS {
         let draft = IntegrationDraft {
@@ -64,7 +64,9 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..50 {
         let t = Instant::now();
-        let statuses = sb.statuses().expect("statuses");
+        let statuses = sb
+            .statuses(&switchboard_core::Actor::admin_for_tests())
+            .expect("statuses");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(statuses.len(), INTEGRATIONS);
     }

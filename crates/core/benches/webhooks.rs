@@ -96,7 +96,7 @@ async fn run() {
     // 2. Signed, durably logged deliveries through the worker.
     let (_dir, sb) = open();
     sb.create_endpoint(
-        &Actor::new("bench"),
+        &Actor::user("usr_bench", "bench", switchboard_core::Role::Admin),
         EndpointDraft {
             url: url.clone(),
             allow_http: true,
@@ -115,7 +115,8 @@ async fn run() {
                 id: None,
             })
             .collect();
-        sb.emit_many(&events, "bench").unwrap();
+        sb.emit_many(&switchboard_core::Actor::admin_for_tests(), &events)
+            .unwrap();
     }
     // The worker as the app runs it (pipelined), stopped once every delivery succeeded.
     let delivered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -145,6 +146,7 @@ async fn run() {
     let rate = sent as f64 / elapsed.as_secs_f64();
     let ok = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 status: Some(DeliveryStatus::Succeeded),
                 ..Default::default()
@@ -169,7 +171,7 @@ async fn run() {
     let (_dir, sb) = open();
     let ep = sb
         .create_endpoint(
-            &Actor::new("bench"),
+            &Actor::user("usr_bench", "bench", switchboard_core::Role::Admin),
             EndpointDraft {
                 url: "https://example.com/hook".into(),
                 ..Default::default()
@@ -179,7 +181,7 @@ async fn run() {
         .endpoint;
     let other = sb
         .create_endpoint(
-            &Actor::new("bench"),
+            &Actor::user("usr_bench", "bench", switchboard_core::Role::Admin),
             EndpointDraft {
                 url: "https://example.org/hook".into(),
                 ..Default::default()
@@ -285,7 +287,14 @@ async fn run() {
         let mut times = Vec::new();
         for _ in 0..30 {
             let t = Instant::now();
-            let page = sb.deliveries(&filter, None, 100).unwrap();
+            let page = sb
+                .deliveries(
+                    &switchboard_core::Actor::admin_for_tests(),
+                    &filter,
+                    None,
+                    100,
+                )
+                .unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             std::hint::black_box(page);
         }

@@ -27,7 +27,12 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        match s.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
             "front_desk" | "frontdesk" => Some(Role::FrontDesk),
             "manager" => Some(Role::Manager),
             "admin" => Some(Role::Admin),
@@ -150,6 +155,12 @@ impl Actor {
             name: format!("api:{key_name}"),
             kind: Kind::ApiKey,
         }
+    }
+
+    /// An admin for tests and benchmarks, which exercise operations rather than sign-in.
+    #[doc(hidden)]
+    pub fn admin_for_tests() -> Self {
+        Actor::user("usr_test_admin", "test-admin", Role::Admin)
     }
 
     pub fn name(&self) -> &str {

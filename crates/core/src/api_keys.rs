@@ -185,7 +185,13 @@ impl From<Refusal> for AuthError {
 
 impl Switchboard {
     pub fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
-        self.authorize(actor, Permission::Configure, "api_key.list", "api_key", None)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "api_key.list",
+            "api_key",
+            None,
+        )?;
         self.db().read(|c| {
             let now = time::now_ms();
             let mut stmt = c.prepare(&format!(
@@ -197,7 +203,13 @@ impl Switchboard {
     }
 
     pub fn get_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
-        self.authorize(actor, Permission::Configure, "api_key.view", "api_key", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "api_key.view",
+            "api_key",
+            Some(id),
+        )?;
         self.api_key(id)
     }
 
@@ -207,7 +219,13 @@ impl Switchboard {
 
     /// Creates a key; its secret is in the answer this once and stored only as a SHA-256.
     pub fn create_api_key(&self, actor: &Actor, draft: ApiKeyDraft) -> Result<CreatedApiKey> {
-        self.authorize(actor, Permission::Configure, "api_key.create", "api_key", None)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "api_key.create",
+            "api_key",
+            None,
+        )?;
         let name = validate::name(&draft.name).map_err(Error::from)?;
         let scopes = check_scopes(&draft.scopes)?;
         let now = time::now_ms();
@@ -281,7 +299,13 @@ impl Switchboard {
 
     /// Revokes a key at once. Revoking a revoked key changes nothing.
     pub fn revoke_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
-        self.authorize(actor, Permission::Configure, "api_key.revoke", "api_key", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "api_key.revoke",
+            "api_key",
+            Some(id),
+        )?;
         let key = self.api_key(id)?;
         if key.state == ApiKeyState::Revoked {
             return Ok(key);
@@ -583,7 +607,7 @@ mod tests {
     }
 
     fn admin() -> Actor {
-        Actor::new("admin")
+        Actor::user("usr_admin", "admin", crate::Role::Admin)
     }
 
     fn draft(name: &str, scopes: &[&str]) -> ApiKeyDraft {
@@ -611,7 +635,7 @@ mod tests {
 
     fn uses(sb: &Switchboard) -> Vec<AuditRow> {
         let mut rows: Vec<AuditRow> = sb
-            .recent_audit(100)
+            .recent_audit(&crate::Actor::admin_for_tests(), 100)
             .unwrap()
             .into_iter()
             .filter(|r| r.action == "api_key.use")
@@ -651,7 +675,7 @@ mod tests {
         assert_eq!(created.key.created_by, "admin");
         assert!(!format!("{created:?}").contains(&secret), "Debug redacts");
 
-        let listed = sb.list_api_keys().unwrap();
+        let listed = sb.list_api_keys(&crate::Actor::admin_for_tests()).unwrap();
         assert_eq!(listed, vec![created.key.clone()]);
         let listed_json = serde_json::to_string(&listed).unwrap();
         assert!(!listed_json.contains(&secret));
@@ -683,7 +707,9 @@ mod tests {
         assert!(files >= 1);
         assert!(saw_hash, "the hash is stored");
 
-        let rows = sb.recent_audit(10).unwrap();
+        let rows = sb
+            .recent_audit(&crate::Actor::admin_for_tests(), 10)
+            .unwrap();
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(row.action, "api_key.create");
@@ -762,7 +788,10 @@ mod tests {
         );
         assert!(!r.is_forbidden());
         assert!(r.message().contains("expired"), "{}", r.message());
-        assert_eq!(sb.list_api_keys().unwrap()[0].state, ApiKeyState::Expired);
+        assert_eq!(
+            sb.list_api_keys(&crate::Actor::admin_for_tests()).unwrap()[0].state,
+            ApiKeyState::Expired
+        );
 
         for days in [0, MAX_EXPIRES_IN_DAYS + 1] {
             let err = sb
@@ -784,7 +813,10 @@ mod tests {
         let created = sb.create_api_key(&admin(), draft("Old PMS", &[])).unwrap();
         let secret = Secret::new(created.secret);
         let revoked = sb
-            .revoke_api_key(&Actor::new("manager"), &created.key.id)
+            .revoke_api_key(
+                &Actor::user("usr_manager", "manager", crate::Role::Admin),
+                &created.key.id,
+            )
             .unwrap();
         assert_eq!(revoked.state, ApiKeyState::Revoked);
         assert_eq!(revoked.revoked_by.as_deref(), Some("manager"));
@@ -802,7 +834,7 @@ mod tests {
             revoked
         );
         let revokes: Vec<_> = sb
-            .recent_audit(10)
+            .recent_audit(&crate::Actor::admin_for_tests(), 10)
             .unwrap()
             .into_iter()
             .filter(|r| r.action == "api_key.revoke")
@@ -862,7 +894,9 @@ mod tests {
         let err = sb.create_api_key(&admin(), draft("  ", &[])).unwrap_err();
         assert_eq!(err.field(), Some("name"));
         assert_eq!(
-            sb.list_api_keys().unwrap().len(),
+            sb.list_api_keys(&crate::Actor::admin_for_tests())
+                .unwrap()
+                .len(),
             2,
             "bad drafts store nothing"
         );
@@ -876,13 +910,22 @@ mod tests {
             .unwrap();
         let key_id = created.key.id.clone();
         let secret = Secret::new(created.secret);
-        assert_eq!(sb.get_api_key(&key_id).unwrap().last_used_at, None);
+        assert_eq!(
+            sb.get_api_key(&crate::Actor::admin_for_tests(), &key_id)
+                .unwrap()
+                .last_used_at,
+            None
+        );
 
         let sent = sb
             .emit_with_api_key(&secret, &ping("appointment.created"))
             .unwrap();
         assert!(!sent.duplicate);
-        assert!(sb.get_api_key(&key_id).unwrap().last_used_at.is_some());
+        assert!(sb
+            .get_api_key(&crate::Actor::admin_for_tests(), &key_id)
+            .unwrap()
+            .last_used_at
+            .is_some());
         let source: String = sb
             .db()
             .read(|c| Ok(c.query_row("SELECT source FROM webhook_events", [], |r| r.get(0))?))
@@ -954,7 +997,11 @@ mod tests {
             let text = serde_json::to_string(row).unwrap();
             assert!(!text.contains(secret.expose()), "{text}");
         }
-        assert!(sb.verify_audit().unwrap().ok);
+        assert!(
+            sb.verify_audit(&crate::Actor::admin_for_tests())
+                .unwrap()
+                .ok
+        );
     }
 
     #[test]

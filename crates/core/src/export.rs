@@ -47,10 +47,7 @@ pub(crate) fn path_for(
         reason: e.to_string(),
     })?;
     let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S%.3f");
-    Ok(dir.join(format!(
-        "switchboard-{what}-{stamp}.{}",
-        format.extension()
-    )))
+    Ok(dir.join(format!("switchboard-{what}-{stamp}.{}", format.extension())))
 }
 
 pub(crate) type WriteResult = std::result::Result<(), Box<dyn std::error::Error>>;

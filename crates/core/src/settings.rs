@@ -16,6 +16,7 @@ const CHECK_INTERVAL_KEY: &str = "check_interval_minutes";
 pub(crate) const CLINIC_NAME_KEY: &str = "clinic_name";
 const IDLE_LOCK_KEY: &str = "idle_lock_minutes";
 const RETENTION_KEY: &str = "retention_days";
+const INSTALL_ID_KEY: &str = "install_id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -77,15 +78,31 @@ impl Switchboard {
     pub fn update_settings(&self, actor: &Actor, new: &Settings) -> Result<Settings> {
         let current = self.settings()?;
         let configures = current.clinic_name.as_deref().map(str::trim)
-            != new.clinic_name.as_deref().map(str::trim).filter(|n| !n.is_empty())
+            != new
+                .clinic_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
             || current.check_interval_minutes != new.check_interval_minutes;
         if configures || current == *new {
-            self.authorize(actor, Permission::Configure, "settings.update", "settings", None)?;
+            self.authorize(
+                actor,
+                Permission::Configure,
+                "settings.update",
+                "settings",
+                None,
+            )?;
         }
         if current.idle_lock_minutes != new.idle_lock_minutes
             || current.retention_days != new.retention_days
         {
-            self.authorize(actor, Permission::Retention, "settings.update", "settings", None)?;
+            self.authorize(
+                actor,
+                Permission::Retention,
+                "settings.update",
+                "settings",
+                None,
+            )?;
         }
         if !(1..=1440).contains(&new.check_interval_minutes) {
             return Err(Error::validation(
@@ -130,7 +147,11 @@ impl Switchboard {
                     current.check_interval_minutes,
                     new.check_interval_minutes,
                 ),
-                (IDLE_LOCK_KEY, current.idle_lock_minutes, new.idle_lock_minutes),
+                (
+                    IDLE_LOCK_KEY,
+                    current.idle_lock_minutes,
+                    new.idle_lock_minutes,
+                ),
                 (RETENTION_KEY, current.retention_days, new.retention_days),
             ] {
                 if old != new {
@@ -160,6 +181,31 @@ impl Switchboard {
             Ok(())
         })?;
         self.settings()
+    }
+
+    /// A random id for this database, made on first use (keychain entries that belong to one
+    /// database, such as the CLI's kept passwords, are named after it).
+    pub fn install_id(&self) -> Result<String> {
+        if let Some(id) = self.setting(INSTALL_ID_KEY)? {
+            return Ok(id);
+        }
+        self.db().write(|tx| {
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM settings WHERE key = ?1",
+                    [INSTALL_ID_KEY],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match existing {
+                Some(id) => Ok(id),
+                None => {
+                    let id = uuid::Uuid::new_v4().simple().to_string();
+                    put(tx, INSTALL_ID_KEY, &id)?;
+                    Ok(id)
+                }
+            }
+        })
     }
 
     pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {

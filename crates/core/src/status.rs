@@ -6,8 +6,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::checks::{self, OutcomeKind, TestRecord};
 use crate::actor::{Actor, Permission};
+use crate::checks::{self, OutcomeKind, TestRecord};
 use crate::error::Result;
 use crate::providers::Provider;
 use crate::{time, Switchboard};
@@ -132,7 +132,13 @@ impl Switchboard {
     }
 
     pub fn integration_status(&self, actor: &Actor, id: &str) -> Result<IntegrationStatus> {
-        self.authorize(actor, Permission::View, "status.view", "integration", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "status.view",
+            "integration",
+            Some(id),
+        )?;
         self.status_of(id)
     }
 

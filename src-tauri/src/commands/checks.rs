@@ -41,5 +41,7 @@ pub async fn test_history(
     id: String,
     limit: u32,
 ) -> Result<Vec<TestRecord>, AppError> {
-    state.run(move |sb, actor| sb.test_history(actor, &id, limit)).await
+    state
+        .run(move |sb, actor| sb.test_history(actor, &id, limit))
+        .await
 }

@@ -24,7 +24,9 @@ pub async fn get_integration(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<Integration, AppError> {
-    state.run(move |sb, actor| sb.get_integration(actor, &id)).await
+    state
+        .run(move |sb, actor| sb.get_integration(actor, &id))
+        .await
 }
 
 /// Every issue with a new integration's form, for inline feedback while typing.

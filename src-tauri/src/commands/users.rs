@@ -14,7 +14,9 @@ pub async fn list_users(state: State<'_, AppState>) -> Result<Vec<User>, AppErro
 #[tauri::command]
 #[specta::specta]
 pub async fn create_user(state: State<'_, AppState>, draft: UserDraft) -> Result<User, AppError> {
-    state.run(move |sb, actor| sb.create_user(actor, &draft)).await
+    state
+        .run(move |sb, actor| sb.create_user(actor, &draft))
+        .await
 }
 
 /// Renames, changes the role of, enables or disables a user; the last admin stays an admin.

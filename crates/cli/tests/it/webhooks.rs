@@ -147,7 +147,8 @@ async fn a_killed_worker_loses_nothing() {
                 id: Some(format!("evt_crash_{i}")),
             })
             .collect();
-        sb.emit_many(&events, "test").unwrap();
+        sb.emit_many(&switchboard_core::Actor::admin_for_tests(), &events)
+            .unwrap();
     }
     let bin = assert_cmd::cargo::cargo_bin("switchboard");
     let mut child = std::process::Command::new(&bin)

@@ -355,7 +355,11 @@ pub fn describe_changes(changes: &[FieldChange]) -> String {
         .iter()
         .map(|c| {
             if c.secret {
-                format!("{} (secret): {}", c.field, c.to.as_deref().unwrap_or("changed"))
+                format!(
+                    "{} (secret): {}",
+                    c.field,
+                    c.to.as_deref().unwrap_or("changed")
+                )
             } else {
                 match (&c.from, &c.to) {
                     (Some(f), Some(t)) => format!("{}: {f:?} → {t:?}", c.field),
@@ -371,8 +375,9 @@ pub fn describe_changes(changes: &[FieldChange]) -> String {
 
 /// The newest rows first, at most `limit`.
 pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
-    let mut stmt =
-        conn.prepare(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?1"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?1"
+    ))?;
     let rows = stmt.query_map([limit], read_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -425,7 +430,11 @@ impl crate::Switchboard {
                     object_id: None,
                     object_label: None,
                     changes: vec![],
-                    outcome: if v.ok { AuditResult::Ok } else { AuditResult::Failed },
+                    outcome: if v.ok {
+                        AuditResult::Ok
+                    } else {
+                        AuditResult::Failed
+                    },
                     detail: Some(v.message.clone()),
                 },
             )

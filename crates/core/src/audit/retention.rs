@@ -118,14 +118,23 @@ impl Switchboard {
     /// delivery attempts, and finished deliveries with their events. Run daily by the app and
     /// by `switchboard audit prune`.
     pub fn prune(&self, actor: &Actor) -> Result<Pruned> {
-        self.authorize(actor, Permission::Retention, "audit.prune", "audit_log", None)?;
+        self.authorize(
+            actor,
+            Permission::Retention,
+            "audit.prune",
+            "audit_log",
+            None,
+        )?;
         self.prune_now(actor, time::now_ms())
     }
 
     /// The pruning itself, for the app's daily run (as `system:retention`) and for tests that
     /// move the clock.
     pub fn prune_now(&self, actor: &Actor, now_ms: i64) -> Result<Pruned> {
-        let days = self.settings()?.retention_days.max(crate::settings::MIN_RETENTION_DAYS);
+        let days = self
+            .settings()?
+            .retention_days
+            .max(crate::settings::MIN_RETENTION_DAYS);
         let cutoff = now_ms - i64::from(days) * DAY_MS;
         let audit_rows = self.db().write(|tx| prune_audit(tx, actor, cutoff))?;
         // Delivery history in batches, so the worker's writes are not held up for long.

@@ -73,7 +73,11 @@ fn some(s: &Option<String>) -> Option<&str> {
 
 /// The WHERE clause for a filter. Time bounds become `seq` bounds (rows are appended in time
 /// order), so every query walks one index newest first and stops after a page.
-fn where_clause(c: &Connection, f: &AuditFilter, before: Option<u32>) -> Result<(String, Vec<Value>)> {
+fn where_clause(
+    c: &Connection,
+    f: &AuditFilter,
+    before: Option<u32>,
+) -> Result<(String, Vec<Value>)> {
     let mut sql: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     if let Some(a) = some(&f.actor) {
@@ -136,7 +140,12 @@ fn where_clause(c: &Connection, f: &AuditFilter, before: Option<u32>) -> Result<
     Ok((clause, args))
 }
 
-fn query(c: &Connection, f: &AuditFilter, before: Option<u32>, limit: u32) -> Result<Vec<AuditRow>> {
+fn query(
+    c: &Connection,
+    f: &AuditFilter,
+    before: Option<u32>,
+    limit: u32,
+) -> Result<Vec<AuditRow>> {
     let (clause, mut args) = where_clause(c, f, before)?;
     args.push(Value::Integer(i64::from(limit)));
     let mut stmt = c.prepare(&format!(
@@ -163,7 +172,11 @@ impl Switchboard {
         let more = rows.len() > limit as usize;
         let mut rows = rows;
         rows.truncate(limit as usize);
-        let next_before = if more { rows.last().map(|r| r.seq) } else { None };
+        let next_before = if more {
+            rows.last().map(|r| r.seq)
+        } else {
+            None
+        };
         Ok(AuditPage { rows, next_before })
     }
 
@@ -178,11 +191,9 @@ impl Switchboard {
                 loop {
                     let next: Option<String> = match &last {
                         None => c
-                            .query_row(
-                                &format!("SELECT min({col}) FROM audit_log"),
-                                [],
-                                |r| r.get(0),
-                            )
+                            .query_row(&format!("SELECT min({col}) FROM audit_log"), [], |r| {
+                                r.get(0)
+                            })
                             .optional()?
                             .flatten(),
                         Some(l) => c

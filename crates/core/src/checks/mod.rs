@@ -60,7 +60,13 @@ impl Switchboard {
             let actor = actor.clone();
             let key = id_or_name.to_owned();
             self.blocking(move |sb| {
-                sb.authorize(&actor, Permission::RunTests, "integration.test", "integration", Some(&key))
+                sb.authorize(
+                    &actor,
+                    Permission::RunTests,
+                    "integration.test",
+                    "integration",
+                    Some(&key),
+                )
             })
             .await?;
         }
@@ -235,7 +241,13 @@ impl Switchboard {
         id_or_name: &str,
         limit: u32,
     ) -> Result<Vec<TestRecord>> {
-        self.authorize(actor, Permission::View, "integration.view", "integration", Some(id_or_name))?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "integration.view",
+            "integration",
+            Some(id_or_name),
+        )?;
         self.db().read(|c| {
             let id = integrations::find(c, id_or_name)?.id;
             history(c, &id, limit)

@@ -79,7 +79,10 @@ async fn round(
     let (due, next) = due(&entries, time::now_ms(), interval);
     let mut offline = 0;
     for id in &due {
-        match sb.test_integration(&crate::Actor::system("checks"), id).await {
+        match sb
+            .test_integration(&crate::Actor::system("checks"), id)
+            .await
+        {
             Ok(run) => {
                 if run.test.outcome.kind == OutcomeKind::Unreachable {
                     offline += 1;

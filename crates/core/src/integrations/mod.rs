@@ -100,7 +100,13 @@ pub fn secret_account(id: &str, field: &str) -> String {
 
 impl Switchboard {
     pub fn list_integrations(&self, actor: &Actor) -> Result<Vec<Integration>> {
-        self.authorize(actor, Permission::View, "integration.list", "integration", None)?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "integration.list",
+            "integration",
+            None,
+        )?;
         self.all_integrations()
     }
 
@@ -117,7 +123,13 @@ impl Switchboard {
 
     /// Finds an integration by id, or by name (case-insensitive).
     pub fn get_integration(&self, actor: &Actor, id_or_name: &str) -> Result<Integration> {
-        self.authorize(actor, Permission::View, "integration.view", "integration", Some(id_or_name))?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "integration.view",
+            "integration",
+            Some(id_or_name),
+        )?;
         self.integration(id_or_name)
     }
 
@@ -131,7 +143,13 @@ impl Switchboard {
         actor: &Actor,
         draft: &IntegrationDraft,
     ) -> Result<Vec<FieldIssue>> {
-        self.authorize(actor, Permission::Configure, "integration.create", "integration", None)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "integration.create",
+            "integration",
+            None,
+        )?;
         let taken = self.db().read(|c| name_taken(c, &draft.name, None))?;
         let mut issues = form::check_new(draft).issues;
         if taken {
@@ -147,7 +165,13 @@ impl Switchboard {
         id: &str,
         patch: &IntegrationPatch,
     ) -> Result<Vec<FieldIssue>> {
-        self.authorize(actor, Permission::Configure, "integration.update", "integration", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "integration.update",
+            "integration",
+            Some(id),
+        )?;
         let stored = self.db().read(|c| find(c, id))?;
         let mut issues = form::check_patch(&stored, patch).issues;
         if let Some(name) = &patch.name {
@@ -159,7 +183,13 @@ impl Switchboard {
     }
 
     pub fn create_integration(&self, actor: &Actor, draft: IntegrationDraft) -> Result<Saved> {
-        self.authorize(actor, Permission::Configure, "integration.create", "integration", None)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "integration.create",
+            "integration",
+            None,
+        )?;
         let checked = form::check_new(&draft).into_result()?;
         let id = format!("int_{}", uuid::Uuid::new_v4().simple());
         let now = time::now_ms();
@@ -236,7 +266,13 @@ impl Switchboard {
         id: &str,
         patch: IntegrationPatch,
     ) -> Result<Saved> {
-        self.authorize(actor, Permission::Configure, "integration.update", "integration", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "integration.update",
+            "integration",
+            Some(id),
+        )?;
         let stored = self.db().read(|c| find(c, id))?;
         let checked = form::check_patch(&stored, &patch).into_result()?;
         let id = stored.id.clone();
@@ -313,7 +349,11 @@ impl Switchboard {
         self.authorize(
             actor,
             Permission::Configure,
-            if enabled { "integration.enable" } else { "integration.disable" },
+            if enabled {
+                "integration.enable"
+            } else {
+                "integration.disable"
+            },
             "integration",
             Some(id),
         )?;
@@ -357,7 +397,13 @@ impl Switchboard {
     /// Removes an integration and its keychain entries. Refused, changing nothing, when the
     /// keychain is unavailable: the secrets would otherwise be orphaned there.
     pub fn delete_integration(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.authorize(actor, Permission::Configure, "integration.delete", "integration", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "integration.delete",
+            "integration",
+            Some(id),
+        )?;
         let stored = self.db().read(|c| find(c, id))?;
         let spec = providers::spec(stored.provider);
         let result = self.db().write(|tx| {

@@ -21,7 +21,7 @@ fn open() -> (tempfile::TempDir, Switchboard) {
 }
 
 fn actor() -> Actor {
-    Actor::new("manager")
+    Actor::user("usr_manager", "manager", crate::Role::Admin)
 }
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -129,24 +129,28 @@ fn every_provider_can_be_created_listed_and_shown() {
         .unwrap()
         .integration;
     let names: Vec<String> = sb
-        .list_integrations()
+        .list_integrations(&crate::Actor::admin_for_tests())
         .unwrap()
         .into_iter()
         .map(|i| i.name)
         .collect();
     assert_eq!(names, ["Accounts", "Card payments", "SMS"]);
     assert_eq!(
-        sb.get_integration("accounts").unwrap().id,
+        sb.get_integration(&crate::Actor::admin_for_tests(), "accounts")
+            .unwrap()
+            .id,
         qb.id,
         "by name, any case"
     );
     assert_eq!(
-        sb.get_integration(&qb.id).unwrap().name,
+        sb.get_integration(&crate::Actor::admin_for_tests(), &qb.id)
+            .unwrap()
+            .name,
         "Accounts",
         "by id"
     );
     assert!(matches!(
-        sb.get_integration("nope"),
+        sb.get_integration(&crate::Actor::admin_for_tests(), "nope"),
         Err(Error::NotFound(_))
     ));
 }
@@ -282,7 +286,9 @@ fn every_bad_value_is_refused_naming_the_field_and_changes_nothing() {
     for &(provider, field, value, words) in BAD_VALUES.iter() {
         let mut draft = draft_for(provider);
         draft.values.insert(field.into(), value.into());
-        let issues = sb.validate_integration(&draft).unwrap();
+        let issues = sb
+            .validate_integration(&crate::Actor::admin_for_tests(), &draft)
+            .unwrap();
         assert!(
             issues
                 .iter()
@@ -387,7 +393,9 @@ fn loopback_http_and_https_base_urls_are_accepted_and_audited() {
     draft.base_url = Some("http://127.0.0.1:8080/".into());
     let i = sb.create_integration(&actor(), draft).unwrap().integration;
     assert_eq!(i.base_url.as_deref(), Some("http://127.0.0.1:8080"));
-    let rows = sb.recent_audit(1).unwrap();
+    let rows = sb
+        .recent_audit(&crate::Actor::admin_for_tests(), 1)
+        .unwrap();
     assert!(rows[0].changes.iter().any(|c| c.field == "base_url"));
 }
 
@@ -411,7 +419,9 @@ fn api_key_sign_in_needs_key_sid_and_secret() {
     let mut draft = twilio("SMS");
     draft.values.insert("auth_method".into(), "api_key".into());
     draft.secrets.clear();
-    let issues = sb.validate_integration(&draft).unwrap();
+    let issues = sb
+        .validate_integration(&crate::Actor::admin_for_tests(), &draft)
+        .unwrap();
     let fields: Vec<&str> = issues.iter().map(|i| i.field.as_str()).collect();
     assert!(
         fields.contains(&"api_key_sid") && fields.contains(&"api_key_secret"),
@@ -455,7 +465,9 @@ fn duplicate_name_is_refused_in_any_case() {
         .unwrap_err();
     assert_eq!(err.field(), Some("name"));
     assert!(err.to_string().contains("already called"));
-    let issues = sb.validate_integration(&square("REMINDERS")).unwrap();
+    let issues = sb
+        .validate_integration(&crate::Actor::admin_for_tests(), &square("REMINDERS"))
+        .unwrap();
     assert!(issues.iter().any(|i| i.field == "name"));
     assert_eq!(integration_count(&sb), 1);
 }
@@ -474,7 +486,11 @@ fn update_changes_only_given_fields_and_keeps_secrets_left_empty() {
         ..Default::default()
     };
     let after = sb
-        .update_integration(&Actor::new("other"), &i.id, patch)
+        .update_integration(
+            &Actor::user("usr_other", "other", crate::Role::Admin),
+            &i.id,
+            patch,
+        )
         .unwrap()
         .integration;
     assert_eq!(after.settings["sender"], "+15557654321");
@@ -489,7 +505,9 @@ fn update_changes_only_given_fields_and_keeps_secrets_left_empty() {
             .expose(),
         TOKEN
     );
-    let rows = sb.recent_audit(1).unwrap();
+    let rows = sb
+        .recent_audit(&crate::Actor::admin_for_tests(), 1)
+        .unwrap();
     assert_eq!(rows[0].action, "integration.update");
     assert_eq!(
         rows[0].changes,
@@ -520,7 +538,9 @@ fn replacing_a_secret_is_audited_by_name_only() {
             .expose(),
         "ffffffffffffffffffffffffffffffff"
     );
-    let rows = sb.recent_audit(1).unwrap();
+    let rows = sb
+        .recent_audit(&crate::Actor::admin_for_tests(), 1)
+        .unwrap();
     assert_eq!(
         rows[0].changes,
         vec![FieldChange::secret("auth_token", "replaced")]
@@ -584,19 +604,29 @@ fn rename_and_stale_revision_conflict_loses_no_update() {
         name: Some("Reminders".into()),
         ..Default::default()
     };
-    sb.update_integration(&Actor::new("alice"), &i.id, first)
-        .unwrap();
+    sb.update_integration(
+        &Actor::user("usr_alice", "alice", crate::Role::Admin),
+        &i.id,
+        first,
+    )
+    .unwrap();
     let second = IntegrationPatch {
         expected_revision: Some(1),
         values: map(&[("sender", "+15550000000")]),
         ..Default::default()
     };
     let err = sb
-        .update_integration(&Actor::new("bob"), &i.id, second)
+        .update_integration(
+            &Actor::user("usr_bob", "bob", crate::Role::Admin),
+            &i.id,
+            second,
+        )
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err}");
     assert!(err.to_string().contains("alice"));
-    let now = sb.get_integration(&i.id).unwrap();
+    let now = sb
+        .get_integration(&crate::Actor::admin_for_tests(), &i.id)
+        .unwrap();
     assert_eq!(now.name, "Reminders");
     assert_eq!(now.settings["sender"], "+15551234567");
 }
@@ -620,7 +650,11 @@ fn invalid_update_changes_nothing() {
             .field(),
         Some("account_sid")
     );
-    assert_eq!(sb.get_integration(&i.id).unwrap(), i);
+    assert_eq!(
+        sb.get_integration(&crate::Actor::admin_for_tests(), &i.id)
+            .unwrap(),
+        i
+    );
     assert_eq!(
         sb.integration_secret(&i.id, "auth_token")
             .unwrap()
@@ -655,7 +689,10 @@ fn disable_enable_and_delete_are_audited_and_delete_clears_the_keychain() {
             .enabled
     );
     sb.delete_integration(&actor(), "books").unwrap();
-    assert!(matches!(sb.get_integration(&i.id), Err(Error::NotFound(_))));
+    assert!(matches!(
+        sb.get_integration(&crate::Actor::admin_for_tests(), &i.id),
+        Err(Error::NotFound(_))
+    ));
     assert!(sb
         .integration_secret(&i.id, "refresh_token")
         .unwrap()
@@ -680,7 +717,11 @@ fn disable_enable_and_delete_are_audited_and_delete_clears_the_keychain() {
             "integration.create"
         ]
     );
-    assert!(sb.verify_audit().unwrap().ok);
+    assert!(
+        sb.verify_audit(&crate::Actor::admin_for_tests())
+            .unwrap()
+            .ok
+    );
 }
 
 #[test]
@@ -690,15 +731,24 @@ fn keychain_unavailable_saves_nothing_and_says_why() {
     assert!(matches!(err, Error::KeychainUnavailable(_)), "{err}");
     assert!(err.to_string().contains("keychain"));
     assert_eq!(integration_count(&sb), 0, "no record without its secrets");
-    let rows = sb.recent_audit(10).unwrap();
+    let rows = sb
+        .recent_audit(&crate::Actor::admin_for_tests(), 10)
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].result, AuditResult::Failed);
-    assert!(sb.verify_audit().unwrap().ok);
+    assert!(
+        sb.verify_audit(&crate::Actor::admin_for_tests())
+            .unwrap()
+            .ok
+    );
 }
 
 #[test]
 fn without_a_keychain_everything_else_still_works() {
     let (_d, sb) = open_with(Keychain::unavailable("no session bus"));
-    assert!(sb.list_integrations().unwrap().is_empty());
+    assert!(sb
+        .list_integrations(&crate::Actor::admin_for_tests())
+        .unwrap()
+        .is_empty());
     assert!(!sb.info().unwrap().keychain.available);
 }

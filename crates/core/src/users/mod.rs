@@ -151,7 +151,10 @@ fn check_username(username: &str) -> Result<String> {
 }
 
 fn check_display_name(name: Option<&str>, username: &str) -> Result<String> {
-    let n = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(username);
+    let n = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(username);
     if n.chars().count() > 80 || n.chars().any(char::is_control) {
         return Err(Error::validation(
             "display_name",
@@ -211,8 +214,7 @@ impl Switchboard {
     /// True until the first admin exists.
     pub fn needs_setup(&self) -> Result<bool> {
         self.db().read(|c| {
-            let any: bool =
-                c.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?;
+            let any: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?;
             Ok(!any)
         })
     }
@@ -307,7 +309,13 @@ impl Switchboard {
             Ok(c.query_row(
                 "SELECT id, password_hash, enabled FROM users WHERE username = ?1",
                 [typed],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
             )
             .optional()?)
         })?;
@@ -463,7 +471,13 @@ impl Switchboard {
     /// Renames, changes the role of, enables or disables a user. The last enabled admin can be
     /// neither demoted nor disabled.
     pub fn update_user(&self, actor: &Actor, id: &str, patch: &UserPatch) -> Result<User> {
-        self.authorize(actor, Permission::ManageUsers, "user.update", "user", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::ManageUsers,
+            "user.update",
+            "user",
+            Some(id),
+        )?;
         self.db().write(|tx| {
             let old = find(tx, id)?.ok_or_else(|| Error::NotFound(format!("user {id}")))?;
             let display = match &patch.display_name {
@@ -480,7 +494,11 @@ impl Switchboard {
                     |r| r.get(0),
                 )?;
                 if others == 0 {
-                    let field = if role == Role::Admin { "enabled" } else { "role" };
+                    let field = if role == Role::Admin {
+                        "enabled"
+                    } else {
+                        "role"
+                    };
                     return Err(Error::validation(
                         field,
                         format!(

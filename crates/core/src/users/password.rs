@@ -59,6 +59,19 @@ pub fn check_policy(password: &Password, context: &[&str], field: &str) -> Resul
         .flat_map(|c| c.split_whitespace())
         .filter(|w| w.chars().count() >= 3)
         .collect();
+    // Names first: zxcvbn's own check weighs them lightly, and "Riverside Vets 2026" is a weak
+    // password for Riverside Vets however long it is.
+    let mut rest = p.to_lowercase();
+    for word in &context {
+        rest = rest.replace(&word.to_lowercase(), "");
+    }
+    if rest != p.to_lowercase() && rest.chars().filter(|c| c.is_alphabetic()).count() < 6 {
+        return Err(Error::validation(
+            field,
+            "This password is too close to your name or the clinic's name. Use words that have \
+             nothing to do with you or the clinic.",
+        ));
+    }
     let estimate = zxcvbn::zxcvbn(p, &context);
     if (estimate.score() as u8) < 3 {
         let why = estimate
@@ -134,7 +147,8 @@ mod tests {
         // Strong-looking on its own, weak when it is the clinic's name plus a year.
         let p = "Riverside Vets 2026";
         assert!(check_policy(&Password::new(p), &[], "password").is_ok());
-        assert!(field_error(p, &["Riverside Vets"]).contains("too common"));
+        assert!(field_error(p, &["Riverside Vets"]).contains("too close to your name"));
+        assert!(field_error("alice-2026-alice!", &["alice"]).contains("too close"));
     }
 
     #[test]

@@ -62,7 +62,9 @@ impl Session {
     /// Locks the screen; returns who was signed in (for the audit log) if it was unlocked.
     pub fn lock(&self) -> Option<Actor> {
         let mut s = self.lock_inner();
-        let was = (!s.locked).then(|| s.user.as_ref().map(SessionUser::actor)).flatten();
+        let was = (!s.locked)
+            .then(|| s.user.as_ref().map(SessionUser::actor))
+            .flatten();
         s.locked = true;
         was
     }
@@ -168,7 +170,10 @@ mod tests {
         assert!(matches!(s.current(IDLE - 1, IDLE), Current::Active(_)));
         s.touch(IDLE - 1);
         assert!(matches!(s.current(2 * IDLE - 2, IDLE), Current::Active(_)));
-        assert!(matches!(s.current(2 * IDLE - 1, IDLE), Current::JustLocked(_)));
+        assert!(matches!(
+            s.current(2 * IDLE - 1, IDLE),
+            Current::JustLocked(_)
+        ));
         assert!(matches!(s.current(2 * IDLE, IDLE), Current::Locked));
         // Activity reported while locked does not unlock.
         s.touch(2 * IDLE);
@@ -183,7 +188,10 @@ mod tests {
     fn lock_and_sign_out() {
         let s = Session::default();
         s.sign_in(alice(), 0);
-        assert_eq!(s.lock().map(|a| a.name().to_owned()).as_deref(), Some("alice"));
+        assert_eq!(
+            s.lock().map(|a| a.name().to_owned()).as_deref(),
+            Some("alice")
+        );
         assert!(s.lock().is_none(), "locking twice is recorded once");
         assert!(matches!(s.current(1, IDLE), Current::Locked));
         assert!(s.sign_out().is_some());

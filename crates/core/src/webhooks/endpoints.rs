@@ -336,7 +336,13 @@ impl Switchboard {
     }
 
     pub fn get_endpoint(&self, actor: &Actor, id: &str) -> Result<Endpoint> {
-        self.authorize(actor, Permission::View, "endpoint.view", "endpoint", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "endpoint.view",
+            "endpoint",
+            Some(id),
+        )?;
         self.endpoint(id)
     }
 
@@ -346,7 +352,13 @@ impl Switchboard {
 
     /// Creates an endpoint; the secret (generated unless given) is returned this once.
     pub fn create_endpoint(&self, actor: &Actor, draft: EndpointDraft) -> Result<CreatedEndpoint> {
-        self.authorize(actor, Permission::Configure, "endpoint.create", "endpoint", None)?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "endpoint.create",
+            "endpoint",
+            None,
+        )?;
         let scheme = draft.scheme.unwrap_or(Scheme::StandardWebhooks);
         let checked = check(Candidate {
             url: &draft.url,
@@ -439,7 +451,13 @@ impl Switchboard {
         id: &str,
         patch: EndpointPatch,
     ) -> Result<Endpoint> {
-        self.authorize(actor, Permission::Configure, "endpoint.update", "endpoint", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "endpoint.update",
+            "endpoint",
+            Some(id),
+        )?;
         let current = self.endpoint(id)?;
         let headers = match &patch.headers {
             Some(h) => h.clone(),
@@ -523,7 +541,11 @@ impl Switchboard {
         self.authorize(
             actor,
             Permission::Configure,
-            if enabled { "endpoint.enable" } else { "endpoint.disable" },
+            if enabled {
+                "endpoint.enable"
+            } else {
+                "endpoint.disable"
+            },
             "endpoint",
             Some(id),
         )?;
@@ -546,7 +568,13 @@ impl Switchboard {
 
     /// Removes an endpoint, its deliveries' queue entries and its keychain entries.
     pub fn delete_endpoint(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.authorize(actor, Permission::Configure, "endpoint.delete", "endpoint", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "endpoint.delete",
+            "endpoint",
+            Some(id),
+        )?;
         let current = self.endpoint(id)?;
         self.db().write(|tx| {
             tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [&current.id])?;
@@ -574,7 +602,13 @@ impl Switchboard {
     /// Replaces the signing secret; the old one keeps signing for 24 hours. Returns the new
     /// secret, shown this once.
     pub fn rotate_endpoint_secret(&self, actor: &Actor, id: &str) -> Result<String> {
-        self.authorize(actor, Permission::Configure, "endpoint.rotate_secret", "endpoint", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::Configure,
+            "endpoint.rotate_secret",
+            "endpoint",
+            Some(id),
+        )?;
         let current = self.endpoint(id)?;
         // A whsec_ value also serves the seeds' scheme, which takes any shared string.
         let new = signing::generate_secret()?;

@@ -233,7 +233,13 @@ impl Switchboard {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<DeliveryPage> {
-        self.authorize(actor, Permission::View, "delivery_log.view", "delivery_log", None)?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "delivery_log.view",
+            "delivery_log",
+            None,
+        )?;
         let cursor = cursor
             .filter(|c| !c.is_empty())
             .map(|c| parse_id("cursor", c))
@@ -256,7 +262,13 @@ impl Switchboard {
     }
 
     pub fn delivery(&self, actor: &Actor, id: &str) -> Result<DeliveryDetail> {
-        self.authorize(actor, Permission::View, "delivery_log.view", "delivery", Some(id))?;
+        self.authorize(
+            actor,
+            Permission::View,
+            "delivery_log.view",
+            "delivery",
+            Some(id),
+        )?;
         let id = parse_id("id", id)?;
         self.db().read(|c| {
             let delivery = c
@@ -305,7 +317,13 @@ impl Switchboard {
         ids: &[String],
         filter: Option<&DeliveryFilter>,
     ) -> Result<u32> {
-        self.authorize(actor, Permission::SendEvents, "delivery.resend", "delivery", None)?;
+        self.authorize(
+            actor,
+            Permission::SendEvents,
+            "delivery.resend",
+            "delivery",
+            None,
+        )?;
         let now = time::now_ms();
         let count = self.db().write(|tx| {
             let mut count = 0usize;

@@ -74,10 +74,13 @@ fn add(s: &Setup, provider: Provider, env: &str, base: &str, extra: &[(&str, &st
         values,
         secrets,
     };
-    s.sb.create_integration(&Actor::new("manager"), draft)
-        .unwrap()
-        .integration
-        .id
+    s.sb.create_integration(
+        &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+        draft,
+    )
+    .unwrap()
+    .integration
+    .id
 }
 
 async fn outcome_of(
@@ -97,7 +100,9 @@ async fn outcome_of(
         "production"
     };
     let id = add(s, provider, env, &s.fakes.base_url(), &[]);
-    s.sb.test_integration(&id).await.unwrap()
+    s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -241,11 +246,17 @@ async fn twilio_restricted_api_key_falls_back_to_phone_numbers() {
         secrets: map(&[("api_key_secret", "key-secret-value")]),
     };
     let id =
-        s.sb.create_integration(&Actor::new("m"), draft)
-            .unwrap()
-            .integration
-            .id;
-    let run = s.sb.test_integration(&id).await.unwrap();
+        s.sb.create_integration(
+            &Actor::user("usr_m", "m", switchboard_core::Role::Admin),
+            draft,
+        )
+        .unwrap()
+        .integration
+        .id;
+    let run =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+            .await
+            .unwrap();
     assert_eq!(
         run.test.outcome.kind,
         OutcomeKind::Ok,
@@ -263,7 +274,10 @@ async fn twilio_restricted_api_key_falls_back_to_phone_numbers() {
 async fn twilio_test_credentials_send_to_the_magic_number() {
     let s = setup().await;
     let id = add(&s, Provider::Twilio, "test", &s.fakes.base_url(), &[]);
-    let run = s.sb.test_integration(&id).await.unwrap();
+    let run =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+            .await
+            .unwrap();
     assert_eq!(
         run.test.outcome.kind,
         OutcomeKind::Ok,
@@ -383,7 +397,10 @@ async fn quickbooks_saves_the_rotated_refresh_token_and_names_the_company() {
         "the rotated token is in the keychain"
     );
     // A second test works only if the rotation was really persisted.
-    let again = s.sb.test_integration(id).await.unwrap();
+    let again =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), id)
+            .await
+            .unwrap();
     assert_eq!(
         again.test.outcome.kind,
         OutcomeKind::Ok,
@@ -409,13 +426,17 @@ async fn quickbooks_saves_the_rotated_refresh_token_and_names_the_company() {
     assert_eq!(api.header("accept"), Some("application/json"));
     assert_eq!(api.query.as_deref(), Some("minorversion=75"));
     let actions: Vec<String> =
-        s.sb.recent_audit(10)
+        s.sb.recent_audit(&switchboard_core::Actor::admin_for_tests(), 10)
             .unwrap()
             .into_iter()
             .map(|r| r.action)
             .collect();
     assert!(actions.contains(&"integration.token_rotated".to_owned()));
-    assert!(s.sb.verify_audit().unwrap().ok);
+    assert!(
+        s.sb.verify_audit(&switchboard_core::Actor::admin_for_tests())
+            .unwrap()
+            .ok
+    );
 }
 
 #[tokio::test]
@@ -523,7 +544,12 @@ async fn network_failures_are_unreachable_with_their_class() {
         &s.fakes.tls_base_url(),
         &[],
     );
-    let tls = s.sb.test_integration(&id).await.unwrap().test.outcome;
+    let tls =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+            .await
+            .unwrap()
+            .test
+            .outcome;
     assert_eq!(
         (tls.kind, tls.error_class.as_deref()),
         (OutcomeKind::Unreachable, Some("tls")),
@@ -537,7 +563,12 @@ async fn network_failures_are_unreachable_with_their_class() {
         "https://switchboard-test.invalid",
         &[],
     );
-    let dns = s.sb.test_integration(&id).await.unwrap().test.outcome;
+    let dns =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+            .await
+            .unwrap()
+            .test
+            .outcome;
     assert_eq!(
         (dns.kind, dns.error_class.as_deref()),
         (OutcomeKind::Unreachable, Some("dns")),
@@ -552,7 +583,10 @@ async fn a_secret_missing_from_the_keychain_is_red_and_says_which() {
     s.sb.keychain()
         .delete(&secret_account(&id, "access_token"))
         .unwrap();
-    let run = s.sb.test_integration(&id).await.unwrap();
+    let run =
+        s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+            .await
+            .unwrap();
     assert_eq!(run.test.outcome.kind, OutcomeKind::MissingSecret);
     assert!(run.test.outcome.summary.contains("Access token"));
     assert_eq!(run.status.level, Level::Red);
@@ -565,7 +599,11 @@ async fn tests_of_one_integration_never_overlap() {
     s.fakes.set(FakeProvider::Twilio, Scenario::Hang);
     let id = add(&s, Provider::Twilio, "live", &s.fakes.base_url(), &[]);
     let started = std::time::Instant::now();
-    let (a, b) = tokio::join!(s.sb.test_integration(&id), s.sb.test_integration(&id));
+    let admin = switchboard_core::Actor::admin_for_tests();
+    let (a, b) = tokio::join!(
+        s.sb.test_integration(&admin, &id),
+        s.sb.test_integration(&admin, &id)
+    );
     a.unwrap();
     b.unwrap();
     // Each waits for the 2 s timeout; run one after the other they take at least 4 s.
@@ -582,14 +620,22 @@ async fn history_status_and_no_secret_in_stored_results() {
     let id = add(&s, Provider::Twilio, "live", &s.fakes.base_url(), &[]);
     s.fakes
         .set(FakeProvider::Twilio, Scenario::WrongCredentials);
-    s.sb.test_integration(&id).await.unwrap();
+    s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+        .await
+        .unwrap();
     s.fakes.set(FakeProvider::Twilio, Scenario::Ok);
-    s.sb.test_integration(&id).await.unwrap();
-    let history = s.sb.test_history(&id, 10).unwrap();
+    s.sb.test_integration(&switchboard_core::Actor::admin_for_tests(), &id)
+        .await
+        .unwrap();
+    let history =
+        s.sb.test_history(&switchboard_core::Actor::admin_for_tests(), &id, 10)
+            .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].outcome.kind, OutcomeKind::Ok, "newest first");
     assert_eq!(history[1].outcome.kind, OutcomeKind::CredentialsRejected);
-    let statuses = s.sb.statuses().unwrap();
+    let statuses =
+        s.sb.statuses(&switchboard_core::Actor::admin_for_tests())
+            .unwrap();
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0].level, Level::Green);
     assert!(statuses[0].last_success_at.is_some());

@@ -62,7 +62,7 @@ impl Api {
     fn key(&self, name: &str, scopes: &[&str]) -> String {
         self.sb
             .create_api_key(
-                &Actor::new("manager"),
+                &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
                 ApiKeyDraft {
                     name: name.to_owned(),
                     scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
@@ -74,7 +74,10 @@ impl Api {
     }
 
     fn key_id(&self, name: &str) -> String {
-        let keys = self.sb.list_api_keys().unwrap();
+        let keys = self
+            .sb
+            .list_api_keys(&switchboard_core::Actor::admin_for_tests())
+            .unwrap();
         keys.into_iter().find(|k| k.name == name).unwrap().id
     }
 
@@ -101,7 +104,7 @@ impl Api {
     fn uses(&self) -> Vec<AuditRow> {
         let mut rows: Vec<AuditRow> = self
             .sb
-            .recent_audit(1000)
+            .recent_audit(&switchboard_core::Actor::admin_for_tests(), 1000)
             .unwrap()
             .into_iter()
             .filter(|r| r.action == "api_key.use")
@@ -146,7 +149,10 @@ async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
     let api = Api::start().await;
     let rx = Receiver::ok().await;
     api.sb
-        .create_endpoint(&Actor::new("manager"), local(&rx.url))
+        .create_endpoint(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            local(&rx.url),
+        )
         .unwrap();
     let key = api.key("Practice software", &["appointment.created"]);
 
@@ -164,6 +170,7 @@ async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
     let queued = api
         .sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 event_id: Some("evt_appt_1001".into()),
                 ..Default::default()
@@ -223,7 +230,10 @@ async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
         .as_deref()
         .unwrap()
         .contains("already queued"));
-    let listed = api.sb.list_api_keys().unwrap();
+    let listed = api
+        .sb
+        .list_api_keys(&switchboard_core::Actor::admin_for_tests())
+        .unwrap();
     assert!(listed[0].last_used_at.is_some());
 
     api.shut_down().await;
@@ -245,7 +255,10 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
     let api = Api::start().await;
     let rx = Receiver::ok().await;
     api.sb
-        .create_endpoint(&Actor::new("manager"), local(&rx.url))
+        .create_endpoint(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            local(&rx.url),
+        )
         .unwrap();
     let key = api.key("Scheduler", &["appointment.created"]);
     let expired = api.key("Last year's import", &[]);
@@ -261,7 +274,10 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
         .unwrap();
     let revoked_id = api.key_id("Old PMS");
     api.sb
-        .revoke_api_key(&Actor::new("manager"), &revoked_id)
+        .revoke_api_key(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            &revoked_id,
+        )
         .unwrap();
     let mut wrong = key.clone();
     wrong.replace_range(10..14, "zzzz");
@@ -464,10 +480,18 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
             assert!(!text.contains(secret.as_str()), "{text}");
         }
     }
-    assert!(api.sb.verify_audit().unwrap().ok);
     assert!(
         api.sb
-            .get_api_key(&api.key_id("Scheduler"))
+            .verify_audit(&switchboard_core::Actor::admin_for_tests())
+            .unwrap()
+            .ok
+    );
+    assert!(
+        api.sb
+            .get_api_key(
+                &switchboard_core::Actor::admin_for_tests(),
+                &api.key_id("Scheduler")
+            )
             .unwrap()
             .last_used_at
             .is_none(),

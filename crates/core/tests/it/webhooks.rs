@@ -25,7 +25,7 @@ fn open() -> (tempfile::TempDir, Arc<Switchboard>) {
 }
 
 fn actor() -> Actor {
-    Actor::new("manager")
+    Actor::user("usr_manager", "manager", switchboard_core::Role::Admin)
 }
 
 fn local(url: &str) -> EndpointDraft {
@@ -69,7 +69,10 @@ async fn signed_delivery_verifies_with_the_reference_library_and_is_logged() {
     let created = sb.create_endpoint(&actor(), local(&rx.url)).unwrap();
     assert!(created.secret.starts_with("whsec_"));
     let emitted = sb
-        .emit(&ping(r#"{"hello":"clinic","n":1}"#), "test")
+        .emit(
+            &switchboard_core::Actor::admin_for_tests(),
+            &ping(r#"{"hello":"clinic","n":1}"#),
+        )
         .unwrap();
     assert_eq!(emitted.deliveries, 1);
     assert_eq!(worker(&sb).run_once().await.unwrap(), 1);
@@ -85,10 +88,22 @@ async fn signed_delivery_verifies_with_the_reference_library_and_is_logged() {
     assert_eq!(body["id"], emitted.event_id.as_str());
     assert_eq!(body["data"]["hello"], "clinic");
 
-    let page = sb.deliveries(&DeliveryFilter::default(), None, 50).unwrap();
+    let page = sb
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            50,
+        )
+        .unwrap();
     assert_eq!(page.rows.len(), 1);
     assert_eq!(page.rows[0].status, DeliveryStatus::Succeeded);
-    let detail = sb.delivery(&page.rows[0].id).unwrap();
+    let detail = sb
+        .delivery(
+            &switchboard_core::Actor::admin_for_tests(),
+            &page.rows[0].id,
+        )
+        .unwrap();
     assert_eq!(detail.attempts.len(), 1);
     assert_eq!(detail.attempts[0].status_code, Some(200));
     assert!(detail.attempts[0].request_headers.contains("<redacted>"));
@@ -111,7 +126,11 @@ async fn the_seeds_hex_scheme_signs_the_body() {
     draft.scheme = Some(Scheme::HmacSha256Hex);
     draft.secret = Some("a-shared-secret-of-the-clinic".into());
     sb.create_endpoint(&actor(), draft).unwrap();
-    sb.emit(&ping(r#"{"x":1}"#), "test").unwrap();
+    sb.emit(
+        &switchboard_core::Actor::admin_for_tests(),
+        &ping(r#"{"x":1}"#),
+    )
+    .unwrap();
     worker(&sb).run_once().await.unwrap();
     let got = &rx.received()[0];
     use hmac_check::expected;
@@ -156,28 +175,29 @@ async fn only_subscribed_endpoints_get_an_event_and_a_repeated_id_is_delivered_o
     sb.create_endpoint(&actor(), local(&b.url)).unwrap();
     let first = sb
         .emit(
+            &switchboard_core::Actor::admin_for_tests(),
             &EmitRequest {
                 event_type: "invoice.paid".into(),
                 data: "{}".into(),
                 id: Some("evt_same".into()),
             },
-            "test",
         )
         .unwrap();
     assert_eq!(first.deliveries, 2);
     let again = sb
         .emit(
+            &switchboard_core::Actor::admin_for_tests(),
             &EmitRequest {
                 event_type: "invoice.paid".into(),
                 data: "{}".into(),
                 id: Some("evt_same".into()),
             },
-            "test",
         )
         .unwrap();
     assert!(again.duplicate);
     assert_eq!(again.deliveries, 0);
-    sb.emit(&ping("{}"), "test").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     assert_eq!(a.received().len(), 1, "invoice.paid only");
     assert_eq!(b.received().len(), 2, "everything");
@@ -188,34 +208,40 @@ async fn bad_events_and_endpoints_are_refused_and_store_nothing() {
     let (_d, sb) = open();
     assert_eq!(
         sb.emit(
+            &switchboard_core::Actor::admin_for_tests(),
             &EmitRequest {
                 event_type: "pet.exploded".into(),
                 data: "{}".into(),
                 id: None
-            },
-            "t"
+            }
         )
         .unwrap_err()
         .field(),
         Some("type")
     );
     assert_eq!(
-        sb.emit(&ping("{not json"), "t").unwrap_err().field(),
+        sb.emit(
+            &switchboard_core::Actor::admin_for_tests(),
+            &ping("{not json")
+        )
+        .unwrap_err()
+        .field(),
         Some("data")
     );
     let big = format!("{{\"x\":\"{}\"}}", "a".repeat(1024 * 1024));
     assert!(matches!(
-        sb.emit(&ping(&big), "t").unwrap_err(),
+        sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping(&big))
+            .unwrap_err(),
         switchboard_core::Error::PayloadTooLarge(_)
     ));
     assert_eq!(
         sb.emit(
+            &switchboard_core::Actor::admin_for_tests(),
             &EmitRequest {
                 event_type: "test.ping".into(),
                 data: "{}".into(),
                 id: Some("bad id".into())
-            },
-            "t"
+            }
         )
         .unwrap_err()
         .field(),
@@ -255,7 +281,10 @@ async fn bad_events_and_endpoints_are_refused_and_store_nothing() {
         )
         .unwrap_err();
     assert_eq!(err.field(), Some("event_types"));
-    assert!(sb.list_endpoints().unwrap().is_empty());
+    assert!(sb
+        .list_endpoints(&switchboard_core::Actor::admin_for_tests())
+        .unwrap()
+        .is_empty());
     let n: i64 = sb
         .db()
         .read(|c| Ok(c.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?))
@@ -275,11 +304,17 @@ async fn failures_follow_the_schedule_then_succeed_with_the_same_webhook_id() {
     })
     .await;
     sb.create_endpoint(&actor(), local(&rx.url)).unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     let mut w = worker(&sb);
     w.run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.status, DeliveryStatus::Retrying);
@@ -301,7 +336,12 @@ async fn failures_follow_the_schedule_then_succeed_with_the_same_webhook_id() {
     make_due(&sb);
     w.run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.status, DeliveryStatus::Succeeded);
@@ -316,7 +356,13 @@ async fn failures_follow_the_schedule_then_succeed_with_the_same_webhook_id() {
         ids.iter().all(|i| *i == ids[0]),
         "retries keep the webhook-id"
     );
-    assert_eq!(sb.delivery(&row.id).unwrap().attempts.len(), 3);
+    assert_eq!(
+        sb.delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+            .unwrap()
+            .attempts
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -332,11 +378,17 @@ async fn retry_after_is_honoured_and_the_eighth_failure_is_dead() {
     })
     .await;
     sb.create_endpoint(&actor(), local(&rx.url)).unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     let mut w = worker(&sb);
     w.run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     let next = row
@@ -355,13 +407,20 @@ async fn retry_after_is_honoured_and_the_eighth_failure_is_dead() {
         w.run_once().await.unwrap();
     }
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.status, DeliveryStatus::Dead);
     assert_eq!(row.attempts, 8);
     assert_eq!(rx.received().len(), 8);
-    let detail = sb.delivery(&row.id).unwrap();
+    let detail = sb
+        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+        .unwrap();
     assert_eq!(detail.attempts[0].response, "busy");
 
     // Resend brings it back for a fresh schedule.
@@ -381,18 +440,27 @@ async fn gone_disables_the_endpoint_and_redirects_are_not_followed() {
         .create_endpoint(&actor(), local(&gone.url))
         .unwrap()
         .endpoint;
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
-    let after = sb.get_endpoint(&ep.id).unwrap();
+    let after = sb
+        .get_endpoint(&switchboard_core::Actor::admin_for_tests(), &ep.id)
+        .unwrap();
     assert!(!after.enabled);
     assert!(after.disabled_reason.unwrap().contains("410"));
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.status, DeliveryStatus::Dead);
     // Nothing more goes to a disabled endpoint.
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     assert_eq!(worker(&sb).run_once().await.unwrap(), 0);
 
     let (_d2, sb) = open();
@@ -405,14 +473,22 @@ async fn gone_disables_the_endpoint_and_redirects_are_not_followed() {
     })
     .await;
     sb.create_endpoint(&actor(), local(&moved.url)).unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.status, DeliveryStatus::Retrying);
-    let detail = sb.delivery(&row.id).unwrap();
+    let detail = sb
+        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+        .unwrap();
     assert_eq!(detail.attempts[0].error_class.as_deref(), Some("redirect"));
     assert!(detail.attempts[0]
         .error
@@ -441,13 +517,21 @@ async fn network_faults_are_classified() {
             )),
         )
         .unwrap();
-        sb.emit(&ping("{}"), "t").unwrap();
+        sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+            .unwrap();
         worker(&sb).run_once().await.unwrap();
         let row = &sb
-            .deliveries(&DeliveryFilter::default(), None, 1)
+            .deliveries(
+                &switchboard_core::Actor::admin_for_tests(),
+                &DeliveryFilter::default(),
+                None,
+                1,
+            )
             .unwrap()
             .rows[0];
-        let detail = sb.delivery(&row.id).unwrap();
+        let detail = sb
+            .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+            .unwrap();
         assert_eq!(
             detail.attempts[0].error_class.as_deref(),
             Some(class),
@@ -470,13 +554,21 @@ async fn network_faults_are_classified() {
         )),
     )
     .unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
-    let detail = sb.delivery(&row.id).unwrap();
+    let detail = sb
+        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+        .unwrap();
     assert_eq!(
         detail.attempts[0].response.len(),
         64 * 1024,
@@ -501,15 +593,23 @@ async fn network_faults_are_classified() {
         },
     )
     .unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let mut classes: Vec<String> = sb
-        .deliveries(&DeliveryFilter::default(), None, 10)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            10,
+        )
         .unwrap()
         .rows
         .iter()
         .map(|r| {
-            sb.delivery(&r.id).unwrap().attempts[0]
+            sb.delivery(&switchboard_core::Actor::admin_for_tests(), &r.id)
+                .unwrap()
+                .attempts[0]
                 .error_class
                 .clone()
                 .unwrap()
@@ -551,13 +651,22 @@ async fn a_host_name_that_resolves_to_this_computer_needs_permission() {
     sb.db()
         .write(|tx| Ok(tx.execute("UPDATE webhook_endpoints SET allow_private = 0", [])?))
         .unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
-    let attempt = &sb.delivery(&row.id).unwrap().attempts[0];
+    let attempt = &sb
+        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+        .unwrap()
+        .attempts[0];
     assert_eq!(
         attempt.error_class.as_deref(),
         Some("blocked"),
@@ -576,11 +685,15 @@ async fn rotation_signs_with_both_secrets_for_a_day() {
         .unwrap();
     assert_ne!(new_secret, created.secret);
     assert!(sb
-        .get_endpoint(&created.endpoint.id)
+        .get_endpoint(
+            &switchboard_core::Actor::admin_for_tests(),
+            &created.endpoint.id
+        )
         .unwrap()
         .previous_secret_valid_until
         .is_some());
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let got = &rx.received()[0];
     for secret in [&created.secret, &new_secret] {
@@ -611,6 +724,7 @@ async fn the_log_filters_pages_and_exports() {
     sb.create_endpoint(&actor(), local(&bad.url)).unwrap();
     for i in 0..30 {
         sb.emit(
+            &switchboard_core::Actor::admin_for_tests(),
             &EmitRequest {
                 event_type: if i % 2 == 0 {
                     "invoice.paid".into()
@@ -620,24 +734,41 @@ async fn the_log_filters_pages_and_exports() {
                 data: format!("{{\"i\":{i}}}"),
                 id: None,
             },
-            "t",
         )
         .unwrap();
     }
     let mut w = worker(&sb);
     while w.run_once().await.unwrap() > 0 {}
     let all = sb
-        .deliveries(&DeliveryFilter::default(), None, 500)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            500,
+        )
         .unwrap();
     assert_eq!(all.rows.len(), 60);
-    let first = sb.deliveries(&DeliveryFilter::default(), None, 25).unwrap();
+    let first = sb
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            25,
+        )
+        .unwrap();
     let second = sb
-        .deliveries(&DeliveryFilter::default(), first.next_cursor.as_deref(), 25)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            first.next_cursor.as_deref(),
+            25,
+        )
         .unwrap();
     assert_eq!(first.rows.len(), 25);
     assert!(second.rows[0].id.parse::<i64>().unwrap() < first.rows[24].id.parse::<i64>().unwrap());
     let by_ep = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 endpoint_id: Some(good_ep.id.clone()),
                 ..Default::default()
@@ -649,6 +780,7 @@ async fn the_log_filters_pages_and_exports() {
     assert_eq!(by_ep.rows.len(), 30);
     let failed = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 status: Some(DeliveryStatus::Retrying),
                 ..Default::default()
@@ -660,6 +792,7 @@ async fn the_log_filters_pages_and_exports() {
     assert_eq!(failed.rows.len(), 30);
     let invoices = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 event_type: Some("invoice.paid".into()),
                 ..Default::default()
@@ -672,6 +805,7 @@ async fn the_log_filters_pages_and_exports() {
     let one = &invoices.rows[0].event_id;
     let by_event = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 event_id: Some(one.clone()),
                 ..Default::default()
@@ -683,6 +817,7 @@ async fn the_log_filters_pages_and_exports() {
     assert_eq!(by_event.rows.len(), 2);
     let future = sb
         .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 from: Some("2999-01-01T00:00:00Z".into()),
                 ..Default::default()
@@ -694,6 +829,7 @@ async fn the_log_filters_pages_and_exports() {
     assert!(future.rows.is_empty());
     assert_eq!(
         sb.deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
             &DeliveryFilter {
                 from: Some("yesterday".into()),
                 ..Default::default()
@@ -745,7 +881,7 @@ async fn the_log_filters_pages_and_exports() {
         .unwrap();
     assert_eq!(bulk, 30);
     let actions: Vec<String> = sb
-        .recent_audit(5)
+        .recent_audit(&switchboard_core::Actor::admin_for_tests(), 5)
         .unwrap()
         .into_iter()
         .map(|r| r.action)
@@ -772,12 +908,16 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_a_success_resets_the_
         .create_endpoint(&actor(), local(&rx.url))
         .unwrap()
         .endpoint;
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     assert!(
-        sb.get_endpoint(&ep.id).unwrap().enabled,
+        sb.get_endpoint(&switchboard_core::Actor::admin_for_tests(), &ep.id)
+            .unwrap()
+            .enabled,
         "one failure does not disable"
     );
     let six_days_ago = jiff::Timestamp::now().as_millisecond() - 6 * 24 * 3600 * 1000;
@@ -791,10 +931,14 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_a_success_resets_the_
         .unwrap();
     make_due(&sb);
     worker(&sb).run_once().await.unwrap();
-    let after = sb.get_endpoint(&ep.id).unwrap();
+    let after = sb
+        .get_endpoint(&switchboard_core::Actor::admin_for_tests(), &ep.id)
+        .unwrap();
     assert!(!after.enabled);
     assert!(after.disabled_reason.unwrap().contains("5 days"));
-    let audit = sb.recent_audit(1).unwrap();
+    let audit = sb
+        .recent_audit(&switchboard_core::Actor::admin_for_tests(), 1)
+        .unwrap();
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.as_str()),
         ("endpoint.disable", "system")
@@ -815,10 +959,16 @@ async fn too_many_requests_waits_as_told_and_a_slow_drip_is_bounded() {
     })
     .await;
     sb.create_endpoint(&actor(), local(&limited.url)).unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     worker(&sb).run_once().await.unwrap();
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(
@@ -853,7 +1003,8 @@ async fn too_many_requests_waits_as_told_and_a_slow_drip_is_bounded() {
         )),
     )
     .unwrap();
-    sb.emit(&ping("{}"), "t").unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
     let started = std::time::Instant::now();
     worker(&sb).run_once().await.unwrap();
     assert!(
@@ -862,7 +1013,12 @@ async fn too_many_requests_waits_as_told_and_a_slow_drip_is_bounded() {
         started.elapsed()
     );
     let row = &sb
-        .deliveries(&DeliveryFilter::default(), None, 1)
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
         .unwrap()
         .rows[0];
     assert_eq!(row.last_status, Some(200));
