@@ -43,7 +43,8 @@ export function createApiKeyCommands({
   answer,
   keys: initial = [],
 }: {
-  actor: string;
+  /** Who is changing things now (the signed-in user). */
+  actor: () => string;
   answer: <T>(value: T) => Promise<T>;
   keys?: ApiKey[];
 }): ApiKeyCommands {
@@ -82,7 +83,7 @@ export function createApiKeyCommands({
         scopes,
         state: 'active',
         createdAt: new Date(lastCreated).toISOString(),
-        createdBy: actor,
+        createdBy: actor(),
         expiresAt: days === null ? null : new Date(lastCreated + days * DAY_MS).toISOString(),
         revokedAt: null,
         revokedBy: null,
@@ -95,7 +96,7 @@ export function createApiKeyCommands({
     async revokeApiKey(id: string) {
       const key = keys.get(id);
       if (!key) return answer(fail('not_found', `API key ${id} was not found.`));
-      if (!key.revokedAt) keys.set(id, { ...key, revokedAt: new Date().toISOString(), revokedBy: actor });
+      if (!key.revokedAt) keys.set(id, { ...key, revokedAt: new Date().toISOString(), revokedBy: actor() });
       return answer(ok(current(keys.get(id) ?? key)));
     },
   };

@@ -200,7 +200,8 @@ export interface WebhookControls {
 }
 
 interface Helpers {
-  actor: string;
+  /** Who is changing things now (the signed-in user). */
+  actor: () => string;
   /** The mock's delay and copy: what every answer goes through. */
   answer: <T>(value: T) => Promise<T>;
   /** Fires `deliveriesChanged` to every listener. */
@@ -348,7 +349,7 @@ function secretProblem(secret: string, scheme: Scheme): string | null {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-function parseTime(value: string): number | null {
+export function parseTime(value: string): number | null {
   const trimmed = value.trim();
   if (!RFC3339.test(trimmed)) return null;
   const ms = Date.parse(trimmed);
@@ -564,9 +565,9 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         previousSecretValidUntil: null,
         revision: 1,
         createdAt: now,
-        createdBy: actor,
+        createdBy: actor(),
         updatedAt: now,
-        updatedBy: actor,
+        updatedBy: actor(),
       };
       endpoints.set(endpoint.id, endpoint);
       return answer(ok({ endpoint, secret: given || newSecret() }));
@@ -603,7 +604,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         allowPrivate,
         revision: stored.revision + 1,
         updatedAt: iso(Date.now()),
-        updatedBy: actor,
+        updatedBy: actor(),
       };
       endpoints.set(id, updated);
       for (const d of deliveries) if (d.row.endpointId === id) d.row = { ...d.row, endpointUrl: updated.url };
@@ -616,7 +617,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
       const updated: Endpoint =
         stored.enabled === enabled
           ? stored
-          : { ...stored, enabled, disabledReason: null, revision: stored.revision + 1, updatedAt: iso(Date.now()), updatedBy: actor };
+          : { ...stored, enabled, disabledReason: null, revision: stored.revision + 1, updatedAt: iso(Date.now()), updatedBy: actor() };
       endpoints.set(id, updated);
       return answer(ok(updated));
     },
@@ -638,7 +639,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         previousSecretValidUntil: iso(now + ROTATION_GRACE_MS),
         revision: stored.revision + 1,
         updatedAt: iso(now),
-        updatedBy: actor,
+        updatedBy: actor(),
       });
       return answer(ok(newSecret()));
     },

@@ -4,19 +4,28 @@
 //
 // Integrations live in memory and behave like core's: names are unique, saves bump the revision,
 // a stale `expectedRevision` is a conflict, and secrets are never kept — only whether each is set.
+//
+// Like the app, it has one session (mock-users.ts): every command but the few that need no
+// sign-in answers `locked` while nobody is signed in or the screen is locked, and `forbidden`
+// when the signed-in user's role does not allow it (COMMAND_PERMISSIONS, by core's roles table);
+// refusals and changes are written to the audit log (mock-audit.ts).
 import { createApiKeyCommands } from './mock-api-keys';
+import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { MOCK_CATALOG } from './mock-catalog';
+import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
   ApiKey,
   AppError,
   AppInfo,
-  AuditRow,
+  AuditFilter,
   Backend,
   BatchReport,
+  CommandName,
   DeliveriesChanged,
   ErrorCode,
+  ExportFormat,
   FieldChange,
   FieldIssue,
   Integration,
@@ -24,11 +33,15 @@ import type {
   IntegrationPatch,
   IntegrationStatus,
   Level,
+  MissingSecret,
   Outcome,
   OutcomeKind,
+  Permission,
   Provider,
   ProviderSpec,
   Result,
+  Role,
+  SessionChanged,
   Settings,
   TestRecord,
   TestRun,
@@ -251,8 +264,23 @@ export function sampleTests(now: number = Date.now()): Record<string, TestRecord
 export interface MockOptions {
   /** Integrations already stored. */
   integrations?: Integration[];
-  /** Who changes things (`createdBy`, `updatedBy`, audit actor). */
+  /** Who changes things (`createdBy`, `updatedBy`); the signed-in user's username unless given. */
   actor?: string;
+  /** Local accounts (`sampleUsers()` unless given; `[]` for a first start, which shows setup). */
+  users?: MockUserSeed[];
+  /**
+   * Who is signed in at the start: a username, or a role for the first enabled user with it
+   * (`admin` unless given; the sample admin is `dana`). `null`: nobody (the sign-in screen).
+   */
+  signedIn?: string | Role | null;
+  /** Start with the screen locked for the signed-in user. */
+  locked?: boolean;
+  /** Settings stored at the start (clinic name, check interval, idle lock, retention). */
+  settings?: Partial<Settings>;
+  /** Audit rows already written, oldest first (`sampleAudit()` for the preview's). */
+  audit?: AuditEntry[];
+  /** Secrets the keychain lacks (a database copied from another computer). */
+  missingSecrets?: MissingSecret[];
   /** A delay before every answer, so the preview shows progress states. */
   latencyMs?: number;
   /** Connection tests already stored, by integration id, newest first. */
@@ -276,24 +304,82 @@ export interface MockOptions {
   apiKeys?: ApiKey[];
 }
 
+/** The commands anyone may call, signed in or not (the rest need a session: COMMAND_PERMISSIONS). */
+type OpenCommand = 'appInfo' | 'sessionState' | 'setup' | 'login' | 'lock' | 'logout' | 'touchSession' | 'listProviders' | 'listEventTypes';
+
+/**
+ * What each command needs, as core checks it: a permission (null: only a signed-in, unlocked
+ * user), and the audit action a refusal is recorded under. `updateSettings` checks the rest itself
+ * (the clinic's settings need `configure`, the idle lock and retention `retention`).
+ */
+export const COMMAND_PERMISSIONS: Record<Exclude<CommandName, OpenCommand>, [Permission | null, string]> = {
+  missingSecrets: ['view', 'status.view'],
+  changePassword: [null, 'user.change_password'],
+  listUsers: ['manage_users', 'user.list'],
+  createUser: ['manage_users', 'user.create'],
+  updateUser: ['manage_users', 'user.update'],
+  resetPassword: ['manage_users', 'user.reset_password'],
+  listIntegrations: ['view', 'integration.list'],
+  getIntegration: ['view', 'integration.view'],
+  validateIntegration: ['configure', 'integration.create'],
+  validateIntegrationPatch: ['configure', 'integration.update'],
+  createIntegration: ['configure', 'integration.create'],
+  updateIntegration: ['configure', 'integration.update'],
+  setIntegrationEnabled: ['configure', 'integration.update'],
+  deleteIntegration: ['configure', 'integration.delete'],
+  testIntegration: ['run_tests', 'integration.test'],
+  integrationStatuses: ['view', 'status.view'],
+  testHistory: ['view', 'integration.view'],
+  getSettings: [null, 'settings.view'],
+  updateSettings: [null, 'settings.update'],
+  listEndpoints: ['view', 'endpoint.list'],
+  createEndpoint: ['configure', 'endpoint.create'],
+  updateEndpoint: ['configure', 'endpoint.update'],
+  setEndpointEnabled: ['configure', 'endpoint.update'],
+  deleteEndpoint: ['configure', 'endpoint.delete'],
+  rotateEndpointSecret: ['configure', 'endpoint.rotate_secret'],
+  sendEvent: ['send_events', 'event.send'],
+  listDeliveries: ['view', 'delivery_log.view'],
+  getDelivery: ['view', 'delivery_log.view'],
+  resendDeliveries: ['send_events', 'delivery.resend'],
+  exportDeliveries: ['send_events', 'delivery_log.export'],
+  endpointStatuses: ['view', 'status.view'],
+  acknowledgeDeadDeliveries: ['send_events', 'endpoint.acknowledge_dead'],
+  listApiKeys: ['configure', 'api_key.list'],
+  createApiKey: ['configure', 'api_key.create'],
+  revokeApiKey: ['configure', 'api_key.revoke'],
+  auditPage: ['audit', 'audit.view'],
+  auditFacets: ['audit', 'audit.view'],
+  verifyAudit: ['audit', 'audit.verify'],
+  exportAudit: ['audit', 'audit.export'],
+  pruneNow: ['retention', 'audit.prune'],
+};
+
 /** The mock, plus what tests need to play the Rust side. */
 export type MockBackend = Backend &
-  WebhookControls & {
+  WebhookControls &
+  SessionControls & {
     /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
     emitConnectionTested(run: TestRun): void;
     /** Sends a `deliveriesChanged` event, as the shell does after every worker batch. */
     emitDeliveriesChanged(report?: Partial<BatchReport>): void;
+    /** Sends a `sessionChanged` event, as the shell does after a lock, a sign-out or the idle lock. */
+    emitSessionChanged(reason?: string): void;
+    /** The audit log, to read what was recorded or `tamper` with a row. */
+    audit: MockAuditLog;
+    /** What `missingSecrets` reports from now on. */
+    setMissingSecrets(missing: MissingSecret[]): void;
   };
 
 /** A Backend whose commands answer from memory; pass `overrides` to replace any of them. */
 export function createMockBackend(overrides: Partial<Backend> = {}, options: MockOptions = {}): MockBackend {
   const info = structuredClone(sampleAppInfo);
-  const actor = options.actor ?? 'os:frontdesk';
   const latency = options.latencyMs ?? 0;
   const store = new Map<string, Integration>(
     structuredClone(options.integrations ?? []).map((i) => [i.id, i]),
   );
-  const audit: AuditRow[] = [];
+  const audit = new MockAuditLog(options.audit);
+  let missing: MissingSecret[] = structuredClone(options.missingSecrets ?? []);
   /** Connection tests by integration id, newest first. */
   const tests = new Map<string, TestRecord[]>(Object.entries(structuredClone(options.tests ?? {})));
   const queued = new Map<string, Outcome[]>(Object.entries(structuredClone(options.testOutcomes ?? {})));
@@ -306,7 +392,18 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     const payload = { report: { sent: 0, succeeded: 0, failed: 0, disabled: [], ...report } };
     for (const listener of [...deliveryListeners]) listener(structuredClone(payload));
   };
-  let settings: Settings = { clinicName: info.clinicName, checkIntervalMinutes: 15 };
+  const sessionListeners = new Set<(payload: SessionChanged) => void>();
+  const emitSession = (reason = 'locked') => {
+    for (const listener of [...sessionListeners]) listener({ reason });
+  };
+  let settings: Settings = {
+    clinicName: info.clinicName,
+    checkIntervalMinutes: 15,
+    idleLockMinutes: 10,
+    retentionDays: 365,
+    ...options.settings,
+  };
+  info.clinicName = settings.clinicName;
   let nextId = 1;
 
   const pause = async (ms: number) => {
@@ -330,18 +427,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     severity: 'error',
   });
   const record = (action: string, subject: Integration, changes: FieldChange[]) => {
-    audit.unshift({
-      seq: audit.length + 1,
-      at: new Date().toISOString(),
-      actor,
-      action,
-      objectType: 'integration',
-      objectId: subject.id,
-      objectLabel: subject.name,
-      changes,
-      result: 'ok',
-      detail: null,
-    });
+    audit.append({ actor: actor(), action, objectType: 'integration', objectId: subject.id, objectLabel: subject.name, changes });
   };
 
   const draftForm = (draft: IntegrationDraft): MockForm => {
@@ -427,6 +513,25 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     return mockOutcome({ summary: `Connected to ${specOf(integration.provider).name}.`, latencyMs: 120 });
   };
 
+  const users = createUserCommands({
+    answer,
+    audit,
+    users: options.users ?? sampleUsers(),
+    signedIn: options.signedIn === undefined ? 'admin' : options.signedIn,
+    locked: options.locked,
+    clinicName: () => settings.clinicName,
+    setClinicName: (name) => {
+      settings = { ...settings, clinicName: name };
+      info.clinicName = name;
+    },
+    idleLockMinutes: () => settings.idleLockMinutes,
+    emitSessionChanged: emitSession,
+  });
+  const session: MockSession = users.session;
+  function actor(): string {
+    return options.actor ?? session.user()?.username ?? 'system:app';
+  }
+
   const webhooks = createWebhookCommands({
     actor,
     answer,
@@ -484,9 +589,9 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         enabled: true,
         revision: 1,
         createdAt: now,
-        createdBy: actor,
+        createdBy: actor(),
         updatedAt: now,
-        updatedBy: actor,
+        updatedBy: actor(),
       };
       store.set(created.id, created);
       record('integration.create', created, []);
@@ -524,7 +629,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       if (changed) {
         updated.revision = stored.revision + 1;
         updated.updatedAt = new Date().toISOString();
-        updated.updatedBy = actor;
+        updated.updatedBy = actor();
         store.set(updated.id, updated);
         record('integration.update', updated, []);
       }
@@ -540,7 +645,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
           enabled,
           revision: stored.revision + 1,
           updatedAt: new Date().toISOString(),
-          updatedBy: actor,
+          updatedBy: actor(),
         };
         store.set(updated.id, updated);
         record(enabled ? 'integration.enable' : 'integration.disable', updated, [
@@ -593,6 +698,19 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     },
 
     async updateSettings(next: Settings) {
+      // As core: the clinic's settings need `configure`, the idle lock and retention `retention`.
+      const configures =
+        (settings.clinicName?.trim() || null) !== (next.clinicName?.trim() || null) ||
+        settings.checkIntervalMinutes !== next.checkIntervalMinutes;
+      const same = JSON.stringify(settings) === JSON.stringify(next);
+      const needs: Permission[] = [
+        ...(configures || same ? (['configure'] as const) : []),
+        ...(settings.idleLockMinutes !== next.idleLockMinutes || settings.retentionDays !== next.retentionDays ? (['retention'] as const) : []),
+      ];
+      for (const permission of needs) {
+        const refused = session.can(permission) ? null : session.refusal(permission, 'settings.update');
+        if (refused) return answer(refused);
+      }
       if (!(next.checkIntervalMinutes >= 1 && next.checkIntervalMinutes <= 1440)) {
         return answer(
           fail<never>(
@@ -602,24 +720,95 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
           ),
         );
       }
-      settings = { clinicName: next.clinicName?.trim() || null, checkIntervalMinutes: next.checkIntervalMinutes };
+      if (!(Number.isInteger(next.idleLockMinutes) && next.idleLockMinutes >= 1 && next.idleLockMinutes <= 240)) {
+        return answer(fail<never>('validation', 'The idle lock must be between 1 and 240 minutes.', 'idle_lock_minutes'));
+      }
+      if (!(Number.isInteger(next.retentionDays) && next.retentionDays >= 365 && next.retentionDays <= 3650)) {
+        return answer(
+          fail<never>('validation', 'Records are kept between 365 days (a year) and 3650 days (ten years).', 'retention_days'),
+        );
+      }
+      const saved: Settings = { ...next, clinicName: next.clinicName?.trim() || null };
+      const changes: FieldChange[] = [
+        ['clinic_name', settings.clinicName, saved.clinicName],
+        ['check_interval_minutes', settings.checkIntervalMinutes, saved.checkIntervalMinutes],
+        ['idle_lock_minutes', settings.idleLockMinutes, saved.idleLockMinutes],
+        ['retention_days', settings.retentionDays, saved.retentionDays],
+      ]
+        .filter(([, from, to]) => from !== to)
+        .map(([field, from, to]) => ({
+          field: String(field),
+          secret: false,
+          from: from === null ? null : String(from),
+          to: to === null ? null : String(to),
+        }));
+      if (changes.length > 0) audit.append({ actor: actor(), action: 'settings.update', objectType: 'settings', changes });
+      settings = saved;
       info.clinicName = settings.clinicName;
       return answer(ok(settings));
+    },
+
+    async missingSecrets() {
+      return answer(ok(missing));
     },
 
     ...webhooks.commands,
 
     ...createApiKeyCommands({ actor, answer, keys: options.apiKeys }),
 
-    async recentAudit(limit: number) {
-      return answer(ok(audit.slice(0, limit)));
+    ...users.commands,
+
+    async auditPage(filter: AuditFilter, before: number | null, limit: number) {
+      return answer(audit.page(filter, before, limit));
+    },
+
+    async auditFacets() {
+      return answer(ok(audit.facets()));
     },
 
     async verifyAudit() {
-      return answer(
-        ok({ ok: true, rowsChecked: audit.length, firstBadSeq: null, message: 'The audit log is intact.' }),
-      );
+      const verification = audit.verify();
+      audit.append({
+        actor: actor(),
+        action: 'audit.verify',
+        objectType: 'audit_log',
+        result: verification.ok ? 'ok' : 'failed',
+        detail: verification.message,
+      });
+      return answer(ok(verification));
     },
+
+    async exportAudit(filter: AuditFilter, format: ExportFormat) {
+      const exported = audit.export(filter, format);
+      if (exported.status === 'ok') {
+        const { path, rows } = exported.data.exported;
+        audit.append({
+          actor: actor(),
+          action: 'audit.export',
+          objectType: 'audit_log',
+          objectLabel: path,
+          changes: [{ field: 'rows', secret: false, to: String(rows) }],
+          detail: `${format} export; chain ${exported.data.verification.ok ? 'intact' : 'broken'}`,
+        });
+      }
+      return answer(exported);
+    },
+
+    async pruneNow() {
+      const cutoff = Date.now() - settings.retentionDays * DAY_MS;
+      const auditRows = audit.prune(cutoff);
+      if (auditRows > 0) {
+        audit.append({
+          actor: actor(),
+          action: 'audit.prune',
+          objectType: 'audit_log',
+          changes: [{ field: 'rows', secret: false, to: String(auditRows) }],
+        });
+      }
+      // The mock's delivery history is never older than a year, so there is none to prune.
+      return answer(ok({ auditRows, deliveryAttempts: 0, deliveries: 0, cutoff: new Date(cutoff).toISOString() }));
+    },
+
     async onConnectionTested(listener: (payload: { run: TestRun }) => void) {
       listeners.add(listener);
       return () => {
@@ -632,13 +821,38 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         deliveryListeners.delete(listener);
       };
     },
+    async onSessionChanged(listener: (payload: SessionChanged) => void) {
+      sessionListeners.add(listener);
+      return () => {
+        sessionListeners.delete(listener);
+      };
+    },
   } satisfies Backend;
 
   return {
-    ...backend,
+    ...guarded(backend, session, answer),
     ...overrides,
     ...webhooks.controls,
+    ...users.controls,
     emitConnectionTested: emit,
     emitDeliveriesChanged: emitDeliveries,
+    emitSessionChanged: emitSession,
+    audit,
+    setMissingSecrets: (next) => {
+      missing = structuredClone(next);
+    },
   };
+}
+
+/** The backend with every command but the open ones refused while locked or not permitted. */
+function guarded(backend: Backend, session: MockSession, answer: <T>(value: T) => Promise<T>): Backend {
+  const wrapped: Record<string, unknown> = { ...backend };
+  for (const [name, [permission, action]] of Object.entries(COMMAND_PERMISSIONS)) {
+    const command = backend[name as keyof typeof COMMAND_PERMISSIONS] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[name] = async (...args: unknown[]) => {
+      const refused = session.refusal(permission, action);
+      return refused ? answer(refused) : command(...args);
+    };
+  }
+  return wrapped as unknown as Backend;
 }

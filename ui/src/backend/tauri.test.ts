@@ -2,7 +2,7 @@
 // emits and hands the listener the payload only.
 import { describe, expect, it, vi } from 'vitest';
 import { mockStatus, mockTestRecord } from './mock';
-import type { ConnectionTested, DeliveriesChanged } from './types';
+import type { ConnectionTested, DeliveriesChanged, SessionChanged } from './types';
 
 const tauri = vi.hoisted(() => ({
   listen: vi.fn(),
@@ -55,6 +55,26 @@ describe('tauriBackend.onDeliveriesChanged', () => {
     };
     handler({ event: 'deliveries-changed', id: 2, payload });
     expect(heard).toEqual([payload]);
+
+    stop();
+    expect(tauri.unlisten).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('tauriBackend.onSessionChanged', () => {
+  it('listens to "session-changed" and passes on the payload', async () => {
+    tauri.listen.mockReset();
+    tauri.unlisten.mockReset();
+    tauri.listen.mockResolvedValue(tauri.unlisten);
+    const { tauriBackend } = await import('./tauri');
+    const heard: SessionChanged[] = [];
+
+    const stop = await tauriBackend.onSessionChanged((payload) => heard.push(payload));
+
+    expect(tauri.listen).toHaveBeenCalledWith('session-changed', expect.any(Function));
+    const handler = tauri.listen.mock.calls[0]?.[1] as (event: unknown) => void;
+    handler({ event: 'session-changed', id: 3, payload: { reason: 'idle_locked' } });
+    expect(heard).toEqual([{ reason: 'idle_locked' }]);
 
     stop();
     expect(tauri.unlisten).toHaveBeenCalledTimes(1);

@@ -8,4 +8,5 @@ export const tauriBackend: Backend = {
   ...commands,
   onConnectionTested: (listener) => events.connectionTested.listen((event) => listener(event.payload)),
   onDeliveriesChanged: (listener) => events.deliveriesChanged.listen((event) => listener(event.payload)),
+  onSessionChanged: (listener) => events.sessionChanged.listen((event) => listener(event.payload)),
 };

@@ -6,6 +6,8 @@ const TITLES: Record<ErrorCode, string> = {
   not_found: 'Not found',
   conflict: 'Already exists or was changed',
   forbidden: 'Your role does not allow this',
+  locked: 'Switchboard is locked',
+  throttled: 'Too many wrong passwords',
   keychain_unavailable: 'Keychain unavailable',
   storage: 'Could not read or save local data',
   network: 'Could not reach the service',

@@ -71,7 +71,7 @@ describe('Settings › the settings form', () => {
 
   it('shows the stored settings with a help text for the interval', async () => {
     const backend = createMockBackend({
-      getSettings: async () => ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 }),
+      getSettings: async () => ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30, idleLockMinutes: 10, retentionDays: 365 }),
     });
     renderApp({ page: 'settings', backend });
     const form = await screen.findByTestId('settings-form');
@@ -105,10 +105,10 @@ describe('Settings › the settings form', () => {
     await user.click(screen.getByTestId('save-settings'));
 
     expect(await screen.findByTestId('settings-success')).toHaveTextContent('Settings saved.');
-    expect(updateSettings).toHaveBeenCalledWith({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 });
+    expect(updateSettings).toHaveBeenCalledWith({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30, idleLockMinutes: 10, retentionDays: 365 });
     expect(screen.getByTestId('clinic-name')).toHaveTextContent(/^Riverside Veterinary Clinic$/);
     expect(control('clinic_name')).toHaveValue('Riverside Veterinary Clinic');
-    expect(await base.getSettings()).toEqual(ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30 }));
+    expect(await base.getSettings()).toEqual(ok({ clinicName: 'Riverside Veterinary Clinic', checkIntervalMinutes: 30, idleLockMinutes: 10, retentionDays: 365 }));
 
     // Editing again hides the old success message.
     await user.type(control('clinic_name'), '!');
