@@ -180,15 +180,13 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
         let key = create_key(&d, &["--name", "PMS", "--scope", "appointment.created"]);
         let key = key["secret"].as_str().unwrap().to_owned();
 
-        let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("switchboard"))
-            .arg("--data-dir")
-            .arg(&d)
-            .args(["--json", "serve", "--port", "0"])
+        let mut serve = crate::spawn_as_admin(&d, &["--json", "serve", "--port", "0"])
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        crate::send_password(&mut serve);
         let mut stdout = BufReader::new(serve.stdout.take().unwrap());
         let mut started = String::new();
         // `--json` prints the whole object; the address is on its own line.

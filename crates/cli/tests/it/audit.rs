@@ -20,7 +20,7 @@ fn verify_names_an_edited_and_a_deleted_row() {
                 "sandbox",
             ])
             .args(["--set", "location_id=L1", "--secret", "access_token"])
-            .write_stdin("EAAAtoken\n")
+            .write_stdin(crate::with_password("EAAAtoken\n"))
             .assert()
             .success();
     }

@@ -22,7 +22,7 @@ fn add_square(dir: &std::path::Path, name: &str, base: &str) {
             "--secret",
             "access_token",
         ])
-        .write_stdin("EAAAcli-square-token\n")
+        .write_stdin(crate::with_password("EAAAcli-square-token\n"))
         .assert()
         .success();
 }

@@ -1,14 +1,11 @@
 use predicates::prelude::*;
 
-use crate::switchboard;
+use crate::raw;
 
 #[test]
 fn info_json_reports_the_installation() {
     let dir = tempfile::tempdir().unwrap();
-    let out = switchboard(dir.path())
-        .args(["info", "--json"])
-        .assert()
-        .success();
+    let out = raw(dir.path()).args(["info", "--json"]).assert().success();
     let info: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(info["dataDir"], dir.path().display().to_string());
@@ -24,7 +21,7 @@ fn info_json_reports_the_installation() {
 #[test]
 fn info_human_names_data_dir_and_schema() {
     let dir = tempfile::tempdir().unwrap();
-    switchboard(dir.path())
+    raw(dir.path())
         .arg("info")
         .assert()
         .success()
@@ -55,10 +52,7 @@ fn newer_database_is_refused_unchanged_with_a_json_error() {
         .execute_batch("PRAGMA user_version = 42;")
         .unwrap();
     let before = std::fs::read(&db).unwrap();
-    let out = switchboard(dir.path())
-        .args(["info", "--json"])
-        .assert()
-        .failure();
+    let out = raw(dir.path()).args(["info", "--json"]).assert().failure();
     let err: serde_json::Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
     assert_eq!(err["code"], "storage");
     let message = err["message"].as_str().unwrap();
@@ -73,7 +67,7 @@ fn unwritable_data_dir_names_the_path() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     let target = file.join("data");
-    switchboard(&target)
+    raw(&target)
         .arg("info")
         .assert()
         .failure()

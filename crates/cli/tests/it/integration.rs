@@ -16,7 +16,7 @@ fn add_twilio(dir: &std::path::Path, name: &str) -> serde_json::Value {
             "sender=+15551234567",
         ])
         .args(["--secret", "auth_token"])
-        .write_stdin(format!("{TOKEN}\n"))
+        .write_stdin(crate::with_password(&format!("{TOKEN}\n")))
         .assert()
         .success();
     serde_json::from_slice(&out.get_output().stdout).unwrap()
@@ -61,7 +61,7 @@ fn add_show_set_disable_remove_round_trip_without_leaking_the_secret() {
             "--secret",
             "auth_token",
         ])
-        .write_stdin(format!("{TOKEN2}\n"))
+        .write_stdin(crate::with_password(&format!("{TOKEN2}\n")))
         .assert()
         .success()
         .stdout(predicate::str::contains("+15557654321"));
@@ -139,7 +139,7 @@ fn bad_field_names_the_field_and_saves_nothing() {
             "--secret",
             "auth_token",
         ])
-        .write_stdin(format!("{TOKEN}\n"))
+        .write_stdin(crate::with_password(&format!("{TOKEN}\n")))
         .assert()
         .failure();
     let err: serde_json::Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
@@ -152,7 +152,7 @@ fn bad_field_names_the_field_and_saves_nothing() {
         .success()
         .stdout(predicate::str::contains("No integrations yet"));
     switchboard(dir.path())
-        .args(["--json", "audit", "list"])
+        .args(["--json", "audit", "list", "--action", "integration"])
         .assert()
         .success()
         .stdout("[]\n");
@@ -177,7 +177,7 @@ fn secret_missing_from_stdin_is_a_clear_error() {
             "--secret",
             "access_token",
         ])
-        .write_stdin("")
+        .write_stdin(crate::with_password(""))
         .assert()
         .failure()
         .stderr(
@@ -208,7 +208,7 @@ fn without_a_keychain_saving_fails_plainly_and_reading_still_works() {
         ])
         .args(["--set", "client_id=ABC123", "--set", "realm_id=123456"])
         .args(["--secret", "client_secret", "--secret", "refresh_token"])
-        .write_stdin("cs-secret-value\nRT1-refresh-value\n")
+        .write_stdin(crate::with_password("cs-secret-value\nRT1-refresh-value\n"))
         .assert()
         .failure();
     let err: serde_json::Value = serde_json::from_slice(&out.get_output().stderr).unwrap();

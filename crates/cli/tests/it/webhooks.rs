@@ -150,15 +150,12 @@ async fn a_killed_worker_loses_nothing() {
         sb.emit_many(&switchboard_core::Actor::admin_for_tests(), &events)
             .unwrap();
     }
-    let bin = assert_cmd::cargo::cargo_bin("switchboard");
-    let mut child = std::process::Command::new(&bin)
-        .args(["--data-dir"])
-        .arg(dir.path())
-        .arg("worker")
+    let mut child = crate::spawn_as_admin(dir.path(), &["worker"])
         .env("SWITCHBOARD_WORKER_LEASE_SECS", "2")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    crate::send_password(&mut child);
     let started = Instant::now();
     while seen.lock().unwrap().len() < 1_500 {
         assert!(

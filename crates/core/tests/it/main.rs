@@ -6,4 +6,5 @@ mod connection;
 mod ingest;
 mod keychain;
 mod receiver;
+mod roles;
 mod webhooks;
