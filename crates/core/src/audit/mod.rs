@@ -156,7 +156,23 @@ fn head(conn: &Connection) -> Result<(i64, String)> {
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
         )
         .optional()?;
-    Ok(row.unwrap_or((0, GENESIS.to_owned())))
+    if let Some(row) = row {
+        return Ok(row);
+    }
+    // Every row was pruned: the chain goes on from the stored head.
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [HEAD_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(stored
+        .and_then(|v| {
+            let (seq, hash) = v.split_once(':')?;
+            Some((seq.parse().ok()?, hash.to_owned()))
+        })
+        .unwrap_or((0, GENESIS.to_owned())))
 }
 
 /// The canonical content of a row: what its hash covers.
@@ -228,11 +244,11 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     if floor != retention::newest_checkpoint(conn)? {
         let first = floor.as_ref().map_or(1, |f| f.through_seq + 1);
         return Ok(bad(
-            1,
+            first,
             0,
             format!(
-                "Audit rows before row {first} were deleted without a retention checkpoint \
-                 (no pruning record matches)."
+                "Audit rows before row {first} were deleted without a retention checkpoint, or \
+                 the checkpoint itself was removed (no pruning record matches)."
             ),
         ));
     }

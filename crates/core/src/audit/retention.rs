@@ -74,18 +74,6 @@ fn prune_audit(tx: &Transaction<'_>, actor: &Actor, cutoff: i64) -> Result<u32> 
     let Some((through_seq, anchor)) = last else {
         return Ok(0);
     };
-    // Never prune the newest row: the chain's head must stay.
-    let newest: i64 = tx.query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))?;
-    let through_seq = through_seq.min(newest);
-    let anchor = if through_seq == newest {
-        tx.query_row(
-            "SELECT hash FROM audit_log WHERE seq = ?1",
-            [through_seq],
-            |r| r.get(0),
-        )?
-    } else {
-        anchor
-    };
     let n = tx.execute("DELETE FROM audit_log WHERE seq <= ?1", [through_seq])?;
     let checkpoint = Checkpoint {
         through_seq,

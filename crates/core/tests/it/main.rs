@@ -7,4 +7,5 @@ mod ingest;
 mod keychain;
 mod receiver;
 mod roles;
+mod users;
 mod webhooks;
