@@ -434,3 +434,60 @@ fn pruning_part_of_the_log_anchors_the_rest_to_the_checkpoint() {
     let v = sb.verify_audit(&admin).unwrap();
     assert_eq!(v.first_bad_seq, Some(4), "{}", v.message);
 }
+
+#[test]
+fn a_database_copied_to_another_machine_stays_readable_and_names_the_missing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let sb = open(dir.path());
+    let admin = set_up(&sb);
+    sb.create_integration(
+        &admin,
+        switchboard_core::integrations::IntegrationDraft {
+            provider: switchboard_core::providers::Provider::Square,
+            name: "Payments".into(),
+            environment: "sandbox".into(),
+            base_url: None,
+            values: [("location_id".to_owned(), "L1".to_owned())].into(),
+            secrets: [("access_token".to_owned(), "EAAAsecret".to_owned())].into(),
+        },
+    )
+    .unwrap();
+    sb.create_endpoint(
+        &admin,
+        switchboard_core::webhooks::EndpointDraft {
+            url: "https://crm.example.com/hooks".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(sb.missing_secrets(&admin).unwrap(), []);
+    drop(sb);
+    // The same file on a machine whose keychain has never seen it.
+    let elsewhere = open(dir.path());
+    let admin = elsewhere
+        .login("boss", &Password::new(BOSS_PASSWORD), "app")
+        .unwrap()
+        .actor();
+    assert_eq!(elsewhere.list_integrations(&admin).unwrap().len(), 1);
+    let missing: Vec<(String, String, String)> = elsewhere
+        .missing_secrets(&admin)
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.object_type, m.object_label, m.field))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            (
+                "integration".into(),
+                "Payments".into(),
+                "access_token".into()
+            ),
+            (
+                "endpoint".into(),
+                "https://crm.example.com/hooks".into(),
+                "secret".into()
+            ),
+        ]
+    );
+}
