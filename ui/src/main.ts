@@ -8,6 +8,6 @@ import { createHashRouter } from './lib/router.svelte';
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
-const { backend, kind } = selectBackend();
+const { backend, kind, signInHint } = selectBackend();
 
-mount(App, { target, props: { backend, kind, router: createHashRouter() } });
+mount(App, { target, props: { backend, kind, router: createHashRouter(), signInHint } });

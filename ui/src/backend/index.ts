@@ -2,6 +2,7 @@
 import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
 import { sampleApiKeys } from './mock-api-keys';
 import { sampleAudit } from './mock-audit';
+import { SAMPLE_PASSWORD } from './mock-users';
 import { sampleWebhooks } from './mock-webhooks';
 import { tauriBackend } from './tauri';
 import type { Backend } from './types';
@@ -15,7 +16,11 @@ export type BackendKind = 'tauri' | 'preview';
 export interface SelectedBackend {
   backend: Backend;
   kind: BackendKind;
+  /** The preview's sample accounts, for its sign-in screen. */
+  signInHint?: string;
 }
+
+const PREVIEW_SIGN_IN_HINT = `Browser preview with sample data: sign in as dana (admin), maria (manager) or sam (front desk), password “${SAMPLE_PASSWORD}”.`;
 
 /**
  * Picks the real backend inside Tauri's webview, else the in-memory mock. The preview starts with
@@ -55,5 +60,5 @@ export function selectBackend(win: Window = window): SelectedBackend {
           workerDelayMs: 2000,
         },
   );
-  return { backend, kind: 'preview' };
+  return { backend, kind: 'preview', signInHint: PREVIEW_SIGN_IN_HINT };
 }

@@ -39,9 +39,20 @@ export class AppState {
 
   clinicName: string = $derived(this.info?.clinicName?.trim() || 'Your clinic');
 
+  #lockedListeners = new Set<() => void>();
+
   constructor(backend: Backend, kind: BackendKind) {
     this.backend = backend;
     this.kind = kind;
+  }
+
+  /**
+   * Called whenever a command answers `locked` (nobody signed in, or the screen locked, e.g. by
+   * the idle lock): the Session sends the window to the lock screen. Returns the unsubscribe.
+   */
+  onLocked(listener: () => void): () => void {
+    this.#lockedListeners.add(listener);
+    return () => this.#lockedListeners.delete(listener);
   }
 
   /**
@@ -63,6 +74,9 @@ export class AppState {
   #noted<T>(outcome: Settled<T>): Settled<T> {
     if (!outcome.ok && outcome.error.code === 'keychain_unavailable') {
       this.keychainError = outcome.error.message || KEYCHAIN_FALLBACK_MESSAGE;
+    }
+    if (!outcome.ok && outcome.error.code === 'locked') {
+      for (const listener of [...this.#lockedListeners]) listener();
     }
     return outcome;
   }
