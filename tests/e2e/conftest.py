@@ -1,11 +1,13 @@
 """Fixtures for the end-to-end tests: the CLI and the real app window.
 
 - `data_dir`: a fresh, not-yet-existing data directory per test.
-- `run_cli(*args, input=None, ...)`: runs `switchboard --data-dir <data_dir> ARGS`.
+- `run_cli(*args, input=None, ...)`: runs `switchboard --data-dir <data_dir> ARGS`, as the
+  seeded admin (the data dir is set up through `switchboard setup` first) unless told otherwise.
 - `app`: the real Switchboard window, driven over WebDriver (tauri-driver + WebKitWebDriver),
-  started with `--data-dir <data_dir>`; see `harness.App` for what it can do.
-- `start_app(env=..., args=..., data_dir=..., background_checks=False)`: more windows, or one
-  with a changed environment. Background connection tests are off unless asked for.
+  started with `--data-dir <data_dir>` and signed in as the admin; see `harness.App`.
+- `start_app(env=..., args=..., data_dir=..., background_checks=False, user=..., role=...,
+  first_run=False)`: more windows, or one with a changed environment, another user, the
+  sign-in or the setup screen. Background connection tests are off unless asked for.
 - `fakes`: the fake Twilio, Square and QuickBooks servers (one process per session, reset before
   each test); see `harness.FakeProviders`.
 - `receiver`: a webhook receiver on 127.0.0.1 that records what it gets and answers per path
@@ -30,6 +32,7 @@ from harness import (
     AppLauncher,
     Cli,
     FakeProviders,
+    PrivateKeyring,
     TauriDriver,
     find_binary,
     safe_name,
@@ -69,14 +72,22 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def run_cli(cli_binary: Path, data_dir: Path) -> Cli:
+def run_cli(cli_binary: Path, data_dir: Path, request: pytest.FixtureRequest) -> Cli:
     """`run_cli("info", "--json")` -> CompletedProcess (text, never raises on a non-zero exit).
 
-    Keyword arguments: `input=` (stdin text), `env={"NAME": value or None to unset}`,
-    `data_dir=` (another directory, or None to pass no --data-dir), `timeout=` (seconds).
-    `run_cli.json(*args)` asserts success and returns the parsed stdout.
+    Every command but `info` and `setup` acts for the admin: the data dir is set up first
+    (clinic "Test Clinic", admin "admin", harness.ADMIN_PASSWORD), and the command gets
+    `--user admin --password-stdin` with the password as the first line of its stdin.
+
+    Keyword arguments: `input=` (stdin text, after the password), `env={"NAME": value or None
+    to unset}`, `data_dir=` (another directory, or None to pass no --data-dir), `timeout=`
+    (seconds), `user=` (another user, or None for nobody), `password=` (instead of the known
+    one). `run_cli.json(*args)` asserts success and returns the parsed stdout;
+    `run_cli.add_user("frank", "front_desk")` adds a user and remembers their password.
     """
-    return Cli(cli_binary, data_dir)
+    cli = Cli(cli_binary, data_dir)
+    request.node.e2e_cli = cli  # for the failure report, even when a fixture failed
+    return cli
 
 
 @pytest.fixture(scope="session")
@@ -96,16 +107,22 @@ def tauri_driver(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def start_app(app_binary: Path, tauri_driver: TauriDriver, data_dir: Path, artifacts: Path):
-    """Starts app windows on demand: `start_app(env={"NAME": None}, args=[...], data_dir=...)`."""
-    launcher = AppLauncher(tauri_driver, app_binary, data_dir, artifacts)
+def start_app(app_binary: Path, tauri_driver: TauriDriver, data_dir: Path, artifacts: Path,
+              run_cli: Cli, request: pytest.FixtureRequest):
+    """Starts app windows on demand, signed in as the seeded admin unless told otherwise:
+    `start_app(user="frank")`, `start_app(role="front_desk")`, `start_app(user=None)` (stays on
+    the sign-in screen), `start_app(first_run=True)` (the setup screen), `env={"NAME": None}`,
+    `args=[...]`, `data_dir=...`. See `harness.AppLauncher`."""
+    launcher = AppLauncher(tauri_driver, app_binary, data_dir, artifacts, cli=run_cli)
+    request.node.e2e_launcher = launcher  # for the failure report, even when `app` failed
     yield launcher
     launcher.quit_all()
 
 
 @pytest.fixture
 def app(start_app: AppLauncher) -> App:
-    """The real app window, started fresh for this test with `--data-dir <data_dir>`."""
+    """The real app window, started fresh for this test with `--data-dir <data_dir>`, the data
+    dir set up through the CLI and the admin signed in (on the dashboard)."""
     return start_app()
 
 
@@ -139,6 +156,15 @@ def fakes(_fakes_process: FakeProviders) -> FakeProviders:
 
 
 @pytest.fixture
+def other_keyring(tmp_path: Path):
+    """Another computer's keychain: a fresh, unlocked, empty gnome-keyring on a private session
+    bus (scripts/with-keyring.sh). `start_app(env=other_keyring.env)` uses it. Ends with the test."""
+    keyring = PrivateKeyring("unlocked", tmp_path / "other-keyring.log")
+    yield keyring
+    keyring.stop()
+
+
+@pytest.fixture
 def receiver():
     """A webhook receiver for this test: `receiver.url("/path")`, `receiver.answer("/path", 410)`,
     `receiver.wait_for(match)`, `receiver.received(path)`. Stopped after the test."""
@@ -152,15 +178,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """On failure, attach what a reader needs: page text, screenshot, app log, CLI calls."""
     outcome = yield
     report = outcome.get_result()
-    if report.when != "call" or not report.failed:
+    # "setup" too: the `app` fixture signs in, and a sign-in that fails is a setup error.
+    if report.when not in ("setup", "call") or not report.failed:
         return
     funcargs = getattr(item, "funcargs", {})
-    launcher = funcargs.get("start_app")
+    launcher = getattr(item, "e2e_launcher", None)
     if isinstance(launcher, AppLauncher):
         for handle in launcher.apps:
             for title, text in handle.diagnostics("failure"):
                 report.sections.append((f"e2e: {handle.name}: {title}", text))
-    cli = funcargs.get("run_cli")
+    cli = getattr(item, "e2e_cli", None)
     if isinstance(cli, Cli) and cli.history:
         report.sections.append(("e2e: CLI calls", cli.describe_history()))
     fakes = funcargs.get("fakes")

@@ -34,6 +34,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.webelement import WebElement
@@ -44,6 +45,22 @@ ARTIFACTS_DIR = REPO_ROOT / "target" / "e2e-artifacts"
 TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "15"))
 
 T = TypeVar("T")
+
+_DEFAULT = object()
+
+# Every data dir a test touches is set up with this clinic and admin before the first command
+# that acts for a user (see `Cli.seed`). The passwords pass the app's policy (10+ characters,
+# zxcvbn score 3+, nothing from the username or the clinic's name).
+CLINIC_NAME = "Test Clinic"
+ADMIN = "admin"
+ADMIN_PASSWORD = "tulip-ferry-49-granite"
+# What `Cli.add_user` gives a user of each role unless told otherwise.
+ROLE_PASSWORDS = {
+    "admin": "copper-wren-62-meadow",
+    "manager": "granite-heron-57-lantern",
+    "front_desk": "fern-otter-88-basalt",
+}
+ROLE_LABELS = {"admin": "Admin", "manager": "Manager", "front_desk": "Front desk"}
 
 
 def safe_name(text: str) -> str:
@@ -302,7 +319,8 @@ def new_app_session(
     env: Mapping[str, str | None] | None = None,
     name: str = "app",
 ) -> "App":
-    """Starts the app through tauri-driver and waits until its shell (the sidebar) is on screen."""
+    """Starts the app through tauri-driver and waits until it shows its first screen: setup,
+    sign-in, the lock screen or the shell (the sidebar)."""
     app_log = artifacts / f"{name}.log"
     pid_path = artifacts / f"{name}.pid"
     launcher = _app_wrapper(app_binary, app_log, pid_path, artifacts, env or {})
@@ -336,7 +354,7 @@ def new_app_session(
     handle = App(session, data_dir=data_dir, artifacts=artifacts, app_log=app_log,
                  driver_log=driver.log_path, driver_log_start=log_start, name=name)
     try:
-        handle.wait_ready()
+        handle.wait_screen()
     except Exception:
         for title, text in handle.diagnostics(f"{name}-startup-failure"):
             print(f"--- {title} ---\n{text}")
@@ -368,6 +386,8 @@ class App:
         self.app_log = app_log
         self._driver_log = driver_log
         self._driver_log_start = driver_log_start
+        # Who this window signed in as (set by sign_in / set_up), None before that.
+        self.user: str | None = None
 
     # ---- finding things
 
@@ -461,6 +481,122 @@ class App:
         """The shell is up: the sidebar is visible."""
         self.find("sidebar", timeout or max(TIMEOUT, 30))
 
+    # ---- screens and accounts
+
+    # What the window shows instead of (or as) the app, by the element that marks it.
+    SCREENS = {"setup": "setup-form", "login": "login-form", "lock": "lock-screen",
+               "shell": "sidebar"}
+
+    def screen(self) -> str | None:
+        """Which screen is up right now: "setup", "login", "lock", "shell", or None."""
+        for name in ("setup", "login", "lock", "shell"):  # the lock screen may cover the shell
+            if self.is_visible(self.SCREENS[name]):
+                return name
+        return None
+
+    def wait_screen(self, expected: str | Iterable[str] | None = None,
+                    timeout: float | None = None) -> str:
+        """Waits until one of the screens (`expected`: a name or several; any by default) is up
+        and returns its name."""
+        wanted = (set(self.SCREENS) if expected is None
+                  else {expected} if isinstance(expected, str) else set(expected))
+        seen: list[str | None] = []
+
+        def shown(_driver: webdriver.Remote) -> str | bool:
+            current = self.screen()
+            seen[:] = [current]
+            return current if current in wanted else False
+
+        try:
+            return self.wait(shown, timeout or max(TIMEOUT, 30),
+                             f"the {' or '.join(sorted(wanted))} screen")
+        except TimeoutException as err:
+            raise TimeoutException(f"expected the {' or '.join(sorted(wanted))} screen, last saw "
+                                   f"{seen[-1:]!r}") from err
+
+    def type(self, testid: str, value: str) -> WebElement:
+        """Replaces what the field holds with `value` by typing, as a user would."""
+        element = self.find(testid)
+        element.click()
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.BACKSPACE)
+        if value:
+            element.send_keys(value)
+        poll(lambda: element.get_property("value") == value,
+             message=f"[data-testid={testid!r}] to hold what was typed")
+        return element
+
+    def _submit_and_wait(self, submit: str, error_css: str, done: str,
+                         timeout: float | None = None) -> None:
+        """Clicks `submit`, then waits for the `done` screen; fails at once with the text of the
+        error (an element matching `error_css`) if one shows up instead."""
+        self.click(submit)
+
+        def visible_errors() -> list[WebElement]:
+            try:
+                return [e for e in self.find_all(error_css) if e.is_displayed()]
+            except StaleElementReferenceException:
+                return []
+
+        def outcome(_driver: webdriver.Remote) -> str | bool:
+            if visible_errors():
+                return "error"
+            return "done" if self.screen() == done else False
+
+        result = self.wait(outcome, timeout or max(TIMEOUT, 30),
+                           f"the {done} screen after {submit}")
+        if result == "error":
+            shown = [f"{e.get_attribute('data-testid')}: {self.rendered_text(e)!r}"
+                     for e in visible_errors()]
+            raise AssertionError(f"{submit} was refused: {'; '.join(shown)}")
+
+    def sign_in(self, username: str, password: str, timeout: float | None = None) -> None:
+        """On the sign-in screen: types the username and password, clicks Sign in and waits for
+        the dashboard (fails with `login-error`'s text if that shows instead)."""
+        self.wait_screen("login", timeout)
+        self.type("login-username", username)
+        self.type("login-password", password)
+        self._submit_and_wait("login-submit", self.selector("login-error"), "shell", timeout)
+        self.find("page-dashboard", timeout or max(TIMEOUT, 30))
+        self.user = username
+
+    def set_up(self, clinic_name: str, username: str, password: str,
+               display_name: str | None = None, timeout: float | None = None) -> None:
+        """On the first-run screen: fills in the clinic and the admin, submits, and waits for the
+        dashboard."""
+        self.wait_screen("setup", timeout)
+        self.type("setup-clinic-name", clinic_name)
+        self.type("setup-username", username)
+        if display_name is not None:
+            self.type("setup-display-name", display_name)
+        self.type("setup-password", password)
+        self.type("setup-password-confirm", password)
+        self._submit_and_wait("setup-submit", '[data-testid="setup-error"], '
+                                               '[data-testid="setup-form"] [data-testid^="error-"]',
+                              "shell", timeout)
+        self.find("page-dashboard", timeout or max(TIMEOUT, 30))
+        self.user = username
+
+    def lock(self) -> None:
+        """Clicks Lock in the header and waits for the lock screen."""
+        self.click("lock-button")
+        self.wait_screen("lock")
+
+    def unlock(self, password: str, timeout: float | None = None) -> None:
+        """On the lock screen: types the password and waits for the app to come back."""
+        self.wait_screen("lock", timeout)
+        self.type("unlock-password", password)
+        self._submit_and_wait("unlock-submit", self.selector("unlock-error"), "shell", timeout)
+
+    def sign_out(self) -> None:
+        """Signs out (through the account menu when there is one) and waits for the sign-in
+        screen."""
+        if not self.is_visible("sign-out") and self.exists("account-menu"):
+            self.click("account-menu")
+        self.click("sign-out")
+        self.wait_screen("login")
+        self.user = None
+
     def execute_async(self, script: str, *args: Any) -> Any:
         return self.driver.execute_async_script(script, *args)
 
@@ -529,20 +665,30 @@ class App:
 class AppLauncher:
     """The `start_app` fixture: starts app windows on demand; all are closed after the test.
 
-    `start_app()` is what the `app` fixture gives. `start_app(env={"DBUS_SESSION_BUS_ADDRESS":
-    None})` starts one with a changed environment, `args=[...]` adds command-line arguments,
-    `data_dir=` points it at another directory.
+    `start_app()` is what the `app` fixture gives: the data dir is set up through the CLI
+    (`Cli.seed`: clinic "Test Clinic", admin "admin") and the window is signed in as the admin
+    through the sign-in screen, on the dashboard. Options:
+    - `user="frank"` signs in as another user (added with `run_cli.add_user`, or give
+      `password=`); `role="front_desk"` signs in as a user of that role (the user `front_desk`,
+      `manager` or `admin`, added through the CLI first if need be);
+    - `user=None` leaves the window on the sign-in screen;
+    - `first_run=True` sets nothing up: the window shows first-run setup (the data dir must
+      have no users);
+    - `env={"NAME": None}` changes the app's environment (None unsets), `args=[...]` adds
+      command-line arguments, `data_dir=` points it at another directory.
 
     Background connection tests are off (SWITCHBOARD_NO_BACKGROUND_CHECKS=1), so that nothing
     tests an integration unless the test says so; `start_app(background_checks=True)` turns them
     on.
     """
 
-    def __init__(self, driver: TauriDriver, app_binary: Path, data_dir: Path, artifacts: Path):
+    def __init__(self, driver: TauriDriver, app_binary: Path, data_dir: Path, artifacts: Path,
+                 cli: "Cli | None" = None):
         self._driver = driver
         self._app_binary = app_binary
         self._data_dir = data_dir
         self._artifacts = artifacts
+        self._cli = cli
         self.apps: list[App] = []
 
     def __call__(
@@ -552,15 +698,39 @@ class AppLauncher:
         args: Iterable[str] = (),
         data_dir: Path | None = None,
         background_checks: bool = False,
+        user: Any = _DEFAULT,
+        password: str | None = None,
+        role: str | None = None,
+        first_run: bool = False,
     ) -> App:
+        directory = data_dir or self._data_dir
+        if user is _DEFAULT:
+            user = role if role else (None if first_run else ADMIN)
+        if first_run and user is not None:
+            raise ValueError("first_run=True shows the setup screen: nobody can sign in")
+        if not first_run:
+            if self._cli is None:
+                raise ValueError("this launcher has no CLI to set the data dir up with")
+            self._cli.seed(directory)
+            if role and user == role:
+                self._cli.ensure_user(role, role, data_dir=directory)
+            if user is not None and password is None:
+                password = self._cli.password_of(user)
+
         name = "app" if not self.apps else f"app{len(self.apps) + 1}"
         full_env: dict[str, str | None] = {
             "SWITCHBOARD_NO_BACKGROUND_CHECKS": None if background_checks else "1",
         }
         full_env.update(env or {})
-        handle = new_app_session(self._driver, self._app_binary, data_dir or self._data_dir,
+        handle = new_app_session(self._driver, self._app_binary, directory,
                                  self._artifacts, extra_args=args, env=full_env, name=name)
         self.apps.append(handle)
+        if first_run:
+            handle.wait_screen("setup")
+        elif user is None:
+            handle.wait_screen("login")
+        else:
+            handle.sign_in(user, password)
         return handle
 
     def close(self, handle: App) -> None:
@@ -578,21 +748,53 @@ class AppLauncher:
 # --------------------------------------------------------------------------------------------
 # The CLI
 
-_DEFAULT = object()
+# Commands that act for nobody: no --user, and no setup first.
+_NO_USER_COMMANDS = {"info", "setup", "help"}
+# Global options of `switchboard` that take a value (to find the subcommand after them).
+_OPTIONS_WITH_VALUE = {"--data-dir", "--user"}
+
+
+def subcommand(args: Iterable[str]) -> str | None:
+    """The first word of a `switchboard` command line that is not a global option."""
+    items = list(args)
+    skip = False
+    for arg in items:
+        if skip:
+            skip = False
+            continue
+        if arg in _OPTIONS_WITH_VALUE:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None
 
 
 class Cli:
-    """Runs the `switchboard` CLI against a data directory; see the `run_cli` fixture."""
+    """Runs the `switchboard` CLI against a data directory; see the `run_cli` fixture.
+
+    By default every command acts for the seeded admin: before the first such command in a data
+    dir, `seed()` runs `switchboard setup` (clinic "Test Clinic", admin "admin",
+    ADMIN_PASSWORD), then each command gets `--user admin --password-stdin` and the password as
+    the first line of its standard input (before whatever `input=` holds). `user="frank"` acts
+    for another user (one added with `add_user`, or with `password=`); `user=None` for nobody
+    (the default for `info` and `setup`, and when the arguments already hold `--user`).
+    """
 
     def __init__(self, binary: Path, data_dir: Path):
         self.binary = binary
         self.data_dir = data_dir
+        self.user: str | None = ADMIN
+        self.passwords: dict[str, str] = {ADMIN: ADMIN_PASSWORD}
         self.history: list[tuple[list[str], subprocess.CompletedProcess[str]]] = []
+        self._seeded: set[str] = set()
 
     def base_env(self) -> dict[str, str]:
         env = dict(os.environ)
         # The --data-dir argument must be what decides; a developer's own setting must not leak in.
         env.pop("SWITCHBOARD_DATA_DIR", None)
+        env.pop("SWITCHBOARD_USER", None)
         env.setdefault("RUST_BACKTRACE", "1")
         return env
 
@@ -603,12 +805,34 @@ class Cli:
         env: Mapping[str, str | None] | None = None,
         data_dir: Any = _DEFAULT,
         timeout: float = 60,
+        user: Any = _DEFAULT,
+        password: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         directory = self.data_dir if data_dir is _DEFAULT else data_dir
+        words = [str(a) for a in args]
+        if user is _DEFAULT:
+            acts_for_nobody = (
+                subcommand(words) in _NO_USER_COMMANDS
+                or subcommand(words) is None
+                or "--user" in words
+                or any(w in ("--help", "-h", "--version", "-V") for w in words)
+                or (env or {}).get("SWITCHBOARD_USER") is not None
+            )
+            user = None if acts_for_nobody else self.user
         cmd = [str(self.binary)]
         if directory is not None:
             cmd += ["--data-dir", str(directory)]
-        cmd += [str(a) for a in args]
+        if user is not None:
+            self.seed(directory, env=env)
+            if password is None:
+                password = self.password_of(user)
+            cmd += ["--user", user, "--password-stdin"]
+            input = password + "\n" + (input or "")
+        cmd += words
+        return self._run(cmd, input=input, env=env, timeout=timeout)
+
+    def _run(self, cmd: list[str], *, input: str | None, env: Mapping[str, str | None] | None,
+             timeout: float) -> subprocess.CompletedProcess[str]:
         full_env = self.base_env()
         for key, value in (env or {}).items():
             if value is None:
@@ -626,6 +850,59 @@ class Cli:
         )
         self.history.append((cmd, result))
         return result
+
+    def password_of(self, username: str) -> str:
+        try:
+            return self.passwords[username]
+        except KeyError:
+            raise AssertionError(
+                f"no password known for {username!r}: add the user with run_cli.add_user(...), "
+                f"or pass password=") from None
+
+    # ---- accounts
+
+    def seed(self, directory: Any = _DEFAULT, env: Mapping[str, str | None] | None = None) -> None:
+        """Sets the data dir up (clinic "Test Clinic", admin "admin" with ADMIN_PASSWORD) unless
+        this Cli did so already. A data dir that is set up already (by the app's setup screen,
+        say) is left as it is."""
+        directory = self.data_dir if directory is _DEFAULT else directory
+        key = str(directory) if directory is not None else (
+            "env:" + str((env or {}).get("SWITCHBOARD_DATA_DIR")))
+        if key in self._seeded:
+            return
+        cmd = [str(self.binary)]
+        if directory is not None:
+            cmd += ["--data-dir", str(directory)]
+        cmd += ["--json", "setup", "--clinic-name", CLINIC_NAME, "--admin", ADMIN]
+        result = self._run(cmd, input=ADMIN_PASSWORD + "\n", env=env, timeout=60)
+        if result.returncode != 0 and _error_code(result.stderr) != "conflict":
+            raise AssertionError(f"could not set up {directory} for the test: "
+                                 f"{shlex.join(cmd)} exited {result.returncode}\n{result.stderr}")
+        self._seeded.add(key)
+
+    def add_user(self, username: str, role: str, *, password: str | None = None,
+                 display_name: str | None = None, data_dir: Any = _DEFAULT,
+                 as_user: Any = _DEFAULT) -> dict[str, Any]:
+        """`switchboard user add USERNAME --role ROLE` (as the admin); remembers the password, so
+        that `run_cli(..., user=USERNAME)` and `start_app(user=USERNAME)` can sign in. The
+        password defaults to ROLE_PASSWORDS[role]. Returns the new user (JSON)."""
+        password = password or ROLE_PASSWORDS[role]
+        args = ["--json", "user", "add", username, "--role", role]
+        if display_name:
+            args += ["--display-name", display_name]
+        created = self.json(*args, input=password + "\n", data_dir=data_dir, user=as_user)
+        self.passwords[username] = password
+        return created
+
+    def ensure_user(self, username: str, role: str, *, data_dir: Any = _DEFAULT) -> None:
+        """Adds the user unless one of that name is there already (with a known password)."""
+        users = self.json("--json", "user", "list", data_dir=data_dir)
+        if not any(u["username"] == username for u in users):
+            self.add_user(username, role, data_dir=data_dir)
+        elif username not in self.passwords:
+            raise AssertionError(f"{username} exists, but its password is unknown to run_cli")
+
+    # ---- results
 
     def json(self, *args: str | os.PathLike[str], **kwargs: Any) -> Any:
         """Runs the command, asserts exit code 0, and returns stdout parsed as JSON."""
@@ -649,6 +926,13 @@ class Cli:
             )
         return "\n\n".join(parts)
 
+
+def _error_code(stderr: str) -> str | None:
+    """The `code` of a `--json` error on stderr, if it is one."""
+    try:
+        return json.loads(stderr.strip().splitlines()[-1]).get("code")
+    except (ValueError, IndexError, AttributeError):
+        return None
 
 # --------------------------------------------------------------------------------------------
 # The fake providers
@@ -802,3 +1086,49 @@ def keychain_secret(account: str) -> str | None:
             raise RuntimeError(f"secret-tool lookup {account}: {result.stderr.strip()}")
         return None
     return result.stdout
+
+
+class PrivateKeyring:
+    """A second, private session bus with its own gnome-keyring (scripts/with-keyring.sh MODE):
+    another computer's keychain, for the app's environment (`env`). `stop()` ends it.
+
+    Modes as in with-keyring.sh: "unlocked" (a fresh, empty keychain), "locked", "no-collection".
+    """
+
+    def __init__(self, mode: str, log_path: Path):
+        script = REPO_ROOT / "scripts" / "with-keyring.sh"
+        self._log = open(log_path, "wb")
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [str(script), f"--{mode}", "sh", "-c",
+             'printf "%s\\n" "$DBUS_SESSION_BUS_ADDRESS" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" '
+             '"${GNOME_KEYRING_CONTROL:-}"; exec cat >/dev/null'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+        )
+        try:
+            bus, runtime, data_home, control = read_lines(self.process.stdout, 4, max(TIMEOUT, 30),
+                                                          f"with-keyring.sh --{mode}")
+        except Exception as err:
+            self.stop()
+            raise RuntimeError(f"could not start a {mode} keyring: {err}\n{tail(log_path)}") from None
+        if not bus:
+            self.stop()
+            raise RuntimeError(f"with-keyring.sh --{mode} gave no session bus address")
+        self.env: dict[str, str | None] = {
+            "DBUS_SESSION_BUS_ADDRESS": bus,
+            "XDG_RUNTIME_DIR": runtime,
+            "XDG_DATA_HOME": data_home,
+            "GNOME_KEYRING_CONTROL": control or None,
+        }
+
+    def stop(self) -> None:
+        if self.process.stdin and not self.process.stdin.closed:
+            self.process.stdin.close()  # `cat` ends, and with it the bus and the keyring daemon
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.process.stdout:
+            self.process.stdout.close()
+        self._log.close()
