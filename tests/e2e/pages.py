@@ -572,3 +572,163 @@ class DashboardEndpoints:
     def text_in_card(self, url: str, testid: str) -> str:
         return App.rendered_text(
             self.card(url).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
+
+
+# --------------------------------------------------------------------------------------------
+# Accounts: the Users panel in Settings, the Audit log page
+
+
+def choose_option(app: App, element: WebElement, value: str) -> None:
+    """Chooses the option with this value in a <select> element, as a user would."""
+    from selenium.webdriver.support.select import Select
+
+    center(app, element)
+    Select(element).select_by_value(value)
+    poll(lambda: element.get_property("value") == value, message=f"the select to hold {value!r}")
+
+
+def set_field(app: App, element: WebElement, value: str) -> None:
+    """Sets a filter or form control whatever it is: a <select> (by option value) or a field
+    typed into (then Tab, which is when forms act on what was typed)."""
+    if element.tag_name.lower() == "select":
+        choose_option(app, element, value)
+    else:
+        type_into(app, element, value)
+        element.send_keys(Keys.TAB)
+
+
+_AUDIT_ROWS_JS = """
+return Array.from(document.querySelectorAll('[data-testid="audit-row"]')).map((row) => {
+  const cell = (testid) => {
+    const found = row.querySelector(`[data-testid="${testid}"]`);
+    return found ? found.innerText.trim() : null;
+  };
+  return {seq: row.getAttribute('data-seq'), actor: cell('audit-actor'),
+          action: cell('audit-action'), object: cell('audit-object'),
+          result: cell('audit-result'), changes: cell('audit-changes')};
+});
+"""
+
+
+class AuditLogPage:
+    """The Audit log page (admin): rows by `data-seq` with their cells, the filters, Verify and
+    the exports."""
+
+    FILTERS = ("actor", "action", "object", "result", "from", "to")
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        page = self.app.goto("audit-log")
+        self.wait_loaded()
+        return page
+
+    def wait_loaded(self) -> None:
+        poll(lambda: self.app.exists("audit-empty") or self.rows(),
+             message="the Audit log to show rows (or that there are none)")
+
+    def rows(self) -> list[dict[str, str | None]]:
+        """Every row shown: {seq, actor, action, object, result, changes} (the cells' text)."""
+        return self.app.driver.execute_script(_AUDIT_ROWS_JS)
+
+    def wait_rows(self, check, what: str, timeout: float | None = None) -> list[dict]:
+        seen: list[list[dict]] = []
+
+        def holds():
+            rows = self.rows()
+            seen[:] = [rows]
+            return rows if rows and check(rows) else None
+
+        try:
+            return poll(holds, timeout=timeout or TIMEOUT, message=what)
+        except Exception as err:
+            last = seen[-1] if seen else []
+            raise AssertionError(f"the Audit log never showed {what}; last rows "
+                                 f"({len(last)}): {pretty(last[:20])}") from err
+
+    def filter(self, name: str, value: str) -> None:
+        set_field(self.app, self.app.find(f"audit-filter-{name}"), value)
+
+    def clear_filters(self) -> None:
+        click_testid(self.app, "audit-filter-clear")
+        poll(lambda: all(self._filter_value(n) in ("", None) for n in self.FILTERS
+                         if self.app.exists(f"audit-filter-{n}")),
+             message="every filter to be cleared")
+
+    def _filter_value(self, name: str) -> str | None:
+        return self.app.find(f"audit-filter-{name}", visible=False).get_property("value")
+
+    def verify(self, ok: bool, timeout: float | None = None) -> WebElement:
+        """Clicks Verify and waits for a result with data-ok="true" or "false"; returns it."""
+        click_testid(self.app, "audit-verify")
+        want = "true" if ok else "false"
+        seen: list[str | None] = []
+
+        def shown(driver):
+            found = driver.find_elements(By.CSS_SELECTOR, '[data-testid="audit-verify-result"]')
+            seen[:] = [found[0].get_attribute("data-ok") if found else None]
+            return found[0] if found and seen[0] == want else False
+
+        try:
+            return self.app.wait(shown, timeout, message=f"audit-verify-result data-ok={want}")
+        except Exception as err:
+            raise AssertionError(f"Verify did not show data-ok={want}: last saw {seen[-1:]!r}") from err
+
+    def export(self, fmt: str) -> str:
+        """Clicks Export CSV or JSON and returns the text of the result once it shows."""
+        before = (App.rendered_text(self.app.find_all('[data-testid="audit-export-result"]')[0])
+                  if self.app.exists("audit-export-result") else None)
+        click_testid(self.app, f"audit-export-{fmt}")
+        return self.app.wait_text("audit-export-result",
+                                  lambda text: bool(text) and text != before)
+
+
+class UsersPanel:
+    """Settings → Users (admin): the add form and a row per user (`user-row[data-username]`)."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def open(self) -> WebElement:
+        self.app.goto("settings")
+        panel = self.app.find("users-panel")
+        self.row("admin")
+        return panel
+
+    def row(self, username: str, timeout: float | None = None) -> WebElement:
+        return self.app.wait(
+            lambda d: d.find_element(By.CSS_SELECTOR, by_attr("user-row", "data-username",
+                                                              username)),
+            timeout, message=f"the row of user {username}")
+
+    def usernames(self) -> list[str]:
+        return [r.get_attribute("data-username")
+                for r in self.app.find_all('[data-testid="user-row"]')]
+
+    def in_row(self, username: str, testid: str) -> WebElement:
+        return self.row(username).find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def add(self, username: str, role: str, password: str,
+            display_name: str | None = None) -> WebElement:
+        """Add user → fills the form → Save; returns the new user's row."""
+        click_testid(self.app, "add-user")
+        type_into(self.app, self.app.find("user-username"), username)
+        if display_name is not None:
+            type_into(self.app, self.app.find("user-display-name"), display_name)
+        choose_option(self.app, self.app.find("user-role"), role)
+        type_into(self.app, self.app.find("user-password"), password)
+        type_into(self.app, self.app.find("user-password-confirm"), password)
+        click_testid(self.app, "user-save")
+        return self.row(username)
+
+    def set_role(self, username: str, role: str) -> None:
+        choose_option(self.app, self.in_row(username, "user-role-select"), role)
+
+    def row_error(self, username: str) -> str:
+        def shown(_driver):
+            found = self.row(username).find_elements(By.CSS_SELECTOR,
+                                                     '[data-testid="user-row-error"]')
+            return (App.rendered_text(found[0]) or False) if found else False
+
+        return self.app.wait(shown, message=f"user-row-error in the row of {username}")
