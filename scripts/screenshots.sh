@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Saves docs/screenshots/{dashboard,integrations,integration-form,settings}.png from the real app window
+# Saves docs/screenshots/*.png (sign-in, dashboard, integrations, integration-form, settings, users,
+# webhooks, delivery-log, audit-log, front-desk) from the real app window, signed in
 # (Xvfb, WebDriver screenshots after two animation frames), with integrations tested against the
 # fake providers (target/debug/switchboard-fake-providers). Same setup as scripts/e2e.sh.
 #   scripts/screenshots.sh            # SCREENSHOTS_DIR=... to write elsewhere

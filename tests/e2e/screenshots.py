@@ -1,5 +1,5 @@
-"""Screenshots for the README: docs/screenshots/{dashboard,integrations,integration-form,settings,
-webhooks,delivery-log}.png.
+"""Screenshots for the README: docs/screenshots/{sign-in,dashboard,integrations,integration-form,
+settings,users,webhooks,delivery-log,audit-log,front-desk}.png.
 
 Not part of the normal test run (pytest collects only test_*.py); scripts/screenshots.sh runs it.
 The data dir has a fixed, readable path, because the Settings page shows it.
@@ -8,6 +8,9 @@ The dashboard shows one card of each level, from real connection tests against t
 providers: Twilio answers (green), Square rejects the token (red), QuickBooks is down for
 maintenance (yellow). The custom base URLs that pointed them at the fakes are removed afterwards,
 so the Integrations page shows what a clinic would see.
+
+The window signs in through its sign-in screen (shot first) as the admin, Dana Whitfield; a
+manager and a front-desk user exist too, for Settings' users panel and the front desk's dashboard.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, App
-from pages import DashboardPage, IntegrationsPage, add_with_cli, center
+from harness import ADMIN, ADMIN_PASSWORD, REPO_ROOT, App
+from pages import AuditLogPage, DashboardPage, IntegrationsPage, UsersPanel, add_with_cli, center
 
 OUT_DIR = Path(os.environ.get("SCREENSHOTS_DIR", REPO_ROOT / "docs" / "screenshots"))
 
@@ -60,8 +63,12 @@ def demo_webhooks(run_cli, receiver):
 
 @pytest.fixture
 def demo_clinic(run_cli, fakes, demo_webhooks):
-    """Three integrations with one real test each against the fakes; before the window opens."""
+    """Three integrations with one real test each against the fakes, and the clinic's people;
+    before the window opens."""
     run_cli.json("--json", "settings", "--clinic-name", "Riverside Veterinary Clinic")
+    run_cli.json("--json", "user", "set", ADMIN, "--display-name", "Dana Whitfield")
+    run_cli.add_user("morgan", "manager", display_name="Morgan Lee")
+    run_cli.add_user("sam", "front_desk", display_name="Sam Ortiz")
     for name, provider, environment, scenario, _level in DEMO:
         add_with_cli(run_cli, provider, name, environment=environment, base_url=fakes.base_url)
         fakes.set(provider, scenario)
@@ -81,7 +88,12 @@ def shoot(app: App, name: str) -> Path:
     return path
 
 
-def test_screenshots(demo_clinic, app: App):
+def test_screenshots(demo_clinic, start_app):
+    app = start_app(user=None)
+    app.type("login-username", ADMIN)
+    shoot(app, "sign-in.png")
+    app.sign_in(ADMIN, ADMIN_PASSWORD)
+
     dashboard = DashboardPage(app)
     dashboard.open()
     for name, _provider, _environment, _scenario, level in demo_clinic:
@@ -109,6 +121,13 @@ def test_screenshots(demo_clinic, app: App):
     app.text("info-schema-version")  # the data from core has arrived
     shoot(app, "settings.png")
 
+    users = UsersPanel(app)
+    users.open()
+    for username in ("admin", "morgan", "sam"):
+        users.row(username)
+    center(app, app.find("users-panel"))
+    shoot(app, "users.png")
+
     app.goto("webhooks")
     app.find("endpoint-card")
     shoot(app, "webhooks.png")
@@ -116,3 +135,15 @@ def test_screenshots(demo_clinic, app: App):
     app.goto("delivery-log")
     app.find("delivery-row")
     shoot(app, "delivery-log.png")
+
+    AuditLogPage(app).open()
+    app.find("audit-row")
+    shoot(app, "audit-log.png")
+    start_app.close(app)
+
+    front_desk = start_app(user="sam")
+    dashboard = DashboardPage(front_desk)
+    dashboard.open()
+    for name, _provider, _environment, _scenario, level in demo_clinic:
+        dashboard.wait_level(name, level)
+    shoot(front_desk, "front-desk.png")
