@@ -50,7 +50,7 @@ describe('the delivery table', () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => bulkRow(i));
     const onneedmore = vi.fn();
     render(DeliveryTable, {
-      props: { rows, endpoints: [PMS], now: Date.now(), hasMore: false, loadingMore: false, moreError: null, selectedId: null, resending: {}, onneedmore, onopen: vi.fn(), onresend: vi.fn() },
+      props: { rows, endpoints: [PMS], now: Date.now(), hasMore: false, loadingMore: false, moreError: null, selectedId: null, resending: {}, canResend: true, onneedmore, onopen: vi.fn(), onresend: vi.fn() },
     });
     expect(screen.getByTestId('delivery-table')).toHaveAttribute('aria-rowcount', '10001');
     const first = rowsShown();
