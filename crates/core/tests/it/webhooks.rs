@@ -941,7 +941,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_a_success_resets_the_
         .unwrap();
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.as_str()),
-        ("endpoint.disable", "system")
+        ("endpoint.disable", "system:worker")
     );
     // Enabling again clears the streak.
     assert!(
