@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::{read_row, AuditRow, Verification, COLUMNS};
@@ -71,38 +71,26 @@ fn some(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The WHERE clause for a filter. Time bounds become `seq` bounds (rows are appended in time
-/// order), so every query walks one index newest first and stops after a page.
-fn where_clause(
+/// One condition with its parameters.
+type Cond = (String, Vec<Value>);
+
+/// The conditions every row must meet, and the alternatives of which it must meet one (an action
+/// family is several actions; an object is an id or a name). Each alternative becomes its own
+/// index walk, newest first, merged afterwards: one `OR` over a million rows would otherwise be
+/// answered by a sort or a long scan. Time bounds become `seq` bounds (rows are appended in time
+/// order), so every branch stays one bounded index range.
+fn conditions(
     c: &Connection,
     f: &AuditFilter,
     before: Option<u32>,
-) -> Result<(String, Vec<Value>)> {
-    let mut sql: Vec<&str> = Vec::new();
-    let mut args: Vec<Value> = Vec::new();
+) -> Result<(Vec<Cond>, Vec<Cond>)> {
+    let mut all: Vec<Cond> = Vec::new();
+    let text = |s: &str| Value::Text(s.to_owned());
     if let Some(a) = some(&f.actor) {
-        sql.push("actor = ?");
-        args.push(Value::Text(a.to_owned()));
-    }
-    if let Some(a) = some(&f.action) {
-        if a.contains('.') {
-            sql.push("action = ?");
-            args.push(Value::Text(a.to_owned()));
-        } else {
-            // A family: `integration` matches `integration.create`, `integration.update`, …
-            sql.push("action >= ? AND action < ?");
-            args.push(Value::Text(format!("{a}.")));
-            args.push(Value::Text(format!("{a}/")));
-        }
-    }
-    if let Some(o) = some(&f.object) {
-        sql.push("(object_id = ? OR object_label = ? COLLATE NOCASE)");
-        args.push(Value::Text(o.to_owned()));
-        args.push(Value::Text(o.to_owned()));
+        all.push(("actor = ?".into(), vec![text(a)]));
     }
     if let Some(r) = f.result {
-        sql.push("result = ?");
-        args.push(Value::Text(r.as_str().to_owned()));
+        all.push(("result = ?".into(), vec![text(r.as_str())]));
     }
     if let Some(from) = some(&f.from) {
         let ms = parse_time("from", from)?;
@@ -113,8 +101,10 @@ fn where_clause(
                 |r| r.get(0),
             )
             .optional()?;
-        sql.push("seq >= ?");
-        args.push(Value::Integer(first.unwrap_or(i64::MAX)));
+        all.push((
+            "seq >= ?".into(),
+            vec![Value::Integer(first.unwrap_or(i64::MAX))],
+        ));
     }
     if let Some(to) = some(&f.to) {
         let ms = parse_time("to", to)?;
@@ -125,19 +115,61 @@ fn where_clause(
                 |r| r.get(0),
             )
             .optional()?;
-        sql.push("seq <= ?");
-        args.push(Value::Integer(last.unwrap_or(0)));
+        all.push(("seq <= ?".into(), vec![Value::Integer(last.unwrap_or(0))]));
     }
     if let Some(b) = before {
-        sql.push("seq < ?");
-        args.push(Value::Integer(i64::from(b)));
+        all.push(("seq < ?".into(), vec![Value::Integer(i64::from(b))]));
     }
-    let clause = if sql.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", sql.join(" AND "))
+    let actions: Vec<Cond> = match some(&f.action) {
+        None => vec![],
+        Some(a) if a.contains('.') => vec![("action = ?".into(), vec![text(a)])],
+        // A family: `integration` is `integration.create`, `integration.update`, …, each found
+        // by one index probe.
+        Some(a) => {
+            let mut found = Vec::new();
+            let mut after = format!("{a}.");
+            while let Some(next) = c
+                .query_row(
+                    "SELECT min(action) FROM audit_log WHERE action >= ?1 AND action < ?2",
+                    params![after, format!("{a}/")],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()?
+                .flatten()
+            {
+                after = format!("{next}\u{1}");
+                found.push(("action = ?".to_owned(), vec![text(&next)]));
+                if found.len() >= 200 {
+                    break;
+                }
+            }
+            if found.is_empty() {
+                found.push(("action = ?".into(), vec![text(&format!("{a}.(none)"))]));
+            }
+            found
+        }
     };
-    Ok((clause, args))
+    let objects: Vec<Cond> = match some(&f.object) {
+        None => vec![],
+        Some(o) => vec![
+            ("object_id = ?".into(), vec![text(o)]),
+            ("object_label = ? COLLATE NOCASE".into(), vec![text(o)]),
+        ],
+    };
+    let mut alternatives: Vec<Cond> = Vec::new();
+    match (actions.is_empty(), objects.is_empty()) {
+        (true, true) => {}
+        (false, true) => alternatives = actions,
+        (true, false) => alternatives = objects,
+        (false, false) => {
+            for (a, av) in &actions {
+                for (o, ov) in &objects {
+                    alternatives.push((format!("{a} AND {o}"), [av.clone(), ov.clone()].concat()));
+                }
+            }
+        }
+    }
+    Ok((all, alternatives))
 }
 
 fn query(
@@ -146,11 +178,42 @@ fn query(
     before: Option<u32>,
     limit: u32,
 ) -> Result<Vec<AuditRow>> {
-    let (clause, mut args) = where_clause(c, f, before)?;
-    args.push(Value::Integer(i64::from(limit)));
-    let mut stmt = c.prepare(&format!(
-        "SELECT {COLUMNS} FROM audit_log{clause} ORDER BY seq DESC LIMIT ?"
-    ))?;
+    let (all, alternatives) = conditions(c, f, before)?;
+    let branch = |extra: Option<&Cond>| -> Cond {
+        let mut sql: Vec<String> = all.iter().map(|(s, _)| s.clone()).collect();
+        let mut args: Vec<Value> = all.iter().flat_map(|(_, a)| a.clone()).collect();
+        if let Some((s, a)) = extra {
+            sql.push(s.clone());
+            args.extend(a.iter().cloned());
+        }
+        let clause = if sql.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", sql.join(" AND "))
+        };
+        args.push(Value::Integer(i64::from(limit)));
+        (
+            format!("SELECT {COLUMNS} FROM audit_log{clause} ORDER BY seq DESC LIMIT ?"),
+            args,
+        )
+    };
+    let (sql, args) = if alternatives.len() <= 1 {
+        branch(alternatives.first())
+    } else {
+        let branches: Vec<Cond> = alternatives.iter().map(|a| branch(Some(a))).collect();
+        let union = branches
+            .iter()
+            .map(|(s, _)| format!("SELECT * FROM ({s})"))
+            .collect::<Vec<_>>()
+            .join(" UNION ");
+        let mut args: Vec<Value> = branches.into_iter().flat_map(|(_, a)| a).collect();
+        args.push(Value::Integer(i64::from(limit)));
+        (
+            format!("SELECT {COLUMNS} FROM ({union}) ORDER BY seq DESC LIMIT ?"),
+            args,
+        )
+    };
+    let mut stmt = c.prepare(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(args), read_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
