@@ -32,7 +32,7 @@ describe('empty pages', () => {
     ['audit-log', 'No audit records yet'],
   ] as const)('%s says there is nothing yet: "%s"', async (page, title) => {
     renderApp({ page });
-    const root = await screen.findByTestId(`page-${page}`);
+    const root = await screen.findByTestId(page === 'audit-log' ? 'audit-page' : `page-${page}`);
     expect(await within(root).findByRole('heading', { level: 2, name: title })).toBeInTheDocument();
     expect(root).not.toHaveTextContent(/coming (soon|in this version)/i);
   });

@@ -37,12 +37,13 @@ describe('sidebar', () => {
 
     await user.click(screen.getByTestId(`nav-${id}`));
 
-    const page = screen.getByTestId(`page-${id}`);
+    // The audit log's page is `audit-page` (the id end-to-end tests know it by).
+    const page = screen.getByTestId(id === 'audit-log' ? 'audit-page' : `page-${id}`);
     expect(within(page).getByRole('heading', { level: 1 })).toHaveTextContent(label);
     expect(screen.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page');
     expect(router.current).toBe(id);
     // Only one page is shown at a time.
-    expect(screen.getAllByTestId(/^page-/)).toHaveLength(1);
+    expect(screen.getAllByTestId(/^(page-.*|audit-page)$/)).toHaveLength(1);
   });
 });
 
