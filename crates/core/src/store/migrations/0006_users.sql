@@ -23,6 +23,8 @@ CREATE TABLE login_failures (
 
 -- The audit viewer filters by user and by action, newest first, at a million rows.
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_actor_action ON audit_log (actor, action, seq);
+CREATE INDEX audit_log_result ON audit_log (result, seq);
 CREATE INDEX audit_log_action ON audit_log (action, seq);
 CREATE INDEX audit_log_label ON audit_log (object_label COLLATE NOCASE, seq);
 CREATE INDEX audit_log_object_id ON audit_log (object_id, seq);
