@@ -31,8 +31,8 @@ const PREVIEW_SIGN_IN_HINT = `Browser preview with sample data: sign in as dana 
  * they are queued.
  *
  * It starts signed in as the sample admin (so everything shows), as the first sample user with
- * another role given by `?as=manager` or `?as=front_desk`, signed out with `?signedout`, or at
- * first-run setup (no users, nothing stored) with `?setup`.
+ * another role given by `?as=manager` or `?as=front_desk`, with the screen locked with `?locked`,
+ * signed out with `?signedout`, or at first-run setup (no users, nothing stored) with `?setup`.
  */
 export function selectBackend(win: Window = window): SelectedBackend {
   if ('__TAURI_INTERNALS__' in win) return { backend: tauriBackend, kind: 'tauri' };
@@ -42,7 +42,7 @@ export function selectBackend(win: Window = window): SelectedBackend {
   const many = params.has('many');
   const session = setup
     ? { users: [], signedIn: null }
-    : { signedIn: params.has('signedout') ? null : (params.get('as') ?? 'admin') };
+    : { signedIn: params.has('signedout') ? null : (params.get('as') ?? 'admin'), locked: params.has('locked') };
   const backend = createMockBackend(
     {},
     empty
