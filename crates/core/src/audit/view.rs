@@ -127,6 +127,15 @@ fn conditions(
         // by one index probe.
         Some(a) => {
             let mut found = Vec::new();
+            // An action without a family of its own (`setup`) matches itself.
+            let exact: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit_log WHERE action = ?1)",
+                [a],
+                |r| r.get(0),
+            )?;
+            if exact {
+                found.push(("action = ?".to_owned(), vec![text(a)]));
+            }
             let mut after = format!("{a}.");
             while let Some(next) = c
                 .query_row(
