@@ -472,10 +472,31 @@ class App:
     def click(self, testid: str, timeout: float | None = None) -> None:
         self.find(testid, timeout).click()
 
+    # Pages whose root is marked otherwise than `page-<section>` (the Audit log page is
+    # `audit-page` since issue 6; `page-audit-log` before).
+    PAGE_TESTIDS = {"audit-log": ("page-audit-log", "audit-page")}
+
+    def page_testids(self, section: str) -> tuple[str, ...]:
+        return self.PAGE_TESTIDS.get(section, (f"page-{section}",))
+
+    def page_visible(self, section: str) -> bool:
+        """Is this section's page on screen right now?"""
+        return any(self.is_visible(t) for t in self.page_testids(section))
+
+    def find_page(self, section: str, timeout: float | None = None) -> WebElement:
+        """Waits for the section's page to be visible and returns it."""
+        css = ", ".join(self.selector(t) for t in self.page_testids(section))
+
+        def shown(driver: webdriver.Remote) -> WebElement | bool:
+            found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
+            return found[0] if found else False
+
+        return self.wait(shown, timeout, f"the {section} page ({css})")
+
     def goto(self, section: str, timeout: float | None = None) -> WebElement:
         """Clicks `nav-<section>` in the sidebar and returns the visible `page-<section>`."""
         self.click(f"nav-{section}", timeout)
-        return self.find(f"page-{section}", timeout)
+        return self.find_page(section, timeout)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """The shell is up: the sidebar is visible."""

@@ -625,8 +625,8 @@ class AuditLogPage:
         return page
 
     def wait_loaded(self) -> None:
-        poll(lambda: self.app.exists("audit-empty") or self.rows(),
-             message="the Audit log to show rows (or that there are none)")
+        poll(lambda: self.app.exists("audit-empty") or self.app.exists("audit-no-match")
+             or self.rows(), message="the Audit log to show rows (or that there are none)")
 
     def rows(self) -> list[dict[str, str | None]]:
         """Every row shown: {seq, actor, action, object, result, changes} (the cells' text)."""

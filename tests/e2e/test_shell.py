@@ -72,7 +72,7 @@ def test_each_sidebar_entry_shows_its_page(app: App):
         page = app.goto(section)
         assert page.is_displayed()
         others = [s for s in SECTIONS if s != section]
-        poll(lambda: not any(app.is_visible(f"page-{o}") for o in others),
+        poll(lambda: not any(app.page_visible(o) for o in others),
              message=f"only page-{section} to be visible")
 
 

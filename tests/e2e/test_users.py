@@ -54,6 +54,13 @@ def stays_away(app: App, testid: str, seconds: float = 3.0) -> None:
         time.sleep(0.2)
 
 
+def page_stays_away(app: App, section: str, seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert not app.page_visible(section), f"the {section} page was shown"
+        time.sleep(0.2)
+
+
 def login_rows(run_cli, result: str) -> list[dict]:
     return run_cli.json("--json", "audit", "list", "--action", "session.login", "--result", result,
                         "--limit", "200")
@@ -129,8 +136,9 @@ def test_a_wrong_password_is_refused_on_the_sign_in_screen_and_the_right_one_ope
 # The lock screen
 
 
-def test_lock_hides_everything_until_the_password_is_typed(app: App, run_cli):
+def test_lock_hides_everything_until_the_password_is_typed(run_cli, start_app):
     add_with_cli(run_cli, "twilio", "Front desk SMS", base_url=NOT_RESOLVABLE)
+    app = start_app()
     dashboard = DashboardPage(app)
     dashboard.open()
     dashboard.card("Front desk SMS")
@@ -211,7 +219,7 @@ def test_front_desk_sees_the_dashboard_and_delivery_log_and_can_only_test(run_cl
     # Typing a page's address does not open it either.
     for section in (*CONFIGURE_ONLY, *ADMIN_ONLY):
         app.driver.execute_script("window.location.hash = arguments[0]", f"#/{section}")
-        stays_away(app, f"page-{section}")
+        page_stays_away(app, section)
     assert app.screen() == "shell"
 
     # Core refuses the same for the CLI.
