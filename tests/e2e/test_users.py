@@ -126,6 +126,10 @@ def test_a_wrong_password_is_refused_on_the_sign_in_screen_and_the_right_one_ope
     assert ADMIN in app.text("current-user").lower()
     assert app.wait_text("clinic-name", CLINIC_NAME)
 
+    # Sign out: back to the sign-in screen, nothing of the app left.
+    app.sign_out()
+    assert shown_in_dom(app, ["sidebar", "page-dashboard", "current-user"]) == []
+
     failed = [r for r in login_rows(run_cli, "failed") if "via app" in (r["detail"] or "")]
     assert len(failed) == 1, failed
     ok = [r for r in login_rows(run_cli, "ok") if r["detail"] == "via app"]
