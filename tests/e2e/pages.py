@@ -578,13 +578,16 @@ class DashboardEndpoints:
 # Accounts: the Users panel in Settings, the Audit log page
 
 
-def choose_option(app: App, element: WebElement, value: str) -> None:
-    """Chooses the option with this value in a <select> element, as a user would."""
+def choose_option(app: App, element: WebElement, value: str, *, stays: bool = True) -> None:
+    """Chooses the option with this value in a <select> element, as a user would. With
+    stays=False, the page may put the select back at once (a change it refused)."""
     from selenium.webdriver.support.select import Select
 
     center(app, element)
     Select(element).select_by_value(value)
-    poll(lambda: element.get_property("value") == value, message=f"the select to hold {value!r}")
+    if stays:
+        poll(lambda: element.get_property("value") == value,
+             message=f"the select to hold {value!r}")
 
 
 def set_field(app: App, element: WebElement, value: str) -> None:
@@ -723,7 +726,9 @@ class UsersPanel:
         return self.row(username)
 
     def set_role(self, username: str, role: str) -> None:
-        choose_option(self.app, self.in_row(username, "user-role-select"), role)
+        """Chooses a role in the user's row (which saves it). The select goes back to the old
+        role when core refuses; see `row_error`."""
+        choose_option(self.app, self.in_row(username, "user-role-select"), role, stays=False)
 
     def row_error(self, username: str) -> str:
         def shown(_driver):

@@ -23,6 +23,7 @@ from harness import (
     TIMEOUT,
     App,
     keychain_secret,
+    poll,
 )
 from pages import DashboardPage, UsersPanel, add_with_cli
 
@@ -254,6 +255,9 @@ def test_the_admin_adds_a_manager_and_cannot_demote_the_last_admin(app: App, run
     assert "admin" in error.lower(), error
     users = {u["username"]: u for u in run_cli.json("--json", "user", "list")}
     assert users[ADMIN]["role"] == "admin", "the last admin stays an admin"
+    select = panel.in_row(ADMIN, "user-role-select")
+    poll(lambda: select.get_property("value") == "admin",
+         message="the row to show the admin's role again")
     assert app.wait_text("current-role", lambda text: text.lower() == "admin")
 
 
