@@ -1,4 +1,5 @@
 import type { AppError, DeliveryFilter, DeliveryPage, DeliveryRow, DeliveryStatus, Settled } from '../backend';
+import { KeysetLogState } from './keyset-log.svelte';
 import type { AppState } from './app-state.svelte';
 import { NO_FILTER, toDeliveryFilter, type FilterValues } from './delivery-filter';
 import { isResendable } from './webhook-text';
@@ -13,93 +14,25 @@ export const COUNT_CAP = 10_000;
 const numeric = (id: string) => (/^\d+$/.test(id) ? Number(id) : null);
 
 /**
- * One view of the delivery log: the filter, the rows loaded so far (newest first) and the cursor
- * to the next, older page. Pages are read as the table is scrolled; a filter change starts over.
- * `refresh` (after a worker batch) reads the loaded range again, keeping the scroll position's
- * rows in place. Loads are queued one after another, so pages never interleave.
+ * One view of the delivery log, paged by delivery id. `refresh` (after a worker batch) reads the
+ * loaded range again, keeping the scroll position's rows in place.
  */
-export class DeliveryLogState {
-  readonly #app: AppState;
-  /** Bumped by every new filter: answers for an older one are dropped. */
-  #generation = 0;
-  #queue: Promise<void> = Promise.resolve();
-
-  filter: FilterValues = $state({ ...NO_FILTER });
-  /** Not deeply reactive: thousands of rows, replaced as a whole. */
-  rows: DeliveryRow[] = $state.raw([]);
-  nextCursor: string | null = $state(null);
-  loaded = $state(false);
-  loading = $state(false);
-  loadingMore = $state(false);
-  error: AppError | null = $state(null);
-  moreError: AppError | null = $state(null);
-
+export class DeliveryLogState extends KeysetLogState<DeliveryRow, FilterValues, DeliveryFilter, string> {
   constructor(app: AppState) {
-    this.#app = app;
+    super(app, NO_FILTER, PAGE_SIZE);
   }
 
-  get query(): DeliveryFilter {
-    return toDeliveryFilter(this.filter);
+  protected toQuery(values: FilterValues): DeliveryFilter {
+    return toDeliveryFilter(values);
   }
 
-  #enqueue(task: () => Promise<void>): Promise<void> {
-    this.#queue = this.#queue.then(task, task);
-    return this.#queue;
+  protected async fetch(query: DeliveryFilter, cursor: string | null, limit: number) {
+    const outcome = await this.app.call((b) => b.listDeliveries(query, cursor, limit));
+    return outcome.ok ? { ok: true as const, data: { rows: outcome.data.rows, next: outcome.data.nextCursor } } : outcome;
   }
 
-  /** Shows the log for a filter, from its newest row. */
-  setFilter(values: FilterValues): Promise<void> {
-    this.filter = { ...values };
-    return this.reload();
-  }
-
-  reload(): Promise<void> {
-    const generation = ++this.#generation;
-    const query = this.query;
-    this.loading = true;
-    this.error = null;
-    this.moreError = null;
-    return this.#enqueue(async () => {
-      if (generation !== this.#generation) return;
-      const outcome = await this.#app.call((b) => b.listDeliveries(query, null, PAGE_SIZE));
-      if (generation !== this.#generation) return;
-      if (outcome.ok) {
-        this.rows = outcome.data.rows;
-        this.nextCursor = outcome.data.nextCursor;
-        this.loaded = true;
-      } else {
-        this.rows = [];
-        this.nextCursor = null;
-        this.error = outcome.error;
-      }
-      this.loading = false;
-    });
-  }
-
-  /** The next, older page (as the table nears its end). */
-  loadMore(): Promise<void> {
-    if (this.nextCursor === null || this.loadingMore || this.loading) return Promise.resolve();
-    const generation = this.#generation;
-    this.loadingMore = true;
-    this.moreError = null;
-    return this.#enqueue(async () => {
-      const cursor = this.nextCursor;
-      if (generation !== this.#generation || cursor === null) {
-        this.loadingMore = false;
-        return;
-      }
-      const outcome = await this.#app.call((b) => b.listDeliveries(this.query, cursor, PAGE_SIZE));
-      if (generation === this.#generation) {
-        if (outcome.ok) {
-          const known = new Set(this.rows.map((r) => r.id));
-          this.rows = [...this.rows, ...outcome.data.rows.filter((r) => !known.has(r.id))];
-          this.nextCursor = outcome.data.nextCursor;
-        } else {
-          this.moreError = outcome.error;
-        }
-      }
-      this.loadingMore = false;
-    });
+  protected key(row: DeliveryRow): string {
+    return row.id;
   }
 
   /**
@@ -108,17 +41,17 @@ export class DeliveryLogState {
    */
   refresh(): Promise<void> {
     if (!this.loaded) return this.reload();
-    const generation = this.#generation;
-    return this.#enqueue(async () => {
-      if (generation !== this.#generation) return;
+    const generation = this.generation;
+    return this.enqueue(async () => {
+      if (generation !== this.generation) return;
       const limit = Math.min(Math.max(this.rows.length, PAGE_SIZE), MAX_PAGE);
-      const outcome = await this.#app.call((b) => b.listDeliveries(this.query, null, limit));
-      if (generation !== this.#generation || !outcome.ok) return;
+      const outcome = await this.fetch(this.query, null, limit);
+      if (generation !== this.generation || !outcome.ok) return;
       const fresh = outcome.data.rows;
       const last = fresh[fresh.length - 1];
       if (this.rows.length <= limit || !last) {
         this.rows = fresh;
-        this.nextCursor = outcome.data.nextCursor;
+        this.next = outcome.data.next;
         return;
       }
       // Older rows loaded beyond the refreshed range stay, after the last refreshed one.
@@ -130,7 +63,7 @@ export class DeliveryLogState {
           : lastId !== null
             ? this.rows.filter((r) => (numeric(r.id) ?? Infinity) < lastId)
             : [];
-      if (index < 0 && lastId === null) this.nextCursor = outcome.data.nextCursor;
+      if (index < 0 && lastId === null) this.next = outcome.data.next;
       const seen = new Set(fresh.map((r) => r.id));
       this.rows = [...fresh, ...tail.filter((r) => !seen.has(r.id))];
     });
@@ -162,7 +95,7 @@ export class DeliveryLogState {
       let cursor: string | null = null;
       do {
         const after: string | null = cursor;
-        const outcome: Settled<DeliveryPage> = await this.#app.call((b) => b.listDeliveries({ ...base, status }, after, MAX_PAGE));
+        const outcome: Settled<DeliveryPage> = await this.app.call((b) => b.listDeliveries({ ...base, status }, after, MAX_PAGE));
         if (!outcome.ok) return { ok: false, error: outcome.error };
         count += outcome.data.rows.length;
         cursor = outcome.data.nextCursor;
