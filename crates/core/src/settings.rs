@@ -46,17 +46,23 @@ pub(crate) fn check_clinic_name(name: Option<&str>) -> Result<Option<String>> {
 
 impl Switchboard {
     pub fn settings(&self) -> Result<Settings> {
-        let number = |key: &str, default: u32| -> Result<u32> {
-            Ok(self
-                .setting(key)?
+        // One read of the whole (small) table.
+        let stored: std::collections::HashMap<String, String> = self.db().read(|c| {
+            let mut stmt = c.prepare("SELECT key, value FROM settings")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        let number = |key: &str, default: u32| {
+            stored
+                .get(key)
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(default))
+                .unwrap_or(default)
         };
         Ok(Settings {
-            clinic_name: self.setting(CLINIC_NAME_KEY)?,
-            check_interval_minutes: number(CHECK_INTERVAL_KEY, DEFAULT_CHECK_INTERVAL_MINUTES)?,
-            idle_lock_minutes: number(IDLE_LOCK_KEY, DEFAULT_IDLE_LOCK_MINUTES)?,
-            retention_days: number(RETENTION_KEY, MIN_RETENTION_DAYS)?,
+            clinic_name: stored.get(CLINIC_NAME_KEY).cloned(),
+            check_interval_minutes: number(CHECK_INTERVAL_KEY, DEFAULT_CHECK_INTERVAL_MINUTES),
+            idle_lock_minutes: number(IDLE_LOCK_KEY, DEFAULT_IDLE_LOCK_MINUTES),
+            retention_days: number(RETENTION_KEY, MIN_RETENTION_DAYS),
         })
     }
 

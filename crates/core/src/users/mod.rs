@@ -583,12 +583,14 @@ impl Switchboard {
     /// Anyone changes their own password, proving they know the current one.
     pub fn change_password(&self, actor: &Actor, current: &Password, new: &Password) -> Result<()> {
         let me = self.current_user(actor)?;
-        let stored: String = self.db().read(|c| {
-            Ok(c.query_row(
+        let (user, stored) = self.db().read(|c| {
+            let user = find(c, &me.id)?.ok_or_else(|| Error::NotFound(me.id.clone()))?;
+            let stored: String = c.query_row(
                 "SELECT password_hash FROM users WHERE id = ?1",
                 [&me.id],
                 |r| r.get(0),
-            )?)
+            )?;
+            Ok((user, stored))
         })?;
         if !password::verify(current, &stored) {
             return Err(Error::validation(
@@ -596,10 +598,6 @@ impl Switchboard {
                 "That is not your current password.",
             ));
         }
-        let user = self
-            .db()
-            .read(|c| find(c, &me.id))?
-            .ok_or_else(|| Error::NotFound(me.id.clone()))?;
         self.set_password(actor, &user, new, "user.change_password")
     }
 
