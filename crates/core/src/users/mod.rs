@@ -272,21 +272,24 @@ impl Switchboard {
     pub fn login(&self, username: &str, password: &Password, via: &str) -> Result<SessionUser> {
         let typed = username.trim();
         let now = time::now_ms();
-        let (failures, last) = self.db().read(|c| {
-            Ok(c.query_row(
-                "SELECT failures, last_failure_at FROM login_failures WHERE username = ?1",
-                [typed],
-                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, 0)))
-        })?;
-        let ready_at = last + wait_ms(failures);
         let anonymous = Actor::system(via);
         let label = if typed.is_empty() { None } else { Some(typed) };
-        if now < ready_at {
-            let retry_after_secs = u32::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
-            self.db().write(|tx| {
+        // The try is counted as a failure *before* the password is checked, in the same write
+        // transaction that reads the count: parallel tries (twelve CLI sign-ins at once) are
+        // serialised by SQLite's write lock, so at most FREE_TRIES of them reach the hash. A
+        // correct password clears the count below.
+        let throttled = self.db().write(|tx| {
+            let (failures, last) = tx
+                .query_row(
+                    "SELECT failures, last_failure_at FROM login_failures WHERE username = ?1",
+                    [typed],
+                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+                .unwrap_or((0, 0));
+            let ready_at = last + wait_ms(failures);
+            if now < ready_at {
+                let retry_after_secs = u32::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
                 audit::append(
                     tx,
                     &Record {
@@ -301,8 +304,19 @@ impl Switchboard {
                             "too many wrong passwords; next try allowed in {retry_after_secs} s"
                         )),
                     },
-                )
-            })?;
+                )?;
+                return Ok(Some(retry_after_secs));
+            }
+            tx.execute(
+                "INSERT INTO login_failures (username, failures, last_failure_at)
+                 VALUES (?1, 1, ?2)
+                 ON CONFLICT (username) DO UPDATE
+                 SET failures = failures + 1, last_failure_at = excluded.last_failure_at",
+                params![typed, now],
+            )?;
+            Ok(None)
+        })?;
+        if let Some(retry_after_secs) = throttled {
             return Err(Error::Throttled { retry_after_secs });
         }
         let found = self.db().read(|c| {
@@ -331,14 +345,8 @@ impl Switchboard {
             Some(_) => None,
         };
         if let Some(why) = failure {
+            // Already counted above, before the check.
             self.db().write(|tx| {
-                tx.execute(
-                    "INSERT INTO login_failures (username, failures, last_failure_at)
-                     VALUES (?1, 1, ?2)
-                     ON CONFLICT (username) DO UPDATE
-                     SET failures = failures + 1, last_failure_at = excluded.last_failure_at",
-                    params![typed, now],
-                )?;
                 audit::append(
                     tx,
                     &Record {

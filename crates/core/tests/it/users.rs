@@ -154,6 +154,65 @@ fn sign_in_checks_the_password_throttles_wrong_tries_and_audits_each() {
         .contains("not-the-password")));
 }
 
+/// Regression: twelve sign-ins started at once (twelve CLI processes) were all checked against
+/// the hash, because the count was read in one transaction and written in another.
+#[test]
+fn parallel_wrong_passwords_check_at_most_the_free_tries() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = set_up(&open(dir.path()));
+    // Each try through its own connection to the file, as separate processes would.
+    let instances: Vec<Switchboard> = (0..12).map(|_| open(dir.path())).collect();
+    let barrier = std::sync::Barrier::new(instances.len());
+    let results: Vec<Result<_, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = instances
+            .iter()
+            .map(|sb| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    sb.login("boss", &Password::new("not-the-password"), "cli")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let checked = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Validation { .. })))
+        .count();
+    let throttled = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Throttled { .. })))
+        .count();
+    assert_eq!(
+        (checked, throttled),
+        (3, 9),
+        "at most three tries reach the hash: {results:?}"
+    );
+    let rows = open(dir.path())
+        .audit_page(
+            &admin,
+            &AuditFilter {
+                action: Some("session.login".into()),
+                object: Some("boss".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .unwrap()
+        .rows;
+    let failed = rows
+        .iter()
+        .filter(|r| r.result == AuditResult::Failed)
+        .count();
+    let refused = rows
+        .iter()
+        .filter(|r| r.result == AuditResult::Refused)
+        .count();
+    assert_eq!((failed, refused), (3, 9), "every try is audited");
+}
+
 #[test]
 fn users_are_managed_by_the_admin_and_the_last_admin_stays() {
     let dir = tempfile::tempdir().unwrap();
