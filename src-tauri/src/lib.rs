@@ -75,8 +75,14 @@ fn start_delivery_worker(app: &tauri::AppHandle) {
         return;
     };
     let handle = app.clone();
-    let worker = Worker::new(sb, WorkerConfig::from_env())
-        .with_observer(Arc::new(move |report| events::delivered(&handle, report)));
+    let worker = match Worker::new(sb, WorkerConfig::from_env()) {
+        Ok(worker) => worker,
+        Err(e) => {
+            tracing::error!(error = %e, "the delivery worker could not start");
+            return;
+        }
+    };
+    let worker = worker.with_observer(Arc::new(move |report| events::delivered(&handle, report)));
     tauri::async_runtime::spawn(worker.run(std::future::pending()));
 }
 

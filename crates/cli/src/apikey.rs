@@ -93,7 +93,7 @@ fn key_line(k: &ApiKey) -> String {
 pub async fn serve(sb: Arc<Switchboard>, out: Output, port: u16) -> Result<()> {
     let (stop, stopping) = watch::channel(false);
     let server = ingest::serve(Arc::clone(&sb), port, stopped(stopping.clone())).await?;
-    let worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env());
+    let worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env())?;
     let worker = tokio::spawn(worker.run(stopped(stopping)));
     let url = format!("http://{}/v1/events", server.addr());
     print(

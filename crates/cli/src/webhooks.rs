@@ -317,7 +317,7 @@ pub fn emit(
 /// `switchboard worker`: delivers until interrupted (Ctrl-C / SIGTERM), or, with `--drain`,
 /// until nothing is due.
 pub async fn worker(sb: Arc<Switchboard>, drain: bool) -> Result<()> {
-    let mut worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env());
+    let mut worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env())?;
     if drain {
         while worker.run_once().await? > 0 {}
         return Ok(());

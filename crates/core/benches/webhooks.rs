@@ -123,8 +123,9 @@ async fn run() {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let done_tx = std::sync::Mutex::new(Some(done_tx));
     let counter = Arc::clone(&delivered);
-    let worker =
-        Worker::new(Arc::clone(&sb), config.clone()).with_observer(Arc::new(move |report| {
+    let worker = Worker::new(Arc::clone(&sb), config.clone())
+        .expect("HTTP client")
+        .with_observer(Arc::new(move |report| {
             let total = counter.fetch_add(
                 report.succeeded as usize,
                 std::sync::atomic::Ordering::SeqCst,

@@ -61,7 +61,7 @@ impl Switchboard {
             data_dir,
             db,
             keychain,
-            http: http::client(timeouts),
+            http: http::client(timeouts)?,
             timeouts,
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),

@@ -21,6 +21,7 @@ export function isResendable(status: DeliveryStatus): boolean {
 export const ERROR_CLASS_LABELS: Record<string, string> = {
   dns: 'DNS lookup failed',
   connect: 'Connection refused',
+  reset: 'Connection cut by the receiver',
   tls: 'TLS certificate problem',
   timeout: 'Timed out',
   redirect: 'Redirect not followed',

@@ -25,18 +25,16 @@ impl Default for Timeouts {
 }
 
 /// Builds the shared client: rustls with the OS trust store, no redirects followed (a redirect
-/// from a provider API means a wrong base URL), an explicit user agent.
-pub fn client(timeouts: Timeouts) -> reqwest::Client {
+/// from a provider API means a wrong base URL), an explicit user agent. A failure to build it is
+/// an error: reqwest's default client would follow redirects.
+pub fn client(timeouts: Timeouts) -> crate::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "could not build the HTTP client; using defaults");
-            reqwest::Client::new()
-        })
+        .map_err(|e| crate::Error::Internal(format!("could not build the HTTP client: {e}")))
 }
 
 /// A provider's answer, read completely within the limits.
@@ -183,7 +181,7 @@ pub(crate) fn unreachable_class(provider: &str, class: &str) -> Outcome {
             "Is this computer offline? Check the internet connection or firewall.",
         ),
         _ => (
-            format!("The connection to {provider} was cut off before it answered."),
+            format!("{provider} cut the connection before it answered."),
             "Is this computer offline? Switchboard tries again automatically.",
         ),
     };

@@ -135,7 +135,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(sb: Arc<Switchboard>, config: WorkerConfig) -> Self {
+    /// Fails only when the HTTP client cannot be built (no TLS roots, say): a default client
+    /// would silently follow redirects, so there is no fallback.
+    pub fn new(sb: Arc<Switchboard>, config: WorkerConfig) -> Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
@@ -143,16 +145,18 @@ impl Worker {
             .pool_max_idle_per_host(config.per_endpoint.max(1))
             .tcp_nodelay(true)
             .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .map_err(|e| {
+                Error::Internal(format!("could not build the webhook HTTP client: {e}"))
+            })?;
         let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        Worker {
+        Ok(Worker {
             sb,
             observer: None,
             config,
             client,
             targets: HashMap::new(),
             permits,
-        }
+        })
     }
 
     /// Calls `observer` after every batch (the app refreshes views and notifies).
@@ -523,16 +527,16 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
             }
         }
         Err(e) => {
-            let class = match crate::providers::http::classify(&e) {
-                "reset" => "connect",
-                other => other,
-            };
+            let class = crate::providers::http::classify(&e);
             result.error_class = Some(class);
             result.error = Some(match class {
                 "dns" => "DNS lookup failed: the receiver's host name did not resolve.".to_owned(),
                 "tls" => "The TLS handshake failed (certificate or protocol problem).".to_owned(),
                 "timeout" => format!("No answer within {} seconds.", target.timeout.as_secs()),
-                _ => "Could not connect, or the connection was cut off.".to_owned(),
+                "connect" => {
+                    "Could not connect: the receiver refused or is unreachable.".to_owned()
+                }
+                _ => "The receiver cut the connection before answering.".to_owned(),
             });
         }
     }

@@ -197,7 +197,7 @@ async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
     assert_eq!(fresh.status, 202, "{}", fresh.body);
     assert!(fresh.body["id"].as_str().unwrap().starts_with("evt_"));
 
-    let mut worker = Worker::new(Arc::clone(&api.sb), WorkerConfig::default());
+    let mut worker = Worker::new(Arc::clone(&api.sb), WorkerConfig::default()).unwrap();
     while worker.run_once().await.unwrap() > 0 {}
     let got = rx.received();
     let ids: Vec<&str> = got

@@ -47,7 +47,7 @@ fn ping(data: &str) -> EmitRequest {
 }
 
 fn worker(sb: &Arc<Switchboard>) -> Worker {
-    Worker::new(Arc::clone(sb), WorkerConfig::default())
+    Worker::new(Arc::clone(sb), WorkerConfig::default()).unwrap()
 }
 
 /// Makes every waiting retry due now, as if its time had come.
@@ -504,7 +504,7 @@ async fn network_faults_are_classified() {
     // The fakes' Hang, Reset and HugeBody scenarios apply to Twilio's POST Messages path too.
     let cases = [
         (switchboard_fakes::Scenario::Hang, "timeout"),
-        (switchboard_fakes::Scenario::Reset, "connect"),
+        (switchboard_fakes::Scenario::Reset, "reset"),
     ];
     for (scenario, class) in cases {
         let (_d, sb) = open();
@@ -540,6 +540,29 @@ async fn network_faults_are_classified() {
         );
         assert_eq!(row.status, DeliveryStatus::Retrying);
     }
+
+    // Nothing listens: the connection itself is refused, which is `connect`, not `reset`.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let (_d, sb) = open();
+    sb.create_endpoint(&actor(), local(&closed_url)).unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
+    worker(&sb).run_once().await.unwrap();
+    let row = &sb
+        .deliveries(
+            &switchboard_core::Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            1,
+        )
+        .unwrap()
+        .rows[0];
+    let detail = sb
+        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
+        .unwrap();
+    assert_eq!(detail.attempts[0].error_class.as_deref(), Some("connect"));
 
     let (_d, sb) = open();
     fakes.set(
