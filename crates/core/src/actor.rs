@@ -184,7 +184,12 @@ impl Actor {
     pub fn can(&self, permission: Permission) -> bool {
         match &self.kind {
             Kind::User { role, .. } => role.permissions().contains(&permission),
-            Kind::System => matches!(permission, Permission::View | Permission::RunTests),
+            // Switchboard's own background work: it tests connections and prunes past the
+            // retention period the admin set; it never configures anything.
+            Kind::System => matches!(
+                permission,
+                Permission::View | Permission::RunTests | Permission::Retention
+            ),
             Kind::ApiKey => false,
         }
     }
@@ -214,9 +219,13 @@ mod tests {
     }
 
     #[test]
-    fn system_may_only_view_and_test() {
+    fn system_may_only_view_test_and_prune() {
         let s = Actor::system("checks");
         assert!(s.can(Permission::View) && s.can(Permission::RunTests));
+        assert!(
+            s.can(Permission::Retention),
+            "the daily pruning runs as system:retention"
+        );
         assert!(!s.can(Permission::Configure));
         assert!(!s.can(Permission::Audit));
     }

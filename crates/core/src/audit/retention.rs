@@ -106,6 +106,12 @@ impl Switchboard {
     /// delivery attempts, and finished deliveries with their events. Run daily by the app and
     /// by `switchboard audit prune`.
     pub fn prune(&self, actor: &Actor) -> Result<Pruned> {
+        self.prune_now(actor, time::now_ms())
+    }
+
+    /// The pruning itself as of `now_ms`, for the daily run (as `system:retention`) and for
+    /// tests that move the clock. Authorised like [`Switchboard::prune`].
+    pub fn prune_now(&self, actor: &Actor, now_ms: i64) -> Result<Pruned> {
         self.authorize(
             actor,
             Permission::Retention,
@@ -113,12 +119,6 @@ impl Switchboard {
             "audit_log",
             None,
         )?;
-        self.prune_now(actor, time::now_ms())
-    }
-
-    /// The pruning itself, for the app's daily run (as `system:retention`) and for tests that
-    /// move the clock.
-    pub fn prune_now(&self, actor: &Actor, now_ms: i64) -> Result<Pruned> {
         let days = self
             .settings()?
             .retention_days

@@ -391,6 +391,11 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
             .map(drop)
         }),
         ("prune by retention", &[AD], |f, a| f.sb.prune(a).map(drop)),
+        // Regression: prune_now (the daily run, and tests moving the clock) did not authorise.
+        ("prune as of a time", &[AD], |f, a| {
+            f.sb.prune_now(a, switchboard_core::time::now_ms())
+                .map(drop)
+        }),
         ("change retention", &[AD], |f, a| {
             let s = Settings {
                 retention_days: 730,
