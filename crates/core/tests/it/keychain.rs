@@ -1,6 +1,6 @@
 //! The real OS keychain. `make test` runs these inside `scripts/with-keyring.sh` (a throwaway,
-//! unlocked gnome-keyring on a private D-Bus) and sets `SWITCHBOARD_REQUIRE_KEYCHAIN=1`, so a
-//! missing keychain fails the run there instead of skipping.
+//! unlocked gnome-keyring on a private D-Bus). Without a reachable keychain they fail, unless
+//! `SWITCHBOARD_SKIP_KEYCHAIN_TESTS=1` says to skip them, which each test then prints.
 
 use switchboard_core::{Keychain, Secret};
 
@@ -11,16 +11,13 @@ fn system_keychain() -> Option<Keychain> {
     if status.available {
         return Some(k);
     }
-    if std::env::var_os("SWITCHBOARD_REQUIRE_KEYCHAIN").is_some() {
-        panic!(
-            "the OS keychain is required but unavailable: {:?}",
-            status.message
-        );
-    }
-    eprintln!(
-        "skipping: no OS keychain here ({:?}); run under scripts/with-keyring.sh",
-        status
+    assert!(
+        std::env::var_os("SWITCHBOARD_SKIP_KEYCHAIN_TESTS").is_some(),
+        "the OS keychain is unavailable ({:?}): run under scripts/with-keyring.sh, or set \
+         SWITCHBOARD_SKIP_KEYCHAIN_TESTS=1 to skip the keychain tests",
+        status.message
     );
+    eprintln!("SKIPPED: no OS keychain here ({status:?}); SWITCHBOARD_SKIP_KEYCHAIN_TESTS is set");
     None
 }
 
