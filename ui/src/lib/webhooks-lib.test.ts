@@ -82,6 +82,7 @@ describe('webhook words', () => {
     expect(attemptOutcome({ statusCode: 503, errorClass: 'http' })).toBe('HTTP 503');
     expect(attemptOutcome({ statusCode: null, errorClass: 'dns' })).toBe('DNS lookup failed');
     expect(attemptOutcome({ statusCode: null, errorClass: 'connect' })).toBe('Connection refused');
+    expect(attemptOutcome({ statusCode: null, errorClass: 'reset' })).toBe('Connection cut by the receiver');
     expect(attemptOutcome({ statusCode: null, errorClass: 'tls' })).toBe('TLS certificate problem');
     expect(attemptOutcome({ statusCode: null, errorClass: 'timeout' })).toBe('Timed out');
     expect(attemptOutcome({ statusCode: null, errorClass: 'redirect' })).toBe('Redirect not followed');
