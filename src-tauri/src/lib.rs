@@ -111,9 +111,10 @@ fn try_lock(sb: &Switchboard, known: Option<&Holder>) -> switchboard_core::Resul
     let tried = ServicesLock::try_acquire(sb, Program::Window);
     if let Ok(Acquired::Taken(holder)) = &tried {
         if holder.as_ref() != known {
-            let who = holder
-                .as_ref()
-                .map_or_else(|| "another Switchboard program".to_owned(), Holder::describe);
+            let who = holder.as_ref().map_or_else(
+                || "another Switchboard program".to_owned(),
+                Holder::describe,
+            );
             tracing::info!(%who, "background services run elsewhere; this window is a UI for them");
         }
     }
@@ -127,7 +128,9 @@ fn services(app: &tauri::AppHandle, sb: &Arc<Switchboard>, background_checks: bo
         .ingest_api_if_free(ingest_port())
         .connection_tests(background_checks)
         .on_tested(Arc::new(move |run| events::tested(&tested, &run)))
-        .on_delivered(Arc::new(move |report| events::delivered(&delivered, report)))
+        .on_delivered(Arc::new(move |report| {
+            events::delivered(&delivered, report)
+        }))
 }
 
 /// `SWITCHBOARD_INGEST_PORT`, else 8717.

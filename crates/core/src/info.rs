@@ -34,9 +34,7 @@ impl ServicesInfo {
     pub fn of(data_dir: &std::path::Path) -> Self {
         let holder = crate::lock::read_holder(data_dir);
         ServicesInfo {
-            running_here: holder
-                .as_ref()
-                .is_some_and(|h| h.pid == std::process::id()),
+            running_here: holder.as_ref().is_some_and(|h| h.pid == std::process::id()),
             holder: holder.map(|h| h.describe().replace('`', "")),
         }
     }

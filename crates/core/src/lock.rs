@@ -196,7 +196,8 @@ mod tests {
     #[test]
     fn a_second_taker_is_refused_with_the_holder_and_takes_over_once_it_is_gone() {
         let dir = tempfile::tempdir().unwrap();
-        let Acquired::Held(first) = ServicesLock::try_acquire_in(dir.path(), Program::Serve).unwrap()
+        let Acquired::Held(first) =
+            ServicesLock::try_acquire_in(dir.path(), Program::Serve).unwrap()
         else {
             panic!("the first taker holds the lock");
         };
@@ -220,7 +221,11 @@ mod tests {
         );
 
         drop(first);
-        assert_eq!(read_holder(dir.path()), None, "a released lock names nobody");
+        assert_eq!(
+            read_holder(dir.path()),
+            None,
+            "a released lock names nobody"
+        );
         let Acquired::Held(second) =
             ServicesLock::try_acquire_in(dir.path(), Program::Window).unwrap()
         else {

@@ -178,7 +178,9 @@ impl Services {
             0 => "delivery worker".to_owned(),
             n => format!("delivery worker (resuming {n} deliveries a stopped process had claimed)"),
         };
-        running.spawn(Service::DeliveryWorker, description, |stop| worker.run(stop));
+        running.spawn(Service::DeliveryWorker, description, |stop| {
+            worker.run(stop)
+        });
 
         if self.connection_tests {
             let minutes = sb.blocking(|sb| sb.check_interval_ms()).await? / 60_000;
@@ -193,9 +195,11 @@ impl Services {
 
         if self.retention {
             let sb = Arc::clone(&sb);
-            running.spawn(Service::Retention, "retention pruning daily".into(), |stop| {
-                retention(sb, stop)
-            });
+            running.spawn(
+                Service::Retention,
+                "retention pruning daily".into(),
+                |stop| retention(sb, stop),
+            );
         }
         Ok(running)
     }

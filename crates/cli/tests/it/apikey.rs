@@ -211,7 +211,11 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
             "already run for this data folder in `switchboard serve` (pid {}, since ",
             serve.id()
         );
-        for command in [&["serve", "--port", "0"][..], &["worker"], &["worker", "--drain"]] {
+        for command in [
+            &["serve", "--port", "0"][..],
+            &["worker"],
+            &["worker", "--drain"],
+        ] {
             switchboard(&d)
                 .args(command)
                 .timeout(Duration::from_secs(20))
@@ -258,7 +262,10 @@ pub(crate) fn spawn_serve(
     // `--json` prints the whole object over several lines; it ends with a lone `}`.
     loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve exited: {started}");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve exited: {started}"
+        );
         started.push_str(&line);
         if line.trim_end() == "}" {
             break;

@@ -49,7 +49,13 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(crate) fn add(s: &Setup, provider: Provider, env: &str, base: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn add(
+    s: &Setup,
+    provider: Provider,
+    env: &str,
+    base: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let (values, secrets) = match provider {
         Provider::Twilio => (
             map(&[("account_sid", AC), ("sender", "+15551234567")]),

@@ -47,7 +47,12 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 fn delivery_to(sb: &Switchboard, endpoint_id: &str) -> DeliveryRow {
     let page = sb
-        .deliveries(&Actor::admin_for_tests(), &DeliveryFilter::default(), None, 50)
+        .deliveries(
+            &Actor::admin_for_tests(),
+            &DeliveryFilter::default(),
+            None,
+            50,
+        )
         .unwrap();
     page.rows
         .into_iter()
@@ -107,7 +112,11 @@ async fn taking_the_lock_reclaims_a_dead_workers_leases_but_not_scheduled_retrie
     dead.abort(); // dies mid-request: claimed, nothing recorded
     let _ = dead.await;
     let now = jiff::Timestamp::now().as_millisecond();
-    let lease_end = at_ms(delivery_to(&sb, &leased.endpoint.id).next_attempt_at.as_ref());
+    let lease_end = at_ms(
+        delivery_to(&sb, &leased.endpoint.id)
+            .next_attempt_at
+            .as_ref(),
+    );
     assert!(lease_end > now + 60_000, "claimed with the default lease");
 
     let lock = ServicesLock::acquire(&sb, Program::Worker).unwrap();
@@ -163,14 +172,20 @@ async fn one_start_runs_every_service_and_one_shutdown_hands_over() {
     assert!(running.started()[0]
         .description
         .contains(&format!("http://{addr}")));
-    assert_eq!(running.started()[2].description, "connection tests every 15 min");
+    assert_eq!(
+        running.started()[2].description,
+        "connection tests every 15 min"
+    );
     wait_for("the background test", || {
         tested.lock().unwrap().contains(&id)
     })
     .await;
 
     let refused = ServicesLock::acquire(&s.sb, Program::Window).unwrap_err();
-    assert_eq!(switchboard_core::AppError::from(&refused).code, ErrorCode::Conflict);
+    assert_eq!(
+        switchboard_core::AppError::from(&refused).code,
+        ErrorCode::Conflict
+    );
     assert!(
         refused.to_string().contains(&format!(
             "already run for this data folder in `switchboard serve` (pid {}",
@@ -183,7 +198,10 @@ async fn one_start_runs_every_service_and_one_shutdown_hands_over() {
 
     let started = Instant::now();
     running.shutdown().await;
-    assert!(started.elapsed() < Duration::from_secs(5), "shutdown waits for nothing idle");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "shutdown waits for nothing idle"
+    );
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "the ingest API stopped"
