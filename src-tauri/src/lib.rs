@@ -7,10 +7,11 @@ mod state;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use switchboard_core::checks::scheduler;
 use switchboard_core::ingest;
-use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
+use switchboard_core::lock::{Acquired, Holder, Program, ServicesLock};
+use switchboard_core::services::{Running, Services};
 use switchboard_core::{OpenOptions, Switchboard};
 use tauri::Manager;
 
@@ -38,16 +39,12 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .manage(AppState::new(opened))
+        .manage(WindowServices::default())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            if background_checks {
-                start_background_checks(app.handle());
-            }
-            start_delivery_worker(app.handle());
-            start_ingest_api(app.handle());
+            start_services(app.handle(), background_checks);
             start_idle_lock(app.handle());
-            start_retention(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -58,41 +55,87 @@ pub fn run() {
     }
 }
 
-/// Tests every integration on the check interval for as long as the app runs.
-fn start_background_checks(app: &tauri::AppHandle) {
-    let Ok(sb) = app.state::<AppState>().switchboard() else {
-        return;
-    };
-    let handle = app.clone();
-    let on_tested: Arc<dyn Fn(switchboard_core::checks::TestRun) + Send + Sync> =
-        Arc::new(move |run| events::tested(&handle, &run));
-    tauri::async_runtime::spawn(scheduler::run(sb, on_tested));
-}
+/// The background services while this window runs them; kept for the life of the process
+/// (dropping them would stop them and release the services lock).
+#[derive(Default)]
+struct WindowServices(std::sync::Mutex<Option<Running>>);
 
-/// Delivers queued webhooks for as long as the app runs.
-fn start_delivery_worker(app: &tauri::AppHandle) {
+/// How often a window whose data folder's services run elsewhere (`switchboard serve`) tries to
+/// take them over, so they keep running when that process stops.
+const TAKEOVER_EVERY: Duration = Duration::from_secs(15);
+
+/// Runs every background service — delivery worker, ingest API, scheduled connection tests
+/// (unless `SWITCHBOARD_NO_BACKGROUND_CHECKS` is set, as tests do) and retention — through core's
+/// `Services`, when this window can take the services lock. When another process holds it, the
+/// window is only a UI (`app_info` names the holder) and tries again every [`TAKEOVER_EVERY`].
+fn start_services(app: &tauri::AppHandle, background_checks: bool) {
     let Ok(sb) = app.state::<AppState>().switchboard() else {
         return;
     };
+    // The first try is made before the page loads, so its first `app_info` already says where
+    // the services run.
+    let mut tried = try_lock(&sb, None);
     let handle = app.clone();
-    let worker = match Worker::new(sb, WorkerConfig::from_env()) {
-        Ok(worker) => worker,
-        Err(e) => {
-            tracing::error!(error = %e, "the delivery worker could not start");
-            return;
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let holder = match tried {
+                Ok(Acquired::Held(lock)) => {
+                    match services(&handle, &sb, background_checks).start(lock).await {
+                        Ok(running) => {
+                            for s in running.started() {
+                                tracing::info!(service = %s.description, "started");
+                            }
+                            let state = handle.state::<WindowServices>();
+                            *state.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "the background services did not start");
+                        }
+                    }
+                    return;
+                }
+                Ok(Acquired::Taken(holder)) => holder,
+                Err(e) => {
+                    tracing::error!(error = %e, "the background services did not start");
+                    return;
+                }
+            };
+            tokio::time::sleep(TAKEOVER_EVERY).await;
+            tried = try_lock(&sb, holder.as_ref());
         }
-    };
-    let worker = worker.with_observer(Arc::new(move |report| events::delivered(&handle, report)));
-    tauri::async_runtime::spawn(worker.run(std::future::pending()));
+    });
 }
 
-/// Serves the loopback ingest API on `SWITCHBOARD_INGEST_PORT` (default 8717) for as long as the
-/// app runs. A port in use (another Switchboard, `switchboard serve`) is logged, not fatal.
-fn start_ingest_api(app: &tauri::AppHandle) {
-    let Ok(sb) = app.state::<AppState>().switchboard() else {
-        return;
-    };
-    let port = match std::env::var("SWITCHBOARD_INGEST_PORT") {
+/// Tries the services lock, logging (once per holder) that another process runs them.
+fn try_lock(sb: &Switchboard, known: Option<&Holder>) -> switchboard_core::Result<Acquired> {
+    let tried = ServicesLock::try_acquire(sb, Program::Window);
+    if let Ok(Acquired::Taken(holder)) = &tried {
+        if holder.as_ref() != known {
+            let who = holder.as_ref().map_or_else(
+                || "another Switchboard program".to_owned(),
+                Holder::describe,
+            );
+            tracing::info!(%who, "background services run elsewhere; this window is a UI for them");
+        }
+    }
+    tried
+}
+
+fn services(app: &tauri::AppHandle, sb: &Arc<Switchboard>, background_checks: bool) -> Services {
+    let tested = app.clone();
+    let delivered = app.clone();
+    Services::new(Arc::clone(sb))
+        .ingest_api_if_free(ingest_port())
+        .connection_tests(background_checks)
+        .on_tested(Arc::new(move |run| events::tested(&tested, &run)))
+        .on_delivered(Arc::new(move |report| {
+            events::delivered(&delivered, report)
+        }))
+}
+
+/// `SWITCHBOARD_INGEST_PORT`, else 8717.
+fn ingest_port() -> u16 {
+    match std::env::var("SWITCHBOARD_INGEST_PORT") {
         Ok(value) => match value.trim().parse::<u16>() {
             Ok(port) => port,
             Err(_) => {
@@ -101,17 +144,12 @@ fn start_ingest_api(app: &tauri::AppHandle) {
             }
         },
         Err(_) => ingest::DEFAULT_PORT,
-    };
-    tauri::async_runtime::spawn(async move {
-        match ingest::serve(sb, port, std::future::pending()).await {
-            Ok(server) => server.stopped().await,
-            Err(e) => tracing::warn!(error = %e, "the ingest API did not start"),
-        }
-    });
+    }
 }
 
 /// Locks the window once the idle time has passed, even when the UI sends no command, and tells
-/// the UI so it hides what is on screen.
+/// the UI so it hides what is on screen. The UI session, not a background service: it runs in
+/// every window.
 fn start_idle_lock(app: &tauri::AppHandle) {
     let Ok(sb) = app.state::<AppState>().switchboard() else {
         return;
@@ -128,29 +166,6 @@ fn start_idle_lock(app: &tauri::AppHandle) {
             if let Err(switchboard_core::Error::Locked(_)) = AppState::actor(&sb, session) {
                 events::session_changed(&handle, "idle_locked");
             }
-        }
-    });
-}
-
-/// Prunes audit rows and delivery history past the retention period at start-up and daily.
-fn start_retention(app: &tauri::AppHandle) {
-    let Ok(sb) = app.state::<AppState>().switchboard() else {
-        return;
-    };
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let result = sb
-                .blocking(|sb| {
-                    sb.prune_now(
-                        &switchboard_core::Actor::system("retention"),
-                        switchboard_core::time::now_ms(),
-                    )
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "retention pruning failed; trying again tomorrow");
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }
     });
 }

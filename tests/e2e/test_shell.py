@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import shutil
+import signal
 import subprocess
+import threading
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import App, poll
+from harness import ADMIN, ADMIN_PASSWORD, App, poll
 
 SECTIONS = {
     "dashboard": "Dashboard",
@@ -131,3 +134,42 @@ def test_without_a_keychain_the_app_says_so_and_keeps_working(start_app, tmp_pat
     for section in SECTIONS:  # status and logs stay usable without a keychain
         app.goto(section)
         assert app.is_visible("keychain-banner"), f"banner gone on {section}"
+
+
+def test_a_window_opened_while_serve_runs_is_a_ui_that_names_it_and_takes_over_after(
+        start_app, run_cli, data_dir):
+    """One process runs a data folder's background services. A window opened while `switchboard
+    serve` runs them still works, says where they run, and takes them over once serve stops."""
+    run_cli.seed()
+    serve = subprocess.Popen(
+        [str(run_cli.binary), "--data-dir", str(data_dir), "--user", ADMIN, "--password-stdin",
+         "--json", "serve", "--port", "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=run_cli.base_env())
+    try:
+        assert serve.stdin is not None and serve.stdout is not None
+        serve.stdin.write(ADMIN_PASSWORD + "\n")
+        serve.stdin.close()
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in serve.stdout],
+                         daemon=True).start()
+        # `--json` prints what it started as one object, ending with a lone "}".
+        while lines.get(timeout=30).strip() != "}":
+            pass
+
+        app = start_app(env={"SWITCHBOARD_INGEST_PORT": "0"})
+        holder = app.text("services-holder")
+        assert holder.startswith(f"switchboard serve (pid {serve.pid}, since "), holder
+        app.goto("settings")
+        assert app.find("info-services").get_attribute("data-running-here") == "false"
+        assert holder in app.text("info-services")
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(timeout=30)
+    assert serve.returncode == 0, serve.stderr.read() if serve.stderr else ""
+
+    # The window tries again every 15 s and the notice reads again every 30 s.
+    poll(lambda: not app.exists("services-notice"), timeout=75,
+         message="the window to take the services over")
+    assert run_cli.json("info", "--json")["services"]["holder"].startswith(
+        "the Switchboard app window")

@@ -1,14 +1,14 @@
 //! `switchboard apikey …` and `switchboard serve`: keys for the loopback ingest API, and the
-//! headless server that runs the API together with the delivery worker.
+//! headless server that runs every background service (the API, the delivery worker, the
+//! scheduled connection tests and retention) as the app window does.
 
 use std::sync::Arc;
 
 use clap::Subcommand;
 use switchboard_core::api_keys::{ApiKey, ApiKeyDraft};
-use switchboard_core::ingest;
-use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
+use switchboard_core::lock::{Program, ServicesLock};
+use switchboard_core::services::Services;
 use switchboard_core::{Actor, Result, Switchboard};
-use tokio::sync::watch;
 
 use crate::output::{print, Output};
 
@@ -88,37 +88,52 @@ fn key_line(k: &ApiKey) -> String {
     )
 }
 
-/// `switchboard serve`: the ingest API on 127.0.0.1:`port` and the delivery worker, until
-/// Ctrl-C or SIGTERM. Both finish what they are doing before the process exits.
+/// `switchboard serve`: every background service — the ingest API on 127.0.0.1:`port`, the
+/// delivery worker, the scheduled connection tests and retention — until Ctrl-C or SIGTERM, then
+/// they finish what they are doing before the process exits. Refused while another process runs
+/// them for this data folder.
 pub async fn serve(sb: Arc<Switchboard>, out: Output, port: u16) -> Result<()> {
-    let (stop, stopping) = watch::channel(false);
-    let server = ingest::serve(Arc::clone(&sb), port, stopped(stopping.clone())).await?;
-    let worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env())?;
-    let worker = tokio::spawn(worker.run(stopped(stopping)));
-    let url = format!("http://{}/v1/events", server.addr());
+    let lock = ServicesLock::acquire(&sb, Program::Serve)?;
+    let running = Services::new(Arc::clone(&sb))
+        .ingest_api(port)
+        .start(lock)
+        .await?;
+    let addr = running
+        .ingest_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let url = format!("http://{addr}/v1/events");
     print(
         out,
-        &serde_json::json!({ "listening": server.addr().to_string(), "url": url }),
+        &serde_json::json!({
+            "listening": addr,
+            "url": url,
+            "started": running.started(),
+        }),
         |_| {
+            let started: Vec<String> = running
+                .started()
+                .iter()
+                .map(|s| format!("  - {}", s.description))
+                .collect();
             format!(
-                "Ingest API listening on {url}; delivering webhooks from {}. Press Ctrl-C to stop.",
-                sb.data_dir().display()
+                "Ingest API listening on {url}; delivering webhooks from {}.
+Started:
+{}
+Press \
+                 Ctrl-C to stop.",
+                sb.data_dir().display(),
+                started.join("\n")
             )
         },
     )?;
     interrupted().await;
-    let _ = stop.send(true);
-    server.stopped().await;
-    let _ = worker.await;
+    running.shutdown().await;
     Ok(())
 }
 
-async fn stopped(mut stopping: watch::Receiver<bool>) {
-    let _ = stopping.wait_for(|stop| *stop).await;
-}
-
 /// Ctrl-C, or SIGTERM where there is one (a service manager stopping us).
-async fn interrupted() {
+pub async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Subcommand;
+use switchboard_core::lock::{Program, ServicesLock};
 use switchboard_core::webhooks::log::{DeliveryFilter, DeliveryStatus, ExportFormat};
 use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
 use switchboard_core::webhooks::{EmitRequest, EndpointDraft, EndpointPatch, Scheme};
@@ -317,6 +318,10 @@ pub fn emit(
 /// `switchboard worker`: delivers until interrupted (Ctrl-C / SIGTERM), or, with `--drain`,
 /// until nothing is due.
 pub async fn worker(sb: Arc<Switchboard>, drain: bool) -> Result<()> {
+    // The worker is a background service: one process per data folder runs them, and holding
+    // the lock means whatever leases are left belong to a process that died.
+    let lock = ServicesLock::acquire(&sb, Program::Worker)?;
+    let (_, _lock) = switchboard_core::services::reclaim_leases(&sb, lock).await?;
     let mut worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env())?;
     if drain {
         while worker.run_once().await? > 0 {}
@@ -326,11 +331,7 @@ pub async fn worker(sb: Arc<Switchboard>, drain: bool) -> Result<()> {
         "Delivering webhooks from {}; press Ctrl-C to stop.",
         sb.data_dir().display()
     );
-    worker
-        .run(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    worker.run(crate::apikey::interrupted()).await;
     Ok(())
 }
 

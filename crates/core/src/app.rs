@@ -133,6 +133,7 @@ impl Switchboard {
             schema_version: self.db.schema_version()?,
             keychain: self.keychain.status(),
             clinic_name: self.setting("clinic_name")?,
+            services: crate::info::ServicesInfo::of(&self.data_dir),
         })
     }
 }

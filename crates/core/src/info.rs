@@ -15,4 +15,27 @@ pub struct AppInfo {
     pub schema_version: u32,
     pub keychain: KeychainStatus,
     pub clinic_name: Option<String>,
+    pub services: ServicesInfo,
+}
+
+/// Where the background services (deliveries, ingest API, scheduled tests, retention) run for
+/// this data folder, as the services lock last recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicesInfo {
+    /// This process runs them.
+    pub running_here: bool,
+    /// The process that runs them, e.g. "switchboard serve (pid 1234, since 14:02)"; `None`
+    /// when none has said so.
+    pub holder: Option<String>,
+}
+
+impl ServicesInfo {
+    pub fn of(data_dir: &std::path::Path) -> Self {
+        let holder = crate::lock::read_holder(data_dir);
+        ServicesInfo {
+            running_here: holder.as_ref().is_some_and(|h| h.pid == std::process::id()),
+            holder: holder.map(|h| h.describe().replace('`', "")),
+        }
+    }
 }

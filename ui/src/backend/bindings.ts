@@ -153,6 +153,7 @@ export type AppInfo = {
 	schemaVersion: number,
 	keychain: KeychainStatus,
 	clinicName: string | null,
+	services: ServicesInfo,
 };
 
 export type AttemptRow = {
@@ -627,6 +628,20 @@ export type Scheme =
 export type SecretState = {
 	field: string,
 	set: boolean,
+};
+
+/**
+ *  Where the background services (deliveries, ingest API, scheduled tests, retention) run for
+ *  this data folder, as the services lock last recorded it.
+ */
+export type ServicesInfo = {
+	/**  This process runs them. */
+	runningHere: boolean,
+	/**
+	 *  The process that runs them, e.g. "switchboard serve (pid 1234, since 14:02)"; `None`
+	 *  when none has said so.
+	 */
+	holder: string | null,
 };
 
 /**

@@ -67,16 +67,21 @@ export const sampleAppInfo: AppInfo = {
   schemaVersion: 1,
   keychain: { backend: 'secret-service', available: true, message: null },
   clinicName: null,
+  services: { runningHere: true, holder: 'the Switchboard app window (pid 4242, since 08:00)' },
 };
 
-/** Sample AppInfo with some fields replaced; `keychain` may be given in part. */
+/** Sample AppInfo with some fields replaced; `keychain` and `services` may be given in part. */
 export function mockAppInfo(
-  patch: Partial<Omit<AppInfo, 'keychain'>> & { keychain?: Partial<AppInfo['keychain']> } = {},
+  patch: Partial<Omit<AppInfo, 'keychain' | 'services'>> & {
+    keychain?: Partial<AppInfo['keychain']>;
+    services?: Partial<AppInfo['services']>;
+  } = {},
 ): AppInfo {
   return {
     ...sampleAppInfo,
     ...patch,
     keychain: { ...sampleAppInfo.keychain, ...patch.keychain },
+    services: { ...sampleAppInfo.services, ...patch.services },
   };
 }
 

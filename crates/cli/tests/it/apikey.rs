@@ -180,20 +180,7 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
         let key = create_key(&d, &["--name", "PMS", "--scope", "appointment.created"]);
         let key = key["secret"].as_str().unwrap().to_owned();
 
-        let mut serve = crate::spawn_as_admin(&d, &["--json", "serve", "--port", "0"])
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        crate::send_password(&mut serve);
-        let mut stdout = BufReader::new(serve.stdout.take().unwrap());
-        let mut started = String::new();
-        // `--json` prints the whole object; the address is on its own line.
-        while !started.contains('}') {
-            assert!(stdout.read_line(&mut started).unwrap() > 0, "serve exited");
-        }
-        let started: serde_json::Value = serde_json::from_str(&started).unwrap();
+        let (serve, started) = spawn_serve(&d, &[]);
         let addr = started["listening"].as_str().unwrap().to_owned();
         assert!(addr.starts_with("127.0.0.1:"), "{addr}");
 
@@ -218,9 +205,27 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(delivered.load(Ordering::SeqCst), 1);
 
-        // A second server cannot take the same port, and says so.
+        // A second service process for the same data folder is refused, naming the first; one
+        // for another folder cannot take the same port, and says so.
+        let holder = format!(
+            "already run for this data folder in `switchboard serve` (pid {}, since ",
+            serve.id()
+        );
+        for command in [
+            &["serve", "--port", "0"][..],
+            &["worker"],
+            &["worker", "--drain"],
+        ] {
+            switchboard(&d)
+                .args(command)
+                .timeout(Duration::from_secs(20))
+                .assert()
+                .failure()
+                .stderr(predicate::str::contains(holder.as_str()));
+        }
         let port = addr.rsplit(':').next().unwrap().to_owned();
-        switchboard(&d)
+        let elsewhere = tempfile::tempdir().unwrap();
+        switchboard(elsewhere.path())
             .args(["serve", "--port", &port])
             .timeout(Duration::from_secs(20))
             .assert()
@@ -229,33 +234,69 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
             .stderr(predicate::str::contains("already in use"));
 
         // Ctrl-C stops it cleanly.
-        std::process::Command::new("kill")
-            .args(["-INT", &serve.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let status = loop {
-            if let Some(status) = serve.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = serve.kill();
-                panic!("serve did not stop on Ctrl-C");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let mut stderr = String::new();
-        serve
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        assert!(status.success(), "{status}: {stderr}");
+        interrupt(serve);
         for (path, bytes) in all_file_bytes(&d) {
             assert!(!contains(&bytes, &key), "{path} holds the key");
         }
     })
     .await
     .unwrap();
+}
+
+/// `switchboard --json serve --port 0` for `dir` with `env`, once it has said what it started:
+/// the process and its JSON line (`listening`, `url`, `started`).
+pub(crate) fn spawn_serve(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, serde_json::Value) {
+    let mut serve = crate::spawn_as_admin(dir, &["--json", "serve", "--port", "0"])
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::send_password(&mut serve);
+    let mut stdout = BufReader::new(serve.stdout.take().unwrap());
+    let mut started = String::new();
+    // `--json` prints the whole object over several lines; it ends with a lone `}`.
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve exited: {started}"
+        );
+        started.push_str(&line);
+        if line.trim_end() == "}" {
+            break;
+        }
+    }
+    (serve, serde_json::from_str(&started).unwrap())
+}
+
+/// Ctrl-C, and the process must stop cleanly (exit 0) within 15 s.
+pub(crate) fn interrupt(mut serve: std::process::Child) {
+    std::process::Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("serve did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    serve
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{status}: {stderr}");
 }

@@ -6,9 +6,11 @@ const AC: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "5ec7e7c0ffee5ec7e7c0ffee5ec7e7c0";
 const TOKEN2: &str = "a11ce0000000000000000000000b0b00";
 
-fn add_twilio(dir: &std::path::Path, name: &str) -> serde_json::Value {
+/// Adds a Twilio integration; `extra` are more `integration add` arguments (`--base-url …`).
+pub(crate) fn add_twilio(dir: &std::path::Path, name: &str, extra: &[&str]) -> serde_json::Value {
     let out = switchboard(dir)
         .args(["--json", "integration", "add", "twilio", "--name", name])
+        .args(extra)
         .args([
             "--set",
             &format!("account_sid={AC}"),
@@ -29,7 +31,7 @@ fn add_show_set_disable_remove_round_trip_without_leaking_the_secret() {
         return;
     }
     let mut printed = Vec::new();
-    let saved = add_twilio(dir.path(), "Reminders");
+    let saved = add_twilio(dir.path(), "Reminders", &[]);
     assert_eq!(saved["integration"]["name"], "Reminders");
     let id = saved["integration"]["id"].as_str().unwrap().to_owned();
     printed.push(saved.to_string());

@@ -1,8 +1,11 @@
 //! Background connection tests: every enabled integration is tested once per check interval
 //! (default 15 minutes, ±10% jitter so they do not all fire together), backing off while the
-//! machine seems offline.
+//! machine seems offline. [`crate::services`] starts it and stops it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use super::{OutcomeKind, TestRun};
@@ -51,34 +54,54 @@ fn jittered(interval_ms: i64, id: &str) -> i64 {
     interval_ms / 1000 * per_mille
 }
 
-/// Runs forever: tests what is due, calls `on_tested` after each test, sleeps until the next.
-pub async fn run(sb: Arc<Switchboard>, on_tested: Arc<dyn Fn(TestRun) + Send + Sync>) {
+/// Until `stop` resolves: tests what is due, calls `on_tested` after each test, sleeps until the
+/// next. A stop during a round lets the test in progress finish (a QuickBooks test may be saving
+/// a rotated refresh token) and skips the rest.
+pub async fn run(
+    sb: Arc<Switchboard>,
+    on_tested: Arc<dyn Fn(TestRun) + Send + Sync>,
+    stop: impl Future<Output = ()>,
+) {
+    let mut stop = std::pin::pin!(stop);
     let mut backoff_shift = 0;
     loop {
-        let sleep = match round(&sb, &on_tested, &mut backoff_shift).await {
-            Ok(next) => next,
+        let sleep = match round(&sb, &on_tested, &mut backoff_shift, stop.as_mut()).await {
+            Ok(Some(next)) => next,
+            Ok(None) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "background checks: round failed");
                 MAX_SLEEP
             }
         };
         tokio::select! {
+            () = &mut stop => return,
             () = tokio::time::sleep(sleep) => {}
             () = sb.checks_wakeup() => {}
         }
     }
 }
 
+/// Whether `stop` has resolved, without waiting for it.
+async fn stopped(stop: Pin<&mut impl Future<Output = ()>>) -> bool {
+    let mut stop = stop;
+    std::future::poll_fn(|cx| Poll::Ready(stop.as_mut().poll(cx).is_ready())).await
+}
+
+/// One round; `None` when `stop` resolved during it (it must not be polled again).
 async fn round(
     sb: &Arc<Switchboard>,
     on_tested: &Arc<dyn Fn(TestRun) + Send + Sync>,
     backoff_shift: &mut u32,
-) -> Result<Duration> {
+    mut stop: Pin<&mut impl Future<Output = ()>>,
+) -> Result<Option<Duration>> {
     let interval = sb.blocking(|sb| sb.check_interval_ms()).await? << *backoff_shift;
     let entries = sb.blocking(enabled_entries).await?;
     let (due, next) = due(&entries, time::now_ms(), interval);
     let mut offline = 0;
     for id in &due {
+        if stopped(stop.as_mut()).await {
+            return Ok(None);
+        }
         match sb
             .test_integration(&crate::Actor::system("checks"), id)
             .await
@@ -109,7 +132,7 @@ async fn round(
     let next = next.map_or(MAX_SLEEP, |ms| {
         Duration::from_millis(u64::try_from(ms).unwrap_or(0))
     });
-    Ok(next.clamp(MIN_SLEEP, MAX_SLEEP))
+    Ok(Some(next.clamp(MIN_SLEEP, MAX_SLEEP)))
 }
 
 fn enabled_entries(sb: &Switchboard) -> Result<Vec<Entry>> {

@@ -2,7 +2,8 @@
 //! them signed with bounded concurrency overall and per endpoint, and records every attempt
 //! (one transaction per batch). A claim moves the delivery's `next_attempt_at` to the end of the
 //! lease; recording the attempt sets its real next time. If the worker dies in between, the
-//! delivery becomes due again when the lease ends — it can repeat but is never lost, and a repeat
+//! delivery becomes due again when the lease ends, or at once when the next process to take the
+//! services lock starts ([`reclaim_leases`]) — it can repeat but is never lost, and a repeat
 //! carries the same `webhook-id`.
 
 use std::collections::HashMap;
@@ -376,6 +377,33 @@ async fn private_destination(url: &reqwest::Url) -> Option<String> {
     };
     addrs.into_iter().find(|ip| is_private(*ip)).map(|ip| {
         format!("{host} is a private or local address ({ip}); allow private/LAN addresses for this endpoint to send there")
+    })
+}
+
+/// Makes every outstanding lease due now, and returns how many there were. Only the holder of
+/// the services lock may call it: holding the lock means no other live process is sending, so
+/// every lease left belongs to a process that died mid-batch, and waiting for it to expire
+/// (90 s by default) would only stall its deliveries.
+///
+/// A lease is not a column: a claim moves `next_attempt_at` past now, and recording the attempt
+/// moves it again, to the time stored with that attempt. So a delivery whose future
+/// `next_attempt_at` is not its latest attempt's is leased — pending ones always (a new or
+/// resent delivery is due when written), retrying ones unless it is their scheduled retry,
+/// which stays where the schedule (or the receiver's `Retry-After`) put it.
+pub fn reclaim_leases(sb: &Switchboard, _held: &crate::lock::ServicesLock) -> Result<usize> {
+    let now = time::now_ms();
+    sb.db().write(|tx| {
+        Ok(tx.execute(
+            "UPDATE deliveries SET next_attempt_at = ?1
+             WHERE id IN (
+                 SELECT d.id FROM deliveries d INDEXED BY deliveries_due
+                 WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at > ?1
+                   AND (d.status = 'pending'
+                        OR d.next_attempt_at IS NOT (
+                            SELECT a.next_attempt_at FROM delivery_attempts a
+                            WHERE a.delivery_id = d.id ORDER BY a.attempt DESC LIMIT 1)))",
+            [now],
+        )?)
     })
 }
 

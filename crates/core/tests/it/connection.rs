@@ -18,13 +18,13 @@ const SQUARE_TOKEN: &str = "EAAAsecretsquaretoken123";
 const QB_SECRET: &str = "qb-client-secret-xyz";
 const QB_REFRESH: &str = "RT1-initial-refresh-token";
 
-struct Setup {
+pub(crate) struct Setup {
     _dir: tempfile::TempDir,
-    sb: Arc<Switchboard>,
-    fakes: FakeProviders,
+    pub(crate) sb: Arc<Switchboard>,
+    pub(crate) fakes: FakeProviders,
 }
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let sb = Switchboard::open(OpenOptions {
         data_dir: Some(dir.path().to_owned()),
@@ -49,7 +49,13 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn add(s: &Setup, provider: Provider, env: &str, base: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn add(
+    s: &Setup,
+    provider: Provider,
+    env: &str,
+    base: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let (values, secrets) = match provider {
         Provider::Twilio => (
             map(&[("account_sid", AC), ("sender", "+15551234567")]),

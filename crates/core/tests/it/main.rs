@@ -7,5 +7,6 @@ mod ingest;
 mod keychain;
 mod receiver;
 mod roles;
+mod services;
 mod users;
 mod webhooks;

@@ -13,7 +13,7 @@ use switchboard_core::{Actor, Keychain, OpenOptions, Switchboard};
 
 use crate::receiver::Receiver;
 
-fn open() -> (tempfile::TempDir, Arc<Switchboard>) {
+pub(crate) fn open() -> (tempfile::TempDir, Arc<Switchboard>) {
     let dir = tempfile::tempdir().unwrap();
     let sb = Switchboard::open(OpenOptions {
         data_dir: Some(dir.path().to_owned()),
@@ -24,11 +24,11 @@ fn open() -> (tempfile::TempDir, Arc<Switchboard>) {
     (dir, Arc::new(sb))
 }
 
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor::user("usr_manager", "manager", switchboard_core::Role::Admin)
 }
 
-fn local(url: &str) -> EndpointDraft {
+pub(crate) fn local(url: &str) -> EndpointDraft {
     EndpointDraft {
         url: url.to_owned(),
         allow_http: true,
@@ -38,7 +38,7 @@ fn local(url: &str) -> EndpointDraft {
     }
 }
 
-fn ping(data: &str) -> EmitRequest {
+pub(crate) fn ping(data: &str) -> EmitRequest {
     EmitRequest {
         event_type: "test.ping".into(),
         data: data.into(),
