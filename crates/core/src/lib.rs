@@ -20,11 +20,13 @@ pub mod secrets;
 pub mod settings;
 pub mod status;
 pub mod store;
-pub mod time;
 pub mod users;
 pub mod webhooks;
 
 mod app;
+
+/// Moved to `switchboard-domain`; kept at core's paths so callers need not change.
+pub use switchboard_domain::time;
 
 pub use actor::{Actor, Permission, Role};
 pub use app::{OpenOptions, Switchboard};

@@ -10,6 +10,7 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
+use switchboard_domain::delivery::DeliveryStatus;
 
 use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
@@ -142,9 +143,12 @@ impl Switchboard {
         }
         let deliveries = self.db().write(|tx| {
             let n = tx.execute(
-                "DELETE FROM deliveries
-                 WHERE status IN ('succeeded', 'dead') AND updated_at < ?1
-                   AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = deliveries.id)",
+                &format!(
+                    "DELETE FROM deliveries
+                     WHERE status IN ({}) AND updated_at < ?1
+                       AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = deliveries.id)",
+                    DeliveryStatus::sql_list(&DeliveryStatus::FINISHED)
+                ),
                 [cutoff],
             )?;
             tx.execute(

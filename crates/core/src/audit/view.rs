@@ -12,8 +12,7 @@ use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::export::{ExportFormat, Exported};
-use crate::webhooks::log::parse_time;
-use crate::Switchboard;
+use crate::{time, Switchboard};
 
 /// Rows per page at most.
 pub const MAX_PAGE: u32 = 500;
@@ -93,7 +92,7 @@ fn conditions(
         all.push(("result = ?".into(), vec![text(r.as_str())]));
     }
     if let Some(from) = some(&f.from) {
-        let ms = parse_time("from", from)?;
+        let ms = time::parse_time("from", from)?;
         let first: Option<i64> = c
             .query_row(
                 "SELECT seq FROM audit_log WHERE at >= ?1 ORDER BY at, seq LIMIT 1",
@@ -107,7 +106,7 @@ fn conditions(
         ));
     }
     if let Some(to) = some(&f.to) {
-        let ms = parse_time("to", to)?;
+        let ms = time::parse_time("to", to)?;
         let last: Option<i64> = c
             .query_row(
                 "SELECT seq FROM audit_log WHERE at < ?1 ORDER BY at DESC, seq DESC LIMIT 1",

@@ -3,7 +3,6 @@
 //! Never more than one test of an integration runs at a time: a second request waits for the
 //! first to finish, then runs its own.
 
-pub mod outcome;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
@@ -12,7 +11,8 @@ use std::sync::Arc;
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
-pub use outcome::{Outcome, OutcomeKind};
+use switchboard_domain::net::NetFailure;
+pub use switchboard_domain::outcome::{self, Outcome, OutcomeKind};
 
 use crate::actor::{Actor, Permission};
 use crate::error::{Error, Result};
@@ -204,7 +204,7 @@ impl Switchboard {
                     outcome.http_status,
                     outcome.provider_code,
                     outcome.provider_message,
-                    outcome.error_class,
+                    outcome.error_class.map(NetFailure::as_str),
                     outcome.latency_ms,
                     outcome.retry_after_s,
                     outcome.summary,
@@ -305,7 +305,7 @@ pub(crate) fn read_test(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestRecord> {
             http_status: r.get(2)?,
             provider_code: r.get(3)?,
             provider_message: r.get(4)?,
-            error_class: r.get(5)?,
+            error_class: crate::store::named_opt(r, 5, NetFailure::parse)?,
             latency_ms: r.get(6)?,
             retry_after_s: r.get(7)?,
             summary: r.get(8)?,

@@ -22,8 +22,8 @@ pub use catalog::{
 };
 pub use validate::{FieldIssue, Severity};
 
-use crate::checks::Outcome;
 use crate::secrets::Secret;
+use switchboard_domain::outcome::Outcome;
 
 pub type SaveSecret =
     Arc<dyn Fn(Secret) -> Pin<Box<dyn Future<Output = crate::Result<()>> + Send>> + Send + Sync>;

@@ -162,6 +162,34 @@ fn classify(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
+/// Reads column `idx`, which holds an enum's name (a delivery status, a network failure): an
+/// unknown name is a conversion error, never a guess.
+pub(crate) fn named<T>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: impl FnOnce(&str) -> std::result::Result<T, switchboard_domain::Invalid>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// [`named`] for a nullable column.
+pub(crate) fn named_opt<T>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: impl FnOnce(&str) -> std::result::Result<T, switchboard_domain::Invalid>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| {
+        parse(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use switchboard_domain::delivery::DeliveryStatus;
 
 use crate::actor::{Actor, Permission};
 use crate::audit::{self, AuditResult, FieldChange, Record};
@@ -153,8 +154,8 @@ impl Switchboard {
         let endpoint = self.endpoint(endpoint_id)?;
         let n = self.db().write(|tx| {
             let n = tx.execute(
-                "UPDATE deliveries SET acknowledged = 1 WHERE endpoint_id = ?1 AND status = 'dead' AND acknowledged = 0",
-                [&endpoint.id],
+                "UPDATE deliveries SET acknowledged = 1 WHERE endpoint_id = ?1 AND status = ?2 AND acknowledged = 0",
+                params![endpoint.id, DeliveryStatus::Dead.as_str()],
             )?;
             if n > 0 {
                 audit::append(
@@ -185,10 +186,10 @@ fn facts(
     first_recent: i64,
     since: i64,
 ) -> Result<EndpointFacts> {
-    let count = |status: &str| -> Result<u32> {
+    let count = |status: DeliveryStatus| -> Result<u32> {
         Ok(c.query_row(
-            "SELECT count(*) FROM deliveries WHERE endpoint_id = ?1 AND status = ?2 AND (?2 <> 'dead' OR acknowledged = 0)",
-            params![id, status],
+            "SELECT count(*) FROM deliveries WHERE endpoint_id = ?1 AND status = ?2 AND (?2 <> ?3 OR acknowledged = 0)",
+            params![id, status.as_str(), DeliveryStatus::Dead.as_str()],
             |r| r.get(0),
         )?)
     };
@@ -204,9 +205,9 @@ fn facts(
         disabled_reason,
         attempts_24h,
         succeeded_24h,
-        pending: count("pending")?,
-        retrying: count("retrying")?,
-        dead: count("dead")?,
+        pending: count(DeliveryStatus::Pending)?,
+        retrying: count(DeliveryStatus::Retrying)?,
+        dead: count(DeliveryStatus::Dead)?,
     })
 }
 

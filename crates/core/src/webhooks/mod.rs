@@ -8,9 +8,10 @@ pub mod endpoints;
 pub mod events;
 pub mod health;
 pub mod log;
-pub mod retry;
 pub mod signing;
 pub mod worker;
+
+pub use switchboard_domain::{delivery, retry};
 
 pub use endpoints::{CreatedEndpoint, Endpoint, EndpointDraft, EndpointPatch};
 pub use events::{EmitRequest, Emitted};
