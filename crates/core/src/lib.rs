@@ -28,7 +28,7 @@ mod app;
 /// Moved to `switchboard-domain`; kept at core's paths so callers need not change.
 pub use switchboard_domain::time;
 
-pub use actor::{Actor, Permission, Role};
+pub use actor::{Actor, Operation, Permission, Role};
 pub use app::{OpenOptions, Switchboard};
 pub use error::{AppError, Error, ErrorCode, Result};
 pub use info::AppInfo;

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::Switchboard;
@@ -91,24 +91,12 @@ impl Switchboard {
                 .filter(|n| !n.is_empty())
             || current.check_interval_minutes != new.check_interval_minutes;
         if configures || current == *new {
-            self.authorize(
-                actor,
-                Permission::Configure,
-                "settings.update",
-                "settings",
-                None,
-            )?;
+            self.authorize(actor, Operation::SettingsUpdate, None)?;
         }
         if current.idle_lock_minutes != new.idle_lock_minutes
             || current.retention_days != new.retention_days
         {
-            self.authorize(
-                actor,
-                Permission::Retention,
-                "settings.update",
-                "settings",
-                None,
-            )?;
+            self.authorize(actor, Operation::SecuritySettingsUpdate, None)?;
         }
         if !(1..=1440).contains(&new.check_interval_minutes) {
             return Err(Error::validation(

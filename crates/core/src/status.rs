@@ -6,7 +6,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::checks::{self, OutcomeKind, TestRecord};
 use crate::error::Result;
 use crate::providers::Provider;
@@ -117,7 +117,7 @@ pub struct IntegrationStatus {
 impl Switchboard {
     /// Every integration's status, for the dashboard.
     pub fn statuses(&self, actor: &Actor) -> Result<Vec<IntegrationStatus>> {
-        self.authorize(actor, Permission::View, "status.view", "integration", None)?;
+        self.authorize(actor, Operation::IntegrationStatusView, None)?;
         let interval = self.check_interval_ms()?;
         let now = time::now_ms();
         self.db().read(|c| {
@@ -132,13 +132,7 @@ impl Switchboard {
     }
 
     pub fn integration_status(&self, actor: &Actor, id: &str) -> Result<IntegrationStatus> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "status.view",
-            "integration",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::IntegrationStatusView, Some(id))?;
         self.status_of(id)
     }
 

@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::delivery::DeliveryStatus;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::{time, Switchboard};
@@ -107,13 +107,7 @@ impl Switchboard {
     /// delivery attempts, and finished deliveries with their events. Run daily by the app and
     /// by `switchboard audit prune`.
     pub fn prune(&self, actor: &Actor) -> Result<Pruned> {
-        self.authorize(
-            actor,
-            Permission::Retention,
-            "audit.prune",
-            "audit_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::AuditPrune, None)?;
         self.prune_now(actor, time::now_ms())
     }
 

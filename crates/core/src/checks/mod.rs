@@ -14,7 +14,7 @@ use serde::Serialize;
 use switchboard_domain::net::NetFailure;
 pub use switchboard_domain::outcome::{self, Outcome, OutcomeKind};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::error::{Error, Result};
 use crate::integrations::{self, secret_account};
 use crate::providers::{self, validate, Target, TokenLifetimes};
@@ -59,16 +59,8 @@ impl Switchboard {
         {
             let actor = actor.clone();
             let key = id_or_name.to_owned();
-            self.blocking(move |sb| {
-                sb.authorize(
-                    &actor,
-                    Permission::RunTests,
-                    "integration.test",
-                    "integration",
-                    Some(&key),
-                )
-            })
-            .await?;
+            self.blocking(move |sb| sb.authorize(&actor, Operation::IntegrationTest, Some(&key)))
+                .await?;
         }
         let stored = self
             .blocking({
@@ -241,13 +233,7 @@ impl Switchboard {
         id_or_name: &str,
         limit: u32,
     ) -> Result<Vec<TestRecord>> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "integration.view",
-            "integration",
-            Some(id_or_name),
-        )?;
+        self.authorize(actor, Operation::IntegrationView, Some(id_or_name))?;
         self.db().read(|c| {
             let id = integrations::find(c, id_or_name)?.id;
             history(c, &id, limit)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::signing::{self, Scheme};
 use super::{is_known_event_type, EVENT_TYPES};
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::FieldIssue;
@@ -323,7 +323,7 @@ pub fn is_private(ip: IpAddr) -> bool {
 
 impl Switchboard {
     pub fn list_endpoints(&self, actor: &Actor) -> Result<Vec<Endpoint>> {
-        self.authorize(actor, Permission::View, "endpoint.list", "endpoint", None)?;
+        self.authorize(actor, Operation::EndpointList, None)?;
         self.all_endpoints()
     }
 
@@ -336,13 +336,7 @@ impl Switchboard {
     }
 
     pub fn get_endpoint(&self, actor: &Actor, id: &str) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "endpoint.view",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointView, Some(id))?;
         self.endpoint(id)
     }
 
@@ -352,13 +346,7 @@ impl Switchboard {
 
     /// Creates an endpoint; the secret (generated unless given) is returned this once.
     pub fn create_endpoint(&self, actor: &Actor, draft: EndpointDraft) -> Result<CreatedEndpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.create",
-            "endpoint",
-            None,
-        )?;
+        self.authorize(actor, Operation::EndpointCreate, None)?;
         let scheme = draft.scheme.unwrap_or(Scheme::StandardWebhooks);
         let checked = check(Candidate {
             url: &draft.url,
@@ -451,13 +439,7 @@ impl Switchboard {
         id: &str,
         patch: EndpointPatch,
     ) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.update",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointUpdate, Some(id))?;
         let current = self.endpoint(id)?;
         let headers = match &patch.headers {
             Some(h) => h.clone(),
@@ -538,17 +520,12 @@ impl Switchboard {
 
     /// Enables or disables an endpoint. Enabling clears the failure streak and the reason.
     pub fn set_endpoint_enabled(&self, actor: &Actor, id: &str, enabled: bool) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            if enabled {
-                "endpoint.enable"
-            } else {
-                "endpoint.disable"
-            },
-            "endpoint",
-            Some(id),
-        )?;
+        let op = if enabled {
+            Operation::EndpointEnable
+        } else {
+            Operation::EndpointDisable
+        };
+        self.authorize(actor, op, Some(id))?;
         let current = self.endpoint(id)?;
         if current.enabled != enabled {
             self.db().write(|tx| {
@@ -558,7 +535,7 @@ impl Switchboard {
                      WHERE id = ?1",
                     params![current.id, enabled, time::now_ms(), actor.name()],
                 )?;
-                let action = if enabled { "endpoint.enable" } else { "endpoint.disable" };
+                let action = op.action();
                 let change = FieldChange::value("enabled", Some(&current.enabled.to_string()), Some(&enabled.to_string()));
                 audit::append(tx, &record(actor, action, &current.id, &current.url, vec![change]))
             })?;
@@ -568,13 +545,7 @@ impl Switchboard {
 
     /// Removes an endpoint, its deliveries' queue entries and its keychain entries.
     pub fn delete_endpoint(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.delete",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointDelete, Some(id))?;
         let current = self.endpoint(id)?;
         self.db().write(|tx| {
             tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [&current.id])?;
@@ -602,13 +573,7 @@ impl Switchboard {
     /// Replaces the signing secret; the old one keeps signing for 24 hours. Returns the new
     /// secret, shown this once.
     pub fn rotate_endpoint_secret(&self, actor: &Actor, id: &str) -> Result<String> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.rotate_secret",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointRotateSecret, Some(id))?;
         let current = self.endpoint(id)?;
         // A whsec_ value also serves the seeds' scheme, which takes any shared string.
         let new = signing::generate_secret()?;

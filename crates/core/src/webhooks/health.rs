@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use switchboard_domain::delivery::DeliveryStatus;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::status::Level;
@@ -102,7 +102,7 @@ fn plural(n: u32, one: &str, many: &str) -> String {
 
 impl Switchboard {
     pub fn endpoint_statuses(&self, actor: &Actor) -> Result<Vec<EndpointStatus>> {
-        self.authorize(actor, Permission::View, "status.view", "endpoint", None)?;
+        self.authorize(actor, Operation::EndpointStatusView, None)?;
         let since = time::now_ms() - DAY_MS;
         self.db().read(|c| {
             let first_recent: i64 = c
@@ -144,13 +144,7 @@ impl Switchboard {
 
     /// Marks an endpoint's dead deliveries as seen, so they no longer turn its card red.
     pub fn acknowledge_dead(&self, actor: &Actor, endpoint_id: &str) -> Result<u32> {
-        self.authorize(
-            actor,
-            Permission::SendEvents,
-            "endpoint.acknowledge_dead",
-            "endpoint",
-            Some(endpoint_id),
-        )?;
+        self.authorize(actor, Operation::EndpointAcknowledgeDead, Some(endpoint_id))?;
         let endpoint = self.endpoint(endpoint_id)?;
         let n = self.db().write(|tx| {
             let n = tx.execute(

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
@@ -197,13 +197,7 @@ impl Switchboard {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<DeliveryPage> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "delivery_log.view",
-            "delivery_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryLogView, None)?;
         let cursor = cursor
             .filter(|c| !c.is_empty())
             .map(|c| parse_id("cursor", c))
@@ -226,13 +220,7 @@ impl Switchboard {
     }
 
     pub fn delivery(&self, actor: &Actor, id: &str) -> Result<DeliveryDetail> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "delivery_log.view",
-            "delivery",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::DeliveryView, Some(id))?;
         let id = parse_id("id", id)?;
         self.db().read(|c| {
             let delivery = c
@@ -281,13 +269,7 @@ impl Switchboard {
         ids: &[String],
         filter: Option<&DeliveryFilter>,
     ) -> Result<u32> {
-        self.authorize(
-            actor,
-            Permission::SendEvents,
-            "delivery.resend",
-            "delivery",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryResend, None)?;
         let now = time::now_ms();
         let count = self.db().write(|tx| {
             let mut count = 0usize;
@@ -355,13 +337,7 @@ impl Switchboard {
         format: ExportFormat,
         dir: Option<PathBuf>,
     ) -> Result<Exported> {
-        self.authorize(
-            actor,
-            Permission::SendEvents,
-            "delivery_log.export",
-            "delivery_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryLogExport, None)?;
         let path = crate::export::path_for(dir, self.data_dir(), "deliveries", format)?;
         let ext = format.extension();
         let rows = self.db().read(|c| {
