@@ -6,11 +6,15 @@
 //! dependency tree). `switchboard-core` does the I/O and re-exports these at its own paths.
 
 pub mod actor;
+pub mod catalog;
 pub mod delivery;
+pub mod endpoint_url;
+pub mod events;
 pub mod net;
 pub mod outcome;
 pub mod retry;
 pub mod time;
+pub mod validate;
 
 /// A value that breaks a rule, naming the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

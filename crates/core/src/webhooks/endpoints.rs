@@ -5,7 +5,6 @@
 //! database holds the URL, the subscriptions, the header names and the flags.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::providers::FieldIssue;
 use crate::secrets::Secret;
 use crate::{time, Switchboard};
+pub use switchboard_domain::endpoint_url::{check_url, is_private};
 
 pub const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
 pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
@@ -230,95 +230,6 @@ fn check(c: Candidate<'_>) -> std::result::Result<Checked, FieldIssue> {
         allow_http,
         allow_private,
     })
-}
-
-/// An endpoint URL: https (http only when allowed), a host, no credentials; a literal private
-/// or loopback address only when allowed. Host names are checked again when sending.
-pub fn check_url(
-    raw: &str,
-    allow_http: bool,
-    allow_private: bool,
-) -> std::result::Result<String, FieldIssue> {
-    let field = "url";
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(FieldIssue::error(field, "URL is required."));
-    }
-    if value.len() > 2048 || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(FieldIssue::error(
-            field,
-            "URL must be one line without spaces, at most 2048 characters.",
-        ));
-    }
-    let url = url::Url::parse(value).map_err(|_| {
-        FieldIssue::error(
-            field,
-            "URL is not valid; it must look like https://example.com/webhooks.",
-        )
-    })?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        "http" => {
-            return Err(FieldIssue::error(
-                field,
-                "URL must use https://. To send to a server on the clinic's own network over plain http, allow plain HTTP for this endpoint.",
-            ))
-        }
-        _ => return Err(FieldIssue::error(field, "URL must start with https:// (or http:// when allowed).")),
-    }
-    let Some(host) = url.host() else {
-        return Err(FieldIssue::error(field, "URL must include a host name."));
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(FieldIssue::error(
-            field,
-            "URL must not contain a user name or password; use a custom header instead.",
-        ));
-    }
-    let literal = match host {
-        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => {
-            Some(IpAddr::from([127, 0, 0, 1]))
-        }
-        url::Host::Domain(_) => None,
-    };
-    if let Some(ip) = literal {
-        if is_private(ip) && !allow_private {
-            return Err(FieldIssue::error(
-                field,
-                format!("{ip} is a private or local address. Allow private/LAN addresses for this endpoint to send there."),
-            ));
-        }
-    }
-    Ok(url.to_string())
-}
-
-/// Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified: addresses inside the
-/// clinic or this computer.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
 }
 
 impl Switchboard {
