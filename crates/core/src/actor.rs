@@ -18,7 +18,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// A signed-in user. Only [`crate::users`] makes these after checking a password (and
+    /// A signed-in user. Only core's `users` module makes these after checking a password (and
     /// tests, through the `test-support` feature).
     #[cfg(any(test, feature = "test-support"))]
     pub fn user(id: impl Into<String>, username: impl Into<String>, role: Role) -> Self {

@@ -8,10 +8,9 @@ use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::Switchboard;
 
-pub const DEFAULT_CHECK_INTERVAL_MINUTES: u32 = 15;
-pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
-/// Audit rows and delivery attempts are kept at least this long.
-pub const MIN_RETENTION_DAYS: u32 = 365;
+pub use switchboard_domain::settings::{
+    DEFAULT_CHECK_INTERVAL_MINUTES, DEFAULT_IDLE_LOCK_MINUTES, MIN_RETENTION_DAYS,
+};
 const CHECK_INTERVAL_KEY: &str = "check_interval_minutes";
 pub(crate) const CLINIC_NAME_KEY: &str = "clinic_name";
 const IDLE_LOCK_KEY: &str = "idle_lock_minutes";

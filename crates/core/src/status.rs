@@ -7,7 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::actor::{Actor, Operation};
-use crate::checks::{self, TestRecord};
+use switchboard_domain::net::NetFailure;
+use switchboard_domain::outcome::{Outcome, OutcomeKind, TestRecord};
+
 use crate::error::Result;
 use crate::providers::Provider;
 use crate::{time, Switchboard};
@@ -72,7 +74,7 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let last = checks::history(c, id, 1)?.into_iter().next();
+    let last = history(c, id, 1)?.into_iter().next();
     let last_at = |sql: &str| -> Result<Option<i64>> {
         Ok(
             c.query_row(sql, params![id], |r| r.get::<_, Option<i64>>(0))
@@ -117,5 +119,34 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         last_checked_at: last.as_ref().map(|t| t.at.clone()),
         last_test: last,
         last_success_at: last_success_at.map(time::to_rfc3339),
+    })
+}
+
+/// The newest `limit` connection tests of an integration (what the status rules read).
+pub(crate) fn history(c: &Connection, id: &str, limit: u32) -> Result<Vec<TestRecord>> {
+    let mut stmt = c.prepare(
+        "SELECT at, outcome, http_status, provider_code, provider_message, error_class,
+                latency_ms, retry_after_s, summary, action
+         FROM connection_tests WHERE integration_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, limit], read_test)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn read_test(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestRecord> {
+    let kind: String = r.get(1)?;
+    Ok(TestRecord {
+        at: time::to_rfc3339(r.get(0)?),
+        outcome: Outcome {
+            kind: OutcomeKind::parse(&kind).unwrap_or(OutcomeKind::UnexpectedResponse),
+            http_status: r.get(2)?,
+            provider_code: r.get(3)?,
+            provider_message: r.get(4)?,
+            error_class: crate::store::named_opt(r, 5, NetFailure::parse)?,
+            latency_ms: r.get(6)?,
+            retry_after_s: r.get(7)?,
+            summary: r.get(8)?,
+            action: r.get(9)?,
+        },
     })
 }

@@ -13,6 +13,7 @@ pub mod events;
 pub mod net;
 pub mod outcome;
 pub mod retry;
+pub mod settings;
 pub mod status;
 pub mod time;
 pub mod validate;

@@ -71,6 +71,15 @@ impl OutcomeKind {
     }
 }
 
+/// A stored connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRecord {
+    pub at: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
 /// One connection test's result, with the provider's own words and what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

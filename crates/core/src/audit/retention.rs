@@ -117,7 +117,7 @@ impl Switchboard {
         let days = self
             .settings()?
             .retention_days
-            .max(crate::settings::MIN_RETENTION_DAYS);
+            .max(switchboard_domain::settings::MIN_RETENTION_DAYS);
         let cutoff = now_ms - i64::from(days) * DAY_MS;
         let audit_rows = self.db().write(|tx| prune_audit(tx, actor, cutoff))?;
         // Delivery history in batches, so the worker's writes are not held up for long.
