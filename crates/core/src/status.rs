@@ -134,11 +134,10 @@ pub(crate) fn history(c: &Connection, id: &str, limit: u32) -> Result<Vec<TestRe
 }
 
 pub(crate) fn read_test(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestRecord> {
-    let kind: String = r.get(1)?;
     Ok(TestRecord {
         at: time::to_rfc3339(r.get(0)?),
         outcome: Outcome {
-            kind: OutcomeKind::parse(&kind).unwrap_or(OutcomeKind::UnexpectedResponse),
+            kind: crate::store::named(r, 1, OutcomeKind::parse)?,
             http_status: r.get(2)?,
             provider_code: r.get(3)?,
             provider_message: r.get(4)?,

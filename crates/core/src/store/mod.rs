@@ -201,6 +201,42 @@ mod tests {
     }
 
     #[test]
+    fn enum_columns_refuse_unknown_names_and_match_the_schema() {
+        use switchboard_domain::delivery::DeliveryStatus;
+        use switchboard_domain::net::NetFailure;
+        let (_dir, db) = temp_db();
+        db.read(|c| {
+            let dead = c.query_row("SELECT 'dead'", [], |r| named(r, 0, DeliveryStatus::parse))?;
+            assert_eq!(dead, DeliveryStatus::Dead);
+            let unknown = c.query_row("SELECT 'paused'", [], |r| {
+                named(r, 0, DeliveryStatus::parse)
+            });
+            assert!(
+                matches!(
+                    unknown,
+                    Err(rusqlite::Error::FromSqlConversionFailure(0, ..))
+                ),
+                "an unknown status is an error, not pending: {unknown:?}"
+            );
+            let none = c.query_row("SELECT NULL", [], |r| named_opt(r, 0, NetFailure::parse))?;
+            assert_eq!(none, None);
+            let bad = c.query_row("SELECT 'gremlins'", [], |r| {
+                named_opt(r, 0, NetFailure::parse)
+            });
+            assert!(bad.is_err());
+            Ok(())
+        })
+        .unwrap();
+        // The schema's CHECK lists exactly the enum's states, so neither can drift alone.
+        let schema = include_str!("migrations/0004_webhooks.sql");
+        let check = format!(
+            "CHECK (status IN ({}))",
+            DeliveryStatus::sql_list(&DeliveryStatus::ALL)
+        );
+        assert!(schema.contains(&check), "{check} not in 0004_webhooks.sql");
+    }
+
+    #[test]
     fn opens_in_wal_with_foreign_keys_and_latest_schema() {
         let (_dir, db) = temp_db();
         let mode: String = db
