@@ -42,6 +42,7 @@ ui-check:
 # Clippy compiles src-tauri, which embeds ui/dist: build the UI first.
 lint: ui
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	python3 scripts/module-edges.py crates/core/src
 
 # Includes `bindings_are_current`, the drift check of ui/src/backend/bindings.ts.
 rust-test: ui

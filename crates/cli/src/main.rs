@@ -16,7 +16,7 @@ use switchboard_core::audit::view::AuditFilter;
 use switchboard_core::audit::AuditResult;
 use switchboard_core::checks::OutcomeKind;
 use switchboard_core::export::ExportFormat;
-use switchboard_core::{Error, OpenOptions, Permission, Switchboard};
+use switchboard_core::{Error, OpenOptions, Operation, Switchboard};
 
 use output::{print, Output};
 
@@ -319,25 +319,13 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
             id,
         } => webhooks::emit(&sb, &actor, out, event_type, data, id.clone())?,
         Command::Worker { drain } => {
-            sb.authorize(
-                &actor,
-                Permission::SendEvents,
-                "worker.run",
-                "delivery_log",
-                None,
-            )?;
+            sb.authorize(&actor, Operation::WorkerRun, None)?;
             runtime()?.block_on(webhooks::worker(Arc::new(sb), *drain))?
         }
         Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
         Command::Apikey(cmd) => apikey::run(&sb, &actor, out, cmd)?,
         Command::Serve { port } => {
-            sb.authorize(
-                &actor,
-                Permission::SendEvents,
-                "worker.run",
-                "delivery_log",
-                None,
-            )?;
+            sb.authorize(&actor, Operation::WorkerRun, None)?;
             runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?
         }
         Command::Settings {

@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use clap::Subcommand;
 use switchboard_core::users::{Password, SetupRequest, User, UserDraft, UserPatch};
-use switchboard_core::{Actor, Error, Result, Role, Secret, Switchboard};
+use switchboard_core::{Actor, Error, Result, Role, Switchboard};
 
 use crate::output::{print, Output};
 
@@ -55,21 +55,13 @@ pub fn read_line(what: &str) -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn keychain_account(sb: &Switchboard, username: &str) -> Result<String> {
-    Ok(format!(
-        "cli-password/{}/{}",
-        sb.install_id()?,
-        username.to_lowercase()
-    ))
-}
-
 /// Signs `username` in for this one command.
 pub fn sign_in(sb: &Switchboard, username: &str, password_stdin: bool) -> Result<Actor> {
     let password = if password_stdin {
         Password::new(read_line("password")?)
     } else {
-        match sb.keychain().get(&keychain_account(sb, username)?)? {
-            Some(p) => Password::new(p.expose()),
+        match sb.kept_password(username)? {
+            Some(p) => p,
             None => {
                 return Err(Error::Locked(format!(
                     "No password for {username}: pass --password-stdin and type it on standard \
@@ -107,9 +99,7 @@ pub fn setup(
 /// Checks the password and keeps it in the OS keychain for later `--user` commands.
 pub fn login(sb: &Switchboard, out: Output, username: &str) -> Result<()> {
     let password = read_line("password")?;
-    let user = sb.login(username, &Password::new(password.clone()), "cli")?;
-    sb.keychain()
-        .set(&keychain_account(sb, username)?, &Secret::new(password))?;
+    let user = sb.login_and_keep_password(username, &Password::new(password), "cli")?;
     print(out, &user, |u| {
         format!(
             "Signed in as {} ({}). The password is kept in this computer's keychain; \
@@ -122,7 +112,7 @@ pub fn login(sb: &Switchboard, out: Output, username: &str) -> Result<()> {
 }
 
 pub fn logout(sb: &Switchboard, out: Output, username: &str) -> Result<()> {
-    sb.keychain().delete(&keychain_account(sb, username)?)?;
+    sb.forget_kept_password(username)?;
     print(out, &serde_json::json!({ "forgotten": username }), |_| {
         format!("The password of {username} was removed from this computer's keychain.")
     })

@@ -108,14 +108,21 @@ pub enum DeliveriesCommand {
     },
 }
 
+/// `--status`: the delivery states' own names, listed in `--help`.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = DeliveryStatus> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(DeliveryStatus::ALL.map(DeliveryStatus::as_str))
+        .try_map(|s| DeliveryStatus::parse(&s))
+}
+
 #[derive(Debug, clap::Args)]
 pub struct FilterArgs {
     #[arg(long)]
     endpoint: Option<String>,
     #[arg(long = "type")]
     event_type: Option<String>,
-    #[arg(long, value_parser = ["pending", "succeeded", "retrying", "dead"])]
-    status: Option<String>,
+    #[arg(long, value_parser = status_parser())]
+    status: Option<DeliveryStatus>,
     #[arg(long)]
     from: Option<String>,
     #[arg(long)]
@@ -129,12 +136,7 @@ impl FilterArgs {
         DeliveryFilter {
             endpoint_id: self.endpoint.clone(),
             event_type: self.event_type.clone(),
-            status: self.status.as_deref().map(|s| match s {
-                "succeeded" => DeliveryStatus::Succeeded,
-                "retrying" => DeliveryStatus::Retrying,
-                "dead" => DeliveryStatus::Dead,
-                _ => DeliveryStatus::Pending,
-            }),
+            status: self.status,
             from: self.from.clone(),
             to: self.to.clone(),
             event_id: self.event.clone(),

@@ -1,141 +1,39 @@
 //! Who is doing something, and what they may do.
 //!
-//! Every operation in core takes an [`Actor`] and asks it for a [`Permission`] before touching
-//! anything; the role table from `design.md` lives in [`Role::permissions`] and nowhere else (the
-//! UI asks for the signed-in user's permissions instead of keeping its own copy).
+//! Every operation in core takes an [`Actor`] and authorises an [`Operation`] before touching
+//! anything. The rules (roles, permissions, operations) are pure data in `switchboard-domain`,
+//! re-exported here; an [`Actor`] is made only by core's sign-in (or by Switchboard for itself),
+//! so no caller can claim a role it did not sign in with.
 
-use serde::{Deserialize, Serialize};
-
-/// A local account's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    FrontDesk,
-    Manager,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::FrontDesk, Role::Manager, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::FrontDesk => "front_desk",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['-', ' '], "_")
-            .as_str()
-        {
-            "front_desk" | "frontdesk" => Some(Role::FrontDesk),
-            "manager" => Some(Role::Manager),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    /// What a person with this role may do: the roles table of `design.md`.
-    pub fn permissions(self) -> &'static [Permission] {
-        use Permission::*;
-        match self {
-            Role::FrontDesk => &[View, RunTests],
-            Role::Manager => &[View, RunTests, Configure, SendEvents],
-            Role::Admin => &[
-                View,
-                RunTests,
-                Configure,
-                SendEvents,
-                ManageUsers,
-                Audit,
-                Retention,
-            ],
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::FrontDesk => "front desk",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-/// One row of the roles table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    /// The dashboard, statuses, test history, endpoints and the delivery log.
-    View,
-    /// Run a connection test.
-    RunTests,
-    /// Add, edit, disable and remove integrations, endpoints and API keys; set or rotate secrets;
-    /// the clinic's settings.
-    Configure,
-    /// Send test events, resend deliveries, export the delivery log, run the delivery worker.
-    SendEvents,
-    /// Add users, change their roles, reset passwords, disable users.
-    ManageUsers,
-    /// View, export and verify the audit log.
-    Audit,
-    /// How long records are kept, the idle lock, and pruning.
-    Retention,
-}
-
-impl Permission {
-    /// The refusal, in words a clinic worker understands.
-    pub fn refusal(self) -> &'static str {
-        match self {
-            Permission::View => "You are not allowed to view this.",
-            Permission::RunTests => "You are not allowed to run connection tests.",
-            Permission::Configure => {
-                "Only a practice manager or an admin can change the configuration."
-            }
-            Permission::SendEvents => {
-                "Only a practice manager or an admin can send events, resend deliveries or \
-                 export the delivery log."
-            }
-            Permission::ManageUsers => "Only an admin can manage users.",
-            Permission::Audit => "Only an admin can view, export or verify the audit log.",
-            Permission::Retention => "Only an admin can change retention and security settings.",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
-    /// A signed-in local account.
-    User { id: String, role: Role },
-    /// Switchboard itself: background connection tests, retention pruning, the API-key ingest
-    /// (whose keys carry their own scopes).
-    System,
-    /// A program using the ingest API; what it may send is its key's scopes, checked there.
-    ApiKey,
-}
+pub use switchboard_domain::actor::{Operation, Permission, Principal, Role};
 
 /// The person (or process) an operation is done for; recorded in the audit log and in
 /// `created_by` / `updated_by`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     name: String,
-    kind: Kind,
+    kind: Principal,
+    /// The account's id, for a signed-in user.
+    user_id: Option<String>,
 }
 
 impl Actor {
-    /// A signed-in user. Only [`crate::users`] makes these after checking a password (and tests).
+    /// A signed-in user. Only core's `users` module makes these after checking a password (and
+    /// tests, through the `test-support` feature).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn user(id: impl Into<String>, username: impl Into<String>, role: Role) -> Self {
+        Actor::signed_in(id, username, role)
+    }
+
+    pub(crate) fn signed_in(
+        id: impl Into<String>,
+        username: impl Into<String>,
+        role: Role,
+    ) -> Self {
         Actor {
             name: username.into(),
-            kind: Kind::User {
-                id: id.into(),
-                role,
-            },
+            kind: Principal::User(role),
+            user_id: Some(id.into()),
         }
     }
 
@@ -144,7 +42,8 @@ impl Actor {
     pub fn system(what: &str) -> Self {
         Actor {
             name: format!("system:{what}"),
-            kind: Kind::System,
+            kind: Principal::System,
+            user_id: None,
         }
     }
 
@@ -153,12 +52,13 @@ impl Actor {
     pub fn api_key(key_name: &str) -> Self {
         Actor {
             name: format!("api:{key_name}"),
-            kind: Kind::ApiKey,
+            kind: Principal::ApiKey,
+            user_id: None,
         }
     }
 
     /// An admin for tests and benchmarks, which exercise operations rather than sign-in.
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn admin_for_tests() -> Self {
         Actor::user("usr_test_admin", "test-admin", Role::Admin)
     }
@@ -168,55 +68,28 @@ impl Actor {
     }
 
     pub fn role(&self) -> Option<Role> {
-        match &self.kind {
-            Kind::User { role, .. } => Some(*role),
-            Kind::System | Kind::ApiKey => None,
+        match self.kind {
+            Principal::User(role) => Some(role),
+            Principal::System | Principal::ApiKey => None,
         }
     }
 
     pub fn user_id(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::User { id, .. } => Some(id),
-            Kind::System | Kind::ApiKey => None,
-        }
+        self.user_id.as_deref()
+    }
+
+    pub fn principal(&self) -> Principal {
+        self.kind
     }
 
     pub fn can(&self, permission: Permission) -> bool {
-        match &self.kind {
-            Kind::User { role, .. } => role.permissions().contains(&permission),
-            // Switchboard's own background work: it tests connections and prunes past the
-            // retention period the admin set; it never configures anything.
-            Kind::System => matches!(
-                permission,
-                Permission::View | Permission::RunTests | Permission::Retention
-            ),
-            Kind::ApiKey => false,
-        }
+        self.kind.can(permission)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_nest() {
-        for p in Role::FrontDesk.permissions() {
-            assert!(Role::Manager.permissions().contains(p));
-        }
-        for p in Role::Manager.permissions() {
-            assert!(Role::Admin.permissions().contains(p));
-        }
-    }
-
-    #[test]
-    fn role_names_round_trip() {
-        for r in Role::ALL {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
-        }
-        assert_eq!(Role::parse("Front desk"), Some(Role::FrontDesk));
-        assert_eq!(Role::parse("owner"), None);
-    }
 
     #[test]
     fn system_may_only_view_test_and_prune() {
@@ -227,6 +100,12 @@ mod tests {
             "the daily pruning runs as system:retention"
         );
         assert!(!s.can(Permission::Configure));
-        assert!(!s.can(Permission::Audit));
+        assert_eq!(s.user_id(), None);
+        let u = Actor::signed_in("usr_1", "ann", Role::Manager);
+        assert_eq!(
+            (u.role(), u.user_id()),
+            (Some(Role::Manager), Some("usr_1"))
+        );
+        assert!(u.can(Permission::Configure) && !u.can(Permission::Audit));
     }
 }

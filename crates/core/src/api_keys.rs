@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{AppError, Error, Result};
 use crate::providers::validate;
@@ -185,13 +185,7 @@ impl From<Refusal> for AuthError {
 
 impl Switchboard {
     pub fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "api_key.list",
-            "api_key",
-            None,
-        )?;
+        self.authorize(actor, Operation::ApiKeyList, None)?;
         self.db().read(|c| {
             let now = time::now_ms();
             let mut stmt = c.prepare(&format!(
@@ -203,13 +197,7 @@ impl Switchboard {
     }
 
     pub fn get_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "api_key.view",
-            "api_key",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::ApiKeyView, Some(id))?;
         self.api_key(id)
     }
 
@@ -219,13 +207,7 @@ impl Switchboard {
 
     /// Creates a key; its secret is in the answer this once and stored only as a SHA-256.
     pub fn create_api_key(&self, actor: &Actor, draft: ApiKeyDraft) -> Result<CreatedApiKey> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "api_key.create",
-            "api_key",
-            None,
-        )?;
+        self.authorize(actor, Operation::ApiKeyCreate, None)?;
         let name = validate::name(&draft.name).map_err(Error::from)?;
         let scopes = check_scopes(&draft.scopes)?;
         let now = time::now_ms();
@@ -299,13 +281,7 @@ impl Switchboard {
 
     /// Revokes a key at once. Revoking a revoked key changes nothing.
     pub fn revoke_api_key(&self, actor: &Actor, id: &str) -> Result<ApiKey> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "api_key.revoke",
-            "api_key",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::ApiKeyRevoke, Some(id))?;
         let key = self.api_key(id)?;
         if key.state == ApiKeyState::Revoked {
             return Ok(key);

@@ -116,11 +116,25 @@ impl Switchboard {
         &self.data_dir
     }
 
+    /// The store, unchecked: core's operations authorise first, tests reach in directly.
+    #[cfg(feature = "test-support")]
     pub fn db(&self) -> &Db {
         &self.db
     }
 
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The keychain, unchecked; see [`Switchboard::db`].
+    #[cfg(feature = "test-support")]
     pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn keychain(&self) -> &Keychain {
         &self.keychain
     }
 

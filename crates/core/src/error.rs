@@ -105,6 +105,15 @@ impl Error {
     }
 }
 
+impl From<switchboard_domain::Invalid> for Error {
+    fn from(e: switchboard_domain::Invalid) -> Self {
+        Error::Validation {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
 impl From<r2d2::Error> for Error {
     fn from(e: r2d2::Error) -> Self {
         Error::Internal(format!("database connection pool: {e}"))

@@ -22,13 +22,15 @@ pub mod services;
 pub mod settings;
 pub mod status;
 pub mod store;
-pub mod time;
 pub mod users;
 pub mod webhooks;
 
 mod app;
 
-pub use actor::{Actor, Permission, Role};
+/// Moved to `switchboard-domain`; kept at core's paths so callers need not change.
+pub use switchboard_domain::time;
+
+pub use actor::{Actor, Operation, Permission, Role};
 pub use app::{OpenOptions, Switchboard};
 pub use error::{AppError, Error, ErrorCode, Result};
 pub use info::AppInfo;

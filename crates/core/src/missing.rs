@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::error::Result;
 use crate::{integrations, webhooks, Switchboard};
 
@@ -24,7 +24,7 @@ impl Switchboard {
     /// Every secret that should be in the keychain and is not. Empty when the keychain is
     /// unavailable altogether (the app shows that separately).
     pub fn missing_secrets(&self, actor: &Actor) -> Result<Vec<MissingSecret>> {
-        self.authorize(actor, Permission::View, "status.view", "keychain", None)?;
+        self.authorize(actor, Operation::KeychainStatusView, None)?;
         if !self.keychain().status().available {
             return Ok(Vec::new());
         }

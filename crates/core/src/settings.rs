@@ -3,15 +3,14 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::Switchboard;
 
-pub const DEFAULT_CHECK_INTERVAL_MINUTES: u32 = 15;
-pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
-/// Audit rows and delivery attempts are kept at least this long.
-pub const MIN_RETENTION_DAYS: u32 = 365;
+pub use switchboard_domain::settings::{
+    DEFAULT_CHECK_INTERVAL_MINUTES, DEFAULT_IDLE_LOCK_MINUTES, MIN_RETENTION_DAYS,
+};
 const CHECK_INTERVAL_KEY: &str = "check_interval_minutes";
 pub(crate) const CLINIC_NAME_KEY: &str = "clinic_name";
 const IDLE_LOCK_KEY: &str = "idle_lock_minutes";
@@ -91,24 +90,12 @@ impl Switchboard {
                 .filter(|n| !n.is_empty())
             || current.check_interval_minutes != new.check_interval_minutes;
         if configures || current == *new {
-            self.authorize(
-                actor,
-                Permission::Configure,
-                "settings.update",
-                "settings",
-                None,
-            )?;
+            self.authorize(actor, Operation::SettingsUpdate, None)?;
         }
         if current.idle_lock_minutes != new.idle_lock_minutes
             || current.retention_days != new.retention_days
         {
-            self.authorize(
-                actor,
-                Permission::Retention,
-                "settings.update",
-                "settings",
-                None,
-            )?;
+            self.authorize(actor, Operation::SecuritySettingsUpdate, None)?;
         }
         if !(1..=1440).contains(&new.check_interval_minutes) {
             return Err(Error::validation(

@@ -1,102 +1,20 @@
 //! Green, yellow, red or off, with the reason in plain words and the action that fixes it.
 //!
-//! [`compute`] is a pure function of what is stored; the rules are `shared/design.md`'s
-//! "Status" table, tested rule by rule below.
+//! [`compute`] (in `switchboard-domain`, re-exported here) is a pure function of what is stored;
+//! this module reads those facts from the database.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::actor::{Actor, Permission};
-use crate::checks::{self, OutcomeKind, TestRecord};
+use crate::actor::{Actor, Operation};
+use switchboard_domain::net::NetFailure;
+use switchboard_domain::outcome::{Outcome, OutcomeKind, TestRecord};
+
 use crate::error::Result;
 use crate::providers::Provider;
 use crate::{time, Switchboard};
 
-pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-/// Tokens expiring sooner than this turn a card yellow.
-pub const TOKEN_WARNING_MS: i64 = 14 * DAY_MS;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Green,
-    Yellow,
-    Red,
-    Off,
-}
-
-/// The facts the rules look at, all from the database.
-#[derive(Debug, Clone, Default)]
-pub struct Facts {
-    pub enabled: bool,
-    /// The newest test: its kind, when (unix ms), and its own summary and action.
-    pub last_test: Option<(OutcomeKind, i64, String, String)>,
-    pub last_success_at: Option<i64>,
-    /// The oldest failed test since the last success: how long it has been failing.
-    pub failing_since: Option<i64>,
-    pub check_interval_ms: i64,
-    pub refresh_token_expires_at: Option<i64>,
-}
-
-/// Level, reason and action for one integration at `now`.
-pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
-    let done = |level, reason: &str, action: &str| (level, reason.to_owned(), action.to_owned());
-    if !f.enabled {
-        return done(
-            Level::Off,
-            "Turned off by a user.",
-            "Enable it on the Integrations page to use it again.",
-        );
-    }
-    let Some((kind, at, summary, action)) = &f.last_test else {
-        return done(
-            Level::Yellow,
-            "Not tested yet.",
-            "Press “Test now” to check the connection.",
-        );
-    };
-    if *kind != OutcomeKind::Ok {
-        if kind.is_transient() {
-            let since = f.failing_since.unwrap_or(*at);
-            if now - since > DAY_MS {
-                return (
-                    Level::Red,
-                    format!("Failing for over a day: {summary}"),
-                    action.clone(),
-                );
-            }
-            return (Level::Yellow, summary.clone(), action.clone());
-        }
-        return (Level::Red, summary.clone(), action.clone());
-    }
-    // The refresh token's expiry is what disconnects a clinic; the access token renews itself.
-    if let Some(expires) = f.refresh_token_expires_at {
-        if expires <= now {
-            return done(
-                Level::Red,
-                "The QuickBooks refresh token has expired.",
-                "Reconnect QuickBooks: get a new refresh token and enter it on the Integrations page.",
-            );
-        }
-        if expires - now < TOKEN_WARNING_MS {
-            let days = (expires - now) / DAY_MS;
-            return (
-                Level::Yellow,
-                format!("The refresh token expires in {days} days."),
-                "Test the connection (each test renews the token), or reconnect before it expires."
-                    .to_owned(),
-            );
-        }
-    }
-    if now - at > 2 * f.check_interval_ms {
-        return done(
-            Level::Yellow,
-            "The last successful test is out of date.",
-            "Press “Test now”; background checks may be paused while the app was closed.",
-        );
-    }
-    (Level::Green, summary.clone(), "Nothing to do.".to_owned())
-}
+pub use switchboard_domain::status::{compute, Facts, Level, DAY_MS, TOKEN_WARNING_MS};
 
 /// An integration's status as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -117,7 +35,7 @@ pub struct IntegrationStatus {
 impl Switchboard {
     /// Every integration's status, for the dashboard.
     pub fn statuses(&self, actor: &Actor) -> Result<Vec<IntegrationStatus>> {
-        self.authorize(actor, Permission::View, "status.view", "integration", None)?;
+        self.authorize(actor, Operation::IntegrationStatusView, None)?;
         let interval = self.check_interval_ms()?;
         let now = time::now_ms();
         self.db().read(|c| {
@@ -132,13 +50,7 @@ impl Switchboard {
     }
 
     pub fn integration_status(&self, actor: &Actor, id: &str) -> Result<IntegrationStatus> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "status.view",
-            "integration",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::IntegrationStatusView, Some(id))?;
         self.status_of(id)
     }
 
@@ -162,7 +74,7 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let last = checks::history(c, id, 1)?.into_iter().next();
+    let last = history(c, id, 1)?.into_iter().next();
     let last_at = |sql: &str| -> Result<Option<i64>> {
         Ok(
             c.query_row(sql, params![id], |r| r.get::<_, Option<i64>>(0))
@@ -210,122 +122,30 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The newest `limit` connection tests of an integration (what the status rules read).
+pub(crate) fn history(c: &Connection, id: &str, limit: u32) -> Result<Vec<TestRecord>> {
+    let mut stmt = c.prepare(
+        "SELECT at, outcome, http_status, provider_code, provider_message, error_class,
+                latency_ms, retry_after_s, summary, action
+         FROM connection_tests WHERE integration_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, limit], read_test)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
-    const NOW: i64 = 1_800_000_000_000;
-    const MIN: i64 = 60_000;
-    const INTERVAL: i64 = 15 * MIN;
-
-    fn facts(last: Option<(OutcomeKind, i64)>) -> Facts {
-        Facts {
-            enabled: true,
-            last_test: last.map(|(k, at)| {
-                (
-                    k,
-                    at,
-                    format!("summary of {}", k.as_str()),
-                    "do this".into(),
-                )
-            }),
-            last_success_at: None,
-            failing_since: None,
-            check_interval_ms: INTERVAL,
-            refresh_token_expires_at: None,
-        }
-    }
-
-    fn level(f: &Facts) -> Level {
-        compute(f, NOW).0
-    }
-
-    #[test]
-    fn green_when_the_last_test_passed_recently() {
-        let f = facts(Some((OutcomeKind::Ok, NOW - 5 * MIN)));
-        let (l, reason, _) = compute(&f, NOW);
-        assert_eq!(l, Level::Green);
-        assert_eq!(reason, "summary of ok");
-    }
-
-    #[test]
-    fn off_when_disabled_whatever_else() {
-        let mut f = facts(Some((OutcomeKind::CredentialsRejected, NOW)));
-        f.enabled = false;
-        assert_eq!(level(&f), Level::Off);
-    }
-
-    #[test]
-    fn yellow_when_never_tested() {
-        assert_eq!(level(&facts(None)), Level::Yellow);
-    }
-
-    #[test]
-    fn yellow_when_the_last_success_is_older_than_twice_the_interval() {
-        assert_eq!(
-            level(&facts(Some((OutcomeKind::Ok, NOW - 2 * INTERVAL + MIN)))),
-            Level::Green
-        );
-        assert_eq!(
-            level(&facts(Some((OutcomeKind::Ok, NOW - 2 * INTERVAL - MIN)))),
-            Level::Yellow
-        );
-    }
-
-    #[test]
-    fn transient_failures_are_yellow_for_a_day_then_red() {
-        for kind in [
-            OutcomeKind::Unreachable,
-            OutcomeKind::RateLimited,
-            OutcomeKind::ProviderError,
-        ] {
-            let mut f = facts(Some((kind, NOW - MIN)));
-            f.failing_since = Some(NOW - 23 * 60 * MIN);
-            assert_eq!(level(&f), Level::Yellow, "{kind:?} under a day");
-            f.failing_since = Some(NOW - 25 * 60 * MIN);
-            let (l, reason, _) = compute(&f, NOW);
-            assert_eq!(l, Level::Red, "{kind:?} over a day");
-            assert!(reason.starts_with("Failing for over a day"));
-        }
-    }
-
-    #[test]
-    fn hard_failures_are_red_at_once_with_their_reason_and_action() {
-        for kind in [
-            OutcomeKind::CredentialsRejected,
-            OutcomeKind::AccountSuspended,
-            OutcomeKind::PermissionMissing,
-            OutcomeKind::NotFound,
-            OutcomeKind::MissingSecret,
-            OutcomeKind::KeychainUnavailable,
-            OutcomeKind::UnexpectedResponse,
-        ] {
-            let f = facts(Some((kind, NOW - MIN)));
-            let (l, reason, action) = compute(&f, NOW);
-            assert_eq!(l, Level::Red, "{kind:?}");
-            assert_eq!(reason, format!("summary of {}", kind.as_str()));
-            assert_eq!(action, "do this");
-        }
-    }
-
-    #[test]
-    fn refresh_token_expiry_within_14_days_is_yellow_and_past_is_red() {
-        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
-        f.refresh_token_expires_at = Some(NOW + 15 * DAY_MS);
-        assert_eq!(level(&f), Level::Green);
-        f.refresh_token_expires_at = Some(NOW + 13 * DAY_MS);
-        let (l, reason, _) = compute(&f, NOW);
-        assert_eq!(l, Level::Yellow);
-        assert!(reason.contains("13 days"), "{reason}");
-        f.refresh_token_expires_at = Some(NOW - 1);
-        assert_eq!(level(&f), Level::Red);
-    }
-
-    #[test]
-    fn a_success_after_failures_is_green_again() {
-        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
-        f.failing_since = None;
-        f.last_success_at = Some(NOW - MIN);
-        assert_eq!(level(&f), Level::Green);
-    }
+pub(crate) fn read_test(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestRecord> {
+    Ok(TestRecord {
+        at: time::to_rfc3339(r.get(0)?),
+        outcome: Outcome {
+            kind: crate::store::named(r, 1, OutcomeKind::parse)?,
+            http_status: r.get(2)?,
+            provider_code: r.get(3)?,
+            provider_message: r.get(4)?,
+            error_class: crate::store::named_opt(r, 5, NetFailure::parse)?,
+            latency_ms: r.get(6)?,
+            retry_after_s: r.get(7)?,
+            summary: r.get(8)?,
+            action: r.get(9)?,
+        },
+    })
 }

@@ -541,14 +541,39 @@ export type MissingSecret = {
 	field: string,
 };
 
+export type NetFailure = 
+/**  The host name did not resolve. */
+"dns" | 
+/**  No connection could be opened (refused, unreachable network, firewall). */
+"connect" | 
+/**  The TLS handshake or the certificate failed. */
+"tls" | 
+/**  No answer within the time allowed. */
+"timeout" | 
+/**  The connection was cut after the request was sent, before an answer. */
+"reset" | 
+/**  The answer started but its body came too slowly. */
+"slow" | 
+/**  A webhook receiver answered with a redirect, which is never followed. */
+"redirect" | 
+/**  A webhook receiver answered with a non-2xx status. */
+"http" | 
+/**  Not sent: the endpoint's address is not allowed (a private address, say). */
+"blocked" | 
+/**  Not sent: the endpoint's stored settings could not be used (its secret is missing, say). */
+"config";
+
 /**  One connection test's result, with the provider's own words and what to do next. */
 export type Outcome = {
 	kind: OutcomeKind,
 	httpStatus: number | null,
 	providerCode: string | null,
 	providerMessage: string | null,
-	/**  For unreachable providers: dns, connect, tls, timeout or reset. */
-	errorClass: string | null,
+	/**
+	 *  For unreachable providers: dns, connect, tls, timeout or reset; `slow` for a reply that
+	 *  came too slowly.
+	 */
+	errorClass: NetFailure | null,
 	retryAfterS: number | null,
 	latencyMs: number,
 	/**  What happened, in one plain sentence. */

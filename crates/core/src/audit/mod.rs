@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::error::{Error, Result};
 use crate::time;
 
@@ -401,25 +401,19 @@ pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>> {
 impl crate::Switchboard {
     /// Checks whether `actor` may do something; if not, records the refusal in the audit log
     /// and returns [`Error::Forbidden`]. Every operation in core starts with this.
-    pub fn authorize(
-        &self,
-        actor: &Actor,
-        permission: Permission,
-        action: &str,
-        object_type: &str,
-        object_id: Option<&str>,
-    ) -> Result<()> {
-        if actor.can(permission) {
+    pub fn authorize(&self, actor: &Actor, op: Operation, object_id: Option<&str>) -> Result<()> {
+        if actor.can(op.permission()) {
             return Ok(());
         }
-        let message = permission.refusal();
+        let message = op.permission().refusal();
+        let action = op.action();
         self.db().write(|tx| {
             append(
                 tx,
                 &Record {
                     actor,
                     action,
-                    object_type,
+                    object_type: op.object_kind(),
                     object_id,
                     object_label: None,
                     changes: vec![],
@@ -434,7 +428,7 @@ impl crate::Switchboard {
 
     /// Checks the whole chain; see [`verify`]. Recorded, like every look at the log.
     pub fn verify_audit(&self, actor: &Actor) -> Result<Verification> {
-        self.authorize(actor, Permission::Audit, "audit.verify", "audit_log", None)?;
+        self.authorize(actor, Operation::AuditVerify, None)?;
         let v = self.db().read(verify)?;
         self.db().write(|tx| {
             append(
@@ -460,7 +454,7 @@ impl crate::Switchboard {
 
     /// The newest `limit` audit rows.
     pub fn recent_audit(&self, actor: &Actor, limit: u32) -> Result<Vec<AuditRow>> {
-        self.authorize(actor, Permission::Audit, "audit.view", "audit_log", None)?;
+        self.authorize(actor, Operation::AuditView, None)?;
         self.db().read(|c| recent(c, limit))
     }
 }

@@ -10,8 +10,9 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
+use switchboard_domain::delivery::DeliveryStatus;
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::{time, Switchboard};
@@ -112,17 +113,11 @@ impl Switchboard {
     /// The pruning itself as of `now_ms`, for the daily run (as `system:retention`) and for
     /// tests that move the clock. Authorised like [`Switchboard::prune`].
     pub fn prune_now(&self, actor: &Actor, now_ms: i64) -> Result<Pruned> {
-        self.authorize(
-            actor,
-            Permission::Retention,
-            "audit.prune",
-            "audit_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::AuditPrune, None)?;
         let days = self
             .settings()?
             .retention_days
-            .max(crate::settings::MIN_RETENTION_DAYS);
+            .max(switchboard_domain::settings::MIN_RETENTION_DAYS);
         let cutoff = now_ms - i64::from(days) * DAY_MS;
         let audit_rows = self.db().write(|tx| prune_audit(tx, actor, cutoff))?;
         // Delivery history in batches, so the worker's writes are not held up for long.
@@ -142,9 +137,12 @@ impl Switchboard {
         }
         let deliveries = self.db().write(|tx| {
             let n = tx.execute(
-                "DELETE FROM deliveries
-                 WHERE status IN ('succeeded', 'dead') AND updated_at < ?1
-                   AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = deliveries.id)",
+                &format!(
+                    "DELETE FROM deliveries
+                     WHERE status IN ({}) AND updated_at < ?1
+                       AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = deliveries.id)",
+                    DeliveryStatus::sql_list(&DeliveryStatus::FINISHED)
+                ),
                 [cutoff],
             )?;
             tx.execute(

@@ -8,12 +8,11 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::{read_row, AuditRow, Verification, COLUMNS};
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::Result;
 use crate::export::{ExportFormat, Exported};
-use crate::webhooks::log::parse_time;
-use crate::Switchboard;
+use crate::{time, Switchboard};
 
 /// Rows per page at most.
 pub const MAX_PAGE: u32 = 500;
@@ -93,7 +92,7 @@ fn conditions(
         all.push(("result = ?".into(), vec![text(r.as_str())]));
     }
     if let Some(from) = some(&f.from) {
-        let ms = parse_time("from", from)?;
+        let ms = time::parse_time("from", from)?;
         let first: Option<i64> = c
             .query_row(
                 "SELECT seq FROM audit_log WHERE at >= ?1 ORDER BY at, seq LIMIT 1",
@@ -107,7 +106,7 @@ fn conditions(
         ));
     }
     if let Some(to) = some(&f.to) {
-        let ms = parse_time("to", to)?;
+        let ms = time::parse_time("to", to)?;
         let last: Option<i64> = c
             .query_row(
                 "SELECT seq FROM audit_log WHERE at < ?1 ORDER BY at DESC, seq DESC LIMIT 1",
@@ -238,7 +237,7 @@ impl Switchboard {
         before: Option<u32>,
         limit: u32,
     ) -> Result<AuditPage> {
-        self.authorize(actor, Permission::Audit, "audit.view", "audit_log", None)?;
+        self.authorize(actor, Operation::AuditView, None)?;
         let limit = limit.clamp(1, MAX_PAGE);
         let rows = self.db().read(|c| query(c, filter, before, limit + 1))?;
         let more = rows.len() > limit as usize;
@@ -254,7 +253,7 @@ impl Switchboard {
 
     /// The users and actions that occur in the log, for the viewer's filter lists.
     pub fn audit_facets(&self, actor: &Actor) -> Result<AuditFacets> {
-        self.authorize(actor, Permission::Audit, "audit.view", "audit_log", None)?;
+        self.authorize(actor, Operation::AuditView, None)?;
         self.db().read(|c| {
             // Index skip-scans: one probe per distinct value, not a pass over every row.
             let distinct = |col: &str| -> Result<Vec<String>> {
@@ -303,7 +302,7 @@ impl Switchboard {
         format: ExportFormat,
         dir: Option<PathBuf>,
     ) -> Result<AuditExport> {
-        self.authorize(actor, Permission::Audit, "audit.export", "audit_log", None)?;
+        self.authorize(actor, Operation::AuditExport, None)?;
         let verification = self.db().read(audit::verify)?;
         let rows = self.db().read(|c| query(c, filter, None, MAX_EXPORT))?;
         let path = crate::export::path_for(dir, self.data_dir(), "audit", format)?;

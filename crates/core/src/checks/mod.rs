@@ -3,33 +3,24 @@
 //! Never more than one test of an integration runs at a time: a second request waits for the
 //! first to finish, then runs its own.
 
-pub mod outcome;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 
-pub use outcome::{Outcome, OutcomeKind};
+use switchboard_domain::net::NetFailure;
+pub use switchboard_domain::outcome::{self, Outcome, OutcomeKind, TestRecord};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::error::{Error, Result};
 use crate::integrations::{self, secret_account};
 use crate::providers::{self, validate, Target, TokenLifetimes};
 use crate::secrets::Secret;
-use crate::status::{IntegrationStatus, Level};
+use crate::status::{history, IntegrationStatus, Level};
 use crate::{time, Switchboard};
-
-/// A stored connection test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct TestRecord {
-    pub at: String,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-}
 
 /// What "Test now" returns: the test and the integration's status after it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -59,16 +50,8 @@ impl Switchboard {
         {
             let actor = actor.clone();
             let key = id_or_name.to_owned();
-            self.blocking(move |sb| {
-                sb.authorize(
-                    &actor,
-                    Permission::RunTests,
-                    "integration.test",
-                    "integration",
-                    Some(&key),
-                )
-            })
-            .await?;
+            self.blocking(move |sb| sb.authorize(&actor, Operation::IntegrationTest, Some(&key)))
+                .await?;
         }
         let stored = self
             .blocking({
@@ -204,7 +187,7 @@ impl Switchboard {
                     outcome.http_status,
                     outcome.provider_code,
                     outcome.provider_message,
-                    outcome.error_class,
+                    outcome.error_class.map(NetFailure::as_str),
                     outcome.latency_ms,
                     outcome.retry_after_s,
                     outcome.summary,
@@ -241,13 +224,7 @@ impl Switchboard {
         id_or_name: &str,
         limit: u32,
     ) -> Result<Vec<TestRecord>> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "integration.view",
-            "integration",
-            Some(id_or_name),
-        )?;
+        self.authorize(actor, Operation::IntegrationView, Some(id_or_name))?;
         self.db().read(|c| {
             let id = integrations::find(c, id_or_name)?.id;
             history(c, &id, limit)
@@ -284,34 +261,6 @@ impl Switchboard {
         })?;
         Ok(())
     }
-}
-
-pub(crate) fn history(c: &Connection, id: &str, limit: u32) -> Result<Vec<TestRecord>> {
-    let mut stmt = c.prepare(
-        "SELECT at, outcome, http_status, provider_code, provider_message, error_class,
-                latency_ms, retry_after_s, summary, action
-         FROM connection_tests WHERE integration_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![id, limit], read_test)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub(crate) fn read_test(r: &rusqlite::Row<'_>) -> rusqlite::Result<TestRecord> {
-    let kind: String = r.get(1)?;
-    Ok(TestRecord {
-        at: time::to_rfc3339(r.get(0)?),
-        outcome: Outcome {
-            kind: OutcomeKind::parse(&kind).unwrap_or(OutcomeKind::UnexpectedResponse),
-            http_status: r.get(2)?,
-            provider_code: r.get(3)?,
-            provider_message: r.get(4)?,
-            error_class: r.get(5)?,
-            latency_ms: r.get(6)?,
-            retry_after_s: r.get(7)?,
-            summary: r.get(8)?,
-            action: r.get(9)?,
-        },
-    })
 }
 
 /// Removes any secret value that a provider echoed back from what is stored and shown.

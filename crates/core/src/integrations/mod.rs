@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::{self, FieldIssue, Provider};
@@ -100,13 +100,7 @@ pub fn secret_account(id: &str, field: &str) -> String {
 
 impl Switchboard {
     pub fn list_integrations(&self, actor: &Actor) -> Result<Vec<Integration>> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "integration.list",
-            "integration",
-            None,
-        )?;
+        self.authorize(actor, Operation::IntegrationList, None)?;
         self.all_integrations()
     }
 
@@ -123,13 +117,7 @@ impl Switchboard {
 
     /// Finds an integration by id, or by name (case-insensitive).
     pub fn get_integration(&self, actor: &Actor, id_or_name: &str) -> Result<Integration> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "integration.view",
-            "integration",
-            Some(id_or_name),
-        )?;
+        self.authorize(actor, Operation::IntegrationView, Some(id_or_name))?;
         self.integration(id_or_name)
     }
 
@@ -143,13 +131,7 @@ impl Switchboard {
         actor: &Actor,
         draft: &IntegrationDraft,
     ) -> Result<Vec<FieldIssue>> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "integration.create",
-            "integration",
-            None,
-        )?;
+        self.authorize(actor, Operation::IntegrationCreate, None)?;
         let taken = self.db().read(|c| name_taken(c, &draft.name, None))?;
         let mut issues = form::check_new(draft).issues;
         if taken {
@@ -165,13 +147,7 @@ impl Switchboard {
         id: &str,
         patch: &IntegrationPatch,
     ) -> Result<Vec<FieldIssue>> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "integration.update",
-            "integration",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::IntegrationUpdate, Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let mut issues = form::check_patch(&stored, patch).issues;
         if let Some(name) = &patch.name {
@@ -183,13 +159,7 @@ impl Switchboard {
     }
 
     pub fn create_integration(&self, actor: &Actor, draft: IntegrationDraft) -> Result<Saved> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "integration.create",
-            "integration",
-            None,
-        )?;
+        self.authorize(actor, Operation::IntegrationCreate, None)?;
         let checked = form::check_new(&draft).into_result()?;
         let id = format!("int_{}", uuid::Uuid::new_v4().simple());
         let now = time::now_ms();
@@ -266,13 +236,7 @@ impl Switchboard {
         id: &str,
         patch: IntegrationPatch,
     ) -> Result<Saved> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "integration.update",
-            "integration",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::IntegrationUpdate, Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let checked = form::check_patch(&stored, &patch).into_result()?;
         let id = stored.id.clone();
@@ -346,17 +310,12 @@ impl Switchboard {
         id: &str,
         enabled: bool,
     ) -> Result<Integration> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            if enabled {
-                "integration.enable"
-            } else {
-                "integration.disable"
-            },
-            "integration",
-            Some(id),
-        )?;
+        let op = if enabled {
+            Operation::IntegrationEnable
+        } else {
+            Operation::IntegrationDisable
+        };
+        self.authorize(actor, op, Some(id))?;
         let id = self.db().write(|tx| {
             let current = find(tx, id)?;
             if current.enabled != enabled {
@@ -366,11 +325,7 @@ impl Switchboard {
                      WHERE id = ?1",
                     params![current.id, enabled, time::now_ms(), actor.name()],
                 )?;
-                let action = if enabled {
-                    "integration.enable"
-                } else {
-                    "integration.disable"
-                };
+                let action = op.action();
                 let change = FieldChange::value(
                     "enabled",
                     Some(&current.enabled.to_string()),
@@ -397,13 +352,7 @@ impl Switchboard {
     /// Removes an integration and its keychain entries. Refused, changing nothing, when the
     /// keychain is unavailable: the secrets would otherwise be orphaned there.
     pub fn delete_integration(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "integration.delete",
-            "integration",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::IntegrationDelete, Some(id))?;
         let stored = self.db().read(|c| find(c, id))?;
         let spec = providers::spec(stored.provider);
         let result = self.db().write(|tx| {

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 
-use crate::checks::{Outcome, OutcomeKind};
+use switchboard_domain::net::NetFailure;
+use switchboard_domain::outcome::{self, Outcome, OutcomeKind};
 
 /// Largest provider answer read into memory; anything longer is an unexpected response.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -80,7 +81,7 @@ pub async fn send(
             return Err(o);
         }
         Err(_) => {
-            let mut o = unreachable_class(provider, "timeout");
+            let mut o = outcome::unreachable(provider, NetFailure::Timeout);
             o.latency_ms = elapsed(started);
             return Err(o);
         }
@@ -117,7 +118,7 @@ pub async fn send(
                     "Try again later; if it keeps happening, check the network or the custom base URL.",
                 )
                 .status(status);
-                o.error_class = Some("slow".into());
+                o.error_class = Some(NetFailure::Slow);
                 o.latency_ms = elapsed(started);
                 return Err(o);
             }
@@ -132,11 +133,11 @@ pub async fn send(
 }
 
 fn unreachable(provider: &str, e: &reqwest::Error) -> Outcome {
-    unreachable_class(provider, classify(e))
+    outcome::unreachable(provider, classify(e))
 }
 
 /// Names the network failure: dns, tls, timeout, connect or reset.
-pub fn classify(e: &reqwest::Error) -> &'static str {
+pub fn classify(e: &reqwest::Error) -> NetFailure {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -144,50 +145,7 @@ pub fn classify(e: &reqwest::Error) -> &'static str {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    let text = text.to_ascii_lowercase();
-    if e.is_timeout() || text.contains("timed out") {
-        "timeout"
-    } else if text.contains("dns")
-        || text.contains("failed to lookup")
-        || text.contains("name or service not known")
-        || text.contains("no such host")
-    {
-        "dns"
-    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-        "tls"
-    } else if e.is_connect() {
-        "connect"
-    } else {
-        "reset"
-    }
-}
-
-pub(crate) fn unreachable_class(provider: &str, class: &str) -> Outcome {
-    let (summary, action) = match class {
-        "dns" => (
-            format!("Could not find {provider}'s server: the name did not resolve."),
-            "Is this computer offline? Check the internet connection (and the custom base URL, if set).",
-        ),
-        "tls" => (
-            format!("The secure connection to {provider} failed (TLS certificate or handshake)."),
-            "Check the computer's date and time, and whether a proxy or antivirus intercepts HTTPS.",
-        ),
-        "timeout" => (
-            format!("{provider} did not answer in time."),
-            "Is this computer offline? Switchboard tries again automatically.",
-        ),
-        "connect" => (
-            format!("Could not connect to {provider}."),
-            "Is this computer offline? Check the internet connection or firewall.",
-        ),
-        _ => (
-            format!("{provider} cut the connection before it answered."),
-            "Is this computer offline? Switchboard tries again automatically.",
-        ),
-    };
-    let mut o = Outcome::new(OutcomeKind::Unreachable, summary, action);
-    o.error_class = Some(class.to_owned());
-    o
+    NetFailure::classify(&text, e.is_timeout(), e.is_connect())
 }
 
 /// A short, single-line excerpt of a non-JSON body for the stored detail (never the whole body).

@@ -4,12 +4,13 @@
 //! renders forms from it and [`validate`] is the authority on what may be saved. `twilio`,
 //! `square` and `quickbooks` are the connection tests, over the one client from [`http`].
 
-pub mod catalog;
 pub mod http;
 pub mod quickbooks;
 pub mod square;
 pub mod twilio;
-pub mod validate;
+
+/// The catalogue and its rules are pure data in `switchboard-domain`, kept at these paths.
+pub use switchboard_domain::{catalog, validate};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -22,8 +23,8 @@ pub use catalog::{
 };
 pub use validate::{FieldIssue, Severity};
 
-use crate::checks::Outcome;
 use crate::secrets::Secret;
+use switchboard_domain::outcome::Outcome;
 
 pub type SaveSecret =
     Arc<dyn Fn(Secret) -> Pin<Box<dyn Future<Output = crate::Result<()>> + Send>> + Send + Sync>;

@@ -7,10 +7,9 @@ use serde_json::Value;
 
 use super::http::{self, Answer};
 use super::{Target, TokenLifetimes};
-use crate::checks::outcome::{by_status, rate_limited};
-use crate::checks::{Outcome, OutcomeKind};
 use crate::secrets::Secret;
 use crate::time;
+use switchboard_domain::outcome::{by_status, rate_limited, Outcome, OutcomeKind};
 
 const NAME: &str = "QuickBooks";
 pub const TOKEN_URL: &str = "https://oauth.platform.intuit.com";

@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use super::http::{self, Answer};
 use super::Target;
-use crate::checks::outcome::{by_status, rate_limited};
-use crate::checks::{Outcome, OutcomeKind};
+use switchboard_domain::outcome::{by_status, rate_limited, Outcome, OutcomeKind};
 
 const NAME: &str = "Twilio";
 /// Twilio's magic test number that passes all validation.

@@ -162,6 +162,34 @@ fn classify(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
+/// Reads column `idx`, which holds an enum's name (a delivery status, a network failure): an
+/// unknown name is a conversion error, never a guess.
+pub(crate) fn named<T>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: impl FnOnce(&str) -> std::result::Result<T, switchboard_domain::Invalid>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// [`named`] for a nullable column.
+pub(crate) fn named_opt<T>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: impl FnOnce(&str) -> std::result::Result<T, switchboard_domain::Invalid>,
+) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| {
+        parse(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +198,42 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("test.sqlite3")).unwrap();
         (dir, db)
+    }
+
+    #[test]
+    fn enum_columns_refuse_unknown_names_and_match_the_schema() {
+        use switchboard_domain::delivery::DeliveryStatus;
+        use switchboard_domain::net::NetFailure;
+        let (_dir, db) = temp_db();
+        db.read(|c| {
+            let dead = c.query_row("SELECT 'dead'", [], |r| named(r, 0, DeliveryStatus::parse))?;
+            assert_eq!(dead, DeliveryStatus::Dead);
+            let unknown = c.query_row("SELECT 'paused'", [], |r| {
+                named(r, 0, DeliveryStatus::parse)
+            });
+            assert!(
+                matches!(
+                    unknown,
+                    Err(rusqlite::Error::FromSqlConversionFailure(0, ..))
+                ),
+                "an unknown status is an error, not pending: {unknown:?}"
+            );
+            let none = c.query_row("SELECT NULL", [], |r| named_opt(r, 0, NetFailure::parse))?;
+            assert_eq!(none, None);
+            let bad = c.query_row("SELECT 'gremlins'", [], |r| {
+                named_opt(r, 0, NetFailure::parse)
+            });
+            assert!(bad.is_err());
+            Ok(())
+        })
+        .unwrap();
+        // The schema's CHECK lists exactly the enum's states, so neither can drift alone.
+        let schema = include_str!("migrations/0004_webhooks.sql");
+        let check = format!(
+            "CHECK (status IN ({}))",
+            DeliveryStatus::sql_list(&DeliveryStatus::ALL)
+        );
+        assert!(schema.contains(&check), "{check} not in 0004_webhooks.sql");
     }
 
     #[test]

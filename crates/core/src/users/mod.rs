@@ -6,10 +6,12 @@
 pub mod password;
 pub mod session;
 
+mod kept;
+
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission, Role};
+use crate::actor::{Actor, Operation, Permission, Role};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
@@ -46,7 +48,7 @@ pub struct SessionUser {
 
 impl SessionUser {
     pub fn actor(&self) -> Actor {
-        Actor::user(&self.id, &self.username, self.role)
+        Actor::signed_in(&self.id, &self.username, self.role)
     }
 }
 
@@ -437,7 +439,7 @@ impl Switchboard {
     }
 
     pub fn list_users(&self, actor: &Actor) -> Result<Vec<User>> {
-        self.authorize(actor, Permission::ManageUsers, "user.list", "user", None)?;
+        self.authorize(actor, Operation::UserList, None)?;
         self.db().read(|c| {
             let mut stmt = c.prepare(&format!("{SELECT} ORDER BY username COLLATE NOCASE"))?;
             let rows = stmt.query_map([], row_to_user)?;
@@ -446,7 +448,7 @@ impl Switchboard {
     }
 
     pub fn create_user(&self, actor: &Actor, draft: &UserDraft) -> Result<User> {
-        self.authorize(actor, Permission::ManageUsers, "user.create", "user", None)?;
+        self.authorize(actor, Operation::UserCreate, None)?;
         let username = check_username(&draft.username)?;
         let display = check_display_name(draft.display_name.as_deref(), &username)?;
         let clinic = self.settings()?.clinic_name.unwrap_or_default();
@@ -479,13 +481,7 @@ impl Switchboard {
     /// Renames, changes the role of, enables or disables a user. The last enabled admin can be
     /// neither demoted nor disabled.
     pub fn update_user(&self, actor: &Actor, id: &str, patch: &UserPatch) -> Result<User> {
-        self.authorize(
-            actor,
-            Permission::ManageUsers,
-            "user.update",
-            "user",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::UserUpdate, Some(id))?;
         self.db().write(|tx| {
             let old = find(tx, id)?.ok_or_else(|| Error::NotFound(format!("user {id}")))?;
             let display = match &patch.display_name {
@@ -574,13 +570,7 @@ impl Switchboard {
 
     /// An admin sets a new password for a user (who forgot theirs). Clears their wrong tries.
     pub fn reset_password(&self, actor: &Actor, id: &str, new: &Password) -> Result<()> {
-        self.authorize(
-            actor,
-            Permission::ManageUsers,
-            "user.reset_password",
-            "user",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::UserResetPassword, Some(id))?;
         let user = self
             .db()
             .read(|c| find(c, id))?

@@ -5,19 +5,19 @@
 //! database holds the URL, the subscriptions, the header names and the flags.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::signing::{self, Scheme};
 use super::{is_known_event_type, EVENT_TYPES};
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::providers::FieldIssue;
 use crate::secrets::Secret;
 use crate::{time, Switchboard};
+pub use switchboard_domain::endpoint_url::{check_url, is_private};
 
 pub const ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
 pub const DEFAULT_TIMEOUT_SECS: u32 = 30;
@@ -232,98 +232,9 @@ fn check(c: Candidate<'_>) -> std::result::Result<Checked, FieldIssue> {
     })
 }
 
-/// An endpoint URL: https (http only when allowed), a host, no credentials; a literal private
-/// or loopback address only when allowed. Host names are checked again when sending.
-pub fn check_url(
-    raw: &str,
-    allow_http: bool,
-    allow_private: bool,
-) -> std::result::Result<String, FieldIssue> {
-    let field = "url";
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(FieldIssue::error(field, "URL is required."));
-    }
-    if value.len() > 2048 || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(FieldIssue::error(
-            field,
-            "URL must be one line without spaces, at most 2048 characters.",
-        ));
-    }
-    let url = url::Url::parse(value).map_err(|_| {
-        FieldIssue::error(
-            field,
-            "URL is not valid; it must look like https://example.com/webhooks.",
-        )
-    })?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        "http" => {
-            return Err(FieldIssue::error(
-                field,
-                "URL must use https://. To send to a server on the clinic's own network over plain http, allow plain HTTP for this endpoint.",
-            ))
-        }
-        _ => return Err(FieldIssue::error(field, "URL must start with https:// (or http:// when allowed).")),
-    }
-    let Some(host) = url.host() else {
-        return Err(FieldIssue::error(field, "URL must include a host name."));
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(FieldIssue::error(
-            field,
-            "URL must not contain a user name or password; use a custom header instead.",
-        ));
-    }
-    let literal = match host {
-        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => {
-            Some(IpAddr::from([127, 0, 0, 1]))
-        }
-        url::Host::Domain(_) => None,
-    };
-    if let Some(ip) = literal {
-        if is_private(ip) && !allow_private {
-            return Err(FieldIssue::error(
-                field,
-                format!("{ip} is a private or local address. Allow private/LAN addresses for this endpoint to send there."),
-            ));
-        }
-    }
-    Ok(url.to_string())
-}
-
-/// Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified: addresses inside the
-/// clinic or this computer.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
-
 impl Switchboard {
     pub fn list_endpoints(&self, actor: &Actor) -> Result<Vec<Endpoint>> {
-        self.authorize(actor, Permission::View, "endpoint.list", "endpoint", None)?;
+        self.authorize(actor, Operation::EndpointList, None)?;
         self.all_endpoints()
     }
 
@@ -336,13 +247,7 @@ impl Switchboard {
     }
 
     pub fn get_endpoint(&self, actor: &Actor, id: &str) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "endpoint.view",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointView, Some(id))?;
         self.endpoint(id)
     }
 
@@ -352,13 +257,7 @@ impl Switchboard {
 
     /// Creates an endpoint; the secret (generated unless given) is returned this once.
     pub fn create_endpoint(&self, actor: &Actor, draft: EndpointDraft) -> Result<CreatedEndpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.create",
-            "endpoint",
-            None,
-        )?;
+        self.authorize(actor, Operation::EndpointCreate, None)?;
         let scheme = draft.scheme.unwrap_or(Scheme::StandardWebhooks);
         let checked = check(Candidate {
             url: &draft.url,
@@ -451,13 +350,7 @@ impl Switchboard {
         id: &str,
         patch: EndpointPatch,
     ) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.update",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointUpdate, Some(id))?;
         let current = self.endpoint(id)?;
         let headers = match &patch.headers {
             Some(h) => h.clone(),
@@ -538,17 +431,12 @@ impl Switchboard {
 
     /// Enables or disables an endpoint. Enabling clears the failure streak and the reason.
     pub fn set_endpoint_enabled(&self, actor: &Actor, id: &str, enabled: bool) -> Result<Endpoint> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            if enabled {
-                "endpoint.enable"
-            } else {
-                "endpoint.disable"
-            },
-            "endpoint",
-            Some(id),
-        )?;
+        let op = if enabled {
+            Operation::EndpointEnable
+        } else {
+            Operation::EndpointDisable
+        };
+        self.authorize(actor, op, Some(id))?;
         let current = self.endpoint(id)?;
         if current.enabled != enabled {
             self.db().write(|tx| {
@@ -558,7 +446,7 @@ impl Switchboard {
                      WHERE id = ?1",
                     params![current.id, enabled, time::now_ms(), actor.name()],
                 )?;
-                let action = if enabled { "endpoint.enable" } else { "endpoint.disable" };
+                let action = op.action();
                 let change = FieldChange::value("enabled", Some(&current.enabled.to_string()), Some(&enabled.to_string()));
                 audit::append(tx, &record(actor, action, &current.id, &current.url, vec![change]))
             })?;
@@ -568,13 +456,7 @@ impl Switchboard {
 
     /// Removes an endpoint, its deliveries' queue entries and its keychain entries.
     pub fn delete_endpoint(&self, actor: &Actor, id: &str) -> Result<()> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.delete",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointDelete, Some(id))?;
         let current = self.endpoint(id)?;
         self.db().write(|tx| {
             tx.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [&current.id])?;
@@ -602,13 +484,7 @@ impl Switchboard {
     /// Replaces the signing secret; the old one keeps signing for 24 hours. Returns the new
     /// secret, shown this once.
     pub fn rotate_endpoint_secret(&self, actor: &Actor, id: &str) -> Result<String> {
-        self.authorize(
-            actor,
-            Permission::Configure,
-            "endpoint.rotate_secret",
-            "endpoint",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::EndpointRotateSecret, Some(id))?;
         let current = self.endpoint(id)?;
         // A whsec_ value also serves the seeds' scheme, which takes any shared string.
         let new = signing::generate_secret()?;

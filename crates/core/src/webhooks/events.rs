@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::is_known_event_type;
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
 
@@ -46,7 +46,7 @@ impl Switchboard {
     /// Queues one event for every subscribed endpoint ("Send test event", `switchboard emit`).
     /// The event's source is the actor's name.
     pub fn emit(&self, actor: &Actor, request: &EmitRequest) -> Result<Emitted> {
-        self.authorize(actor, Permission::SendEvents, "event.send", "event", None)?;
+        self.authorize(actor, Operation::EventSend, None)?;
         self.emit_from(request, actor.name())
     }
 
@@ -63,7 +63,7 @@ impl Switchboard {
 
     /// Queues many events in one transaction (imports, benchmarks).
     pub fn emit_many(&self, actor: &Actor, requests: &[EmitRequest]) -> Result<Vec<Emitted>> {
-        self.authorize(actor, Permission::SendEvents, "event.send", "event", None)?;
+        self.authorize(actor, Operation::EventSend, None)?;
         let source = actor.name();
         let prepared = requests.iter().map(prepare).collect::<Result<Vec<_>>>()?;
         let emitted = self.db().write(|tx| {

@@ -7,7 +7,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, Permission};
+use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
@@ -16,34 +16,7 @@ pub const MAX_PAGE: u32 = 500;
 /// Rows written by one export at most.
 pub const MAX_EXPORT: u32 = 1_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    Pending,
-    Succeeded,
-    Retrying,
-    Dead,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Succeeded => "succeeded",
-            DeliveryStatus::Retrying => "retrying",
-            DeliveryStatus::Dead => "dead",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "succeeded" => DeliveryStatus::Succeeded,
-            "retrying" => DeliveryStatus::Retrying,
-            "dead" => DeliveryStatus::Dead,
-            _ => DeliveryStatus::Pending,
-        }
-    }
-}
+pub use switchboard_domain::delivery::DeliveryStatus;
 
 #[derive(Debug, Clone, Default, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -123,14 +96,6 @@ const SELECT: &str = "SELECT d.id, d.event_id, d.event_type, d.endpoint_id, coal
                       d.created_at, d.updated_at FROM deliveries d \
                       LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id";
 
-pub(crate) fn parse_time(field: &str, value: &str) -> Result<i64> {
-    value
-        .trim()
-        .parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| Error::validation(field, "Use a date and time like 2026-11-23T09:00:00Z."))
-}
-
 /// The WHERE clause and its parameters for a filter (and an optional keyset cursor).
 fn where_clause(
     c: &Connection,
@@ -163,7 +128,7 @@ fn where_clause(
     // Time bounds become id bounds (ids grow with creation time), so every query walks the id
     // order and stays a bounded index scan.
     if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
-        let ms = parse_time("from", from)?;
+        let ms = time::parse_time("from", from)?;
         // Walk the (created_at, id) index from the bound: min(id) would scan the table by rowid.
         let first: Option<i64> = c
             .query_row(
@@ -176,7 +141,7 @@ fn where_clause(
         args.push(Value::Integer(first.unwrap_or(i64::MAX)));
     }
     if let Some(to) = f.to.as_deref().filter(|s| !s.is_empty()) {
-        let ms = parse_time("to", to)?;
+        let ms = time::parse_time("to", to)?;
         let last: Option<i64> = c
             .query_row(
                 "SELECT id FROM deliveries WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -200,14 +165,13 @@ fn where_clause(
 }
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRow> {
-    let status: String = r.get(5)?;
     Ok(DeliveryRow {
         id: r.get::<_, i64>(0)?.to_string(),
         event_id: r.get(1)?,
         event_type: r.get(2)?,
         endpoint_id: r.get(3)?,
         endpoint_url: r.get(4)?,
-        status: DeliveryStatus::parse(&status),
+        status: crate::store::named(r, 5, DeliveryStatus::parse)?,
         attempts: r.get(6)?,
         last_status: r.get(7)?,
         last_error: r.get(8)?,
@@ -233,13 +197,7 @@ impl Switchboard {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<DeliveryPage> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "delivery_log.view",
-            "delivery_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryLogView, None)?;
         let cursor = cursor
             .filter(|c| !c.is_empty())
             .map(|c| parse_id("cursor", c))
@@ -262,13 +220,7 @@ impl Switchboard {
     }
 
     pub fn delivery(&self, actor: &Actor, id: &str) -> Result<DeliveryDetail> {
-        self.authorize(
-            actor,
-            Permission::View,
-            "delivery_log.view",
-            "delivery",
-            Some(id),
-        )?;
+        self.authorize(actor, Operation::DeliveryView, Some(id))?;
         let id = parse_id("id", id)?;
         self.db().read(|c| {
             let delivery = c
@@ -317,19 +269,17 @@ impl Switchboard {
         ids: &[String],
         filter: Option<&DeliveryFilter>,
     ) -> Result<u32> {
-        self.authorize(
-            actor,
-            Permission::SendEvents,
-            "delivery.resend",
-            "delivery",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryResend, None)?;
         let now = time::now_ms();
         let count = self.db().write(|tx| {
             let mut count = 0usize;
-            let requeue =
-                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1
-                           WHERE status IN ('retrying', 'dead')";
+            // Only a delivery that has failed at least once (retrying or dead) starts over.
+            let requeue = format!(
+                "UPDATE deliveries SET status = '{}', attempts = 0, next_attempt_at = ?1, updated_at = ?1
+                           WHERE status IN ({})",
+                DeliveryStatus::Pending,
+                DeliveryStatus::sql_list(&[DeliveryStatus::Retrying, DeliveryStatus::Dead])
+            );
             for id in ids {
                 let id = parse_id("id", id)?;
                 count += tx.execute(
@@ -387,13 +337,7 @@ impl Switchboard {
         format: ExportFormat,
         dir: Option<PathBuf>,
     ) -> Result<Exported> {
-        self.authorize(
-            actor,
-            Permission::SendEvents,
-            "delivery_log.export",
-            "delivery_log",
-            None,
-        )?;
+        self.authorize(actor, Operation::DeliveryLogExport, None)?;
         let path = crate::export::path_for(dir, self.data_dir(), "deliveries", format)?;
         let ext = format.extension();
         let rows = self.db().read(|c| {

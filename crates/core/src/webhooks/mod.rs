@@ -8,32 +8,13 @@ pub mod endpoints;
 pub mod events;
 pub mod health;
 pub mod log;
-pub mod retry;
 pub mod signing;
 pub mod worker;
+
+pub use switchboard_domain::{delivery, retry};
 
 pub use endpoints::{CreatedEndpoint, Endpoint, EndpointDraft, EndpointPatch};
 pub use events::{EmitRequest, Emitted};
 pub use signing::Scheme;
 
-/// The event types clinics subscribe to (from the seeds), and `test.ping`.
-pub const EVENT_TYPES: &[&str] = &[
-    "appointment.created",
-    "appointment.updated",
-    "appointment.cancelled",
-    "appointment.completed",
-    "patient.created",
-    "patient.updated",
-    "record.finalized",
-    "invoice.created",
-    "invoice.paid",
-    "payment.completed",
-    "payment.failed",
-    "call.completed",
-    "emergency.detected",
-    "test.ping",
-];
-
-pub fn is_known_event_type(t: &str) -> bool {
-    EVENT_TYPES.contains(&t)
-}
+pub use switchboard_domain::events::{is_known_event_type, EVENT_TYPES};

@@ -16,8 +16,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::endpoints::is_private;
-use super::retry;
 use super::signing::Signer;
+use switchboard_domain::delivery::{self, DeliveryStatus, Transition};
+use switchboard_domain::net::NetFailure;
+
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
 
@@ -99,7 +101,7 @@ struct AttemptResult {
     duration_ms: i64,
     request_headers: String,
     status: Option<u16>,
-    error_class: Option<&'static str>,
+    error_class: Option<NetFailure>,
     error: Option<String>,
     response: Vec<u8>,
     retry_after: Option<Duration>,
@@ -279,7 +281,7 @@ impl Worker {
                         let _endpoint = Arc::clone(&t.permits).acquire_owned().await;
                         send(&client, &t, c).await
                     }
-                    Err(e) => failed_without_sending(c, "config", e.to_string()),
+                    Err(e) => failed_without_sending(c, NetFailure::Config, e.to_string()),
                 }
             });
         }
@@ -345,7 +347,10 @@ impl Worker {
             .blocking(|sb| {
                 sb.db().read(|c| {
                     Ok(c.query_row(
-                        "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
+                        &format!(
+                            "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ({})",
+                            DeliveryStatus::sql_list(&DeliveryStatus::OPEN)
+                        ),
                         [],
                         |r| r.get(0),
                     )?)
@@ -413,15 +418,16 @@ fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> 
     sb.db().write(|tx| {
         let mut claimed = Vec::new();
         {
-            let mut stmt = tx.prepare_cached(
+            let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE deliveries SET next_attempt_at = ?1
                  WHERE id IN (
                      SELECT d.id FROM deliveries d INDEXED BY deliveries_due
-                     WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?2
+                     WHERE d.status IN ({}) AND d.next_attempt_at <= ?2
                        AND d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)
                      ORDER BY d.next_attempt_at LIMIT ?3)
                  RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
-            )?;
+                DeliveryStatus::sql_list(&DeliveryStatus::OPEN)
+            ))?;
             let rows = stmt.query_map(
                 params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)],
                 |r| {
@@ -508,7 +514,7 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
         retry_after: None,
     };
     if let Some(reason) = &target.blocked {
-        result.error_class = Some("blocked");
+        result.error_class = Some(NetFailure::Blocked);
         result.error = Some(reason.clone());
         return result;
     }
@@ -523,7 +529,7 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
             if status.is_redirection() {
-                result.error_class = Some("redirect");
+                result.error_class = Some(NetFailure::Redirect);
                 let location = response
                     .headers()
                     .get(reqwest::header::LOCATION)
@@ -533,7 +539,7 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
                     "The receiver redirected to {location}; redirects are not followed. Update the endpoint URL."
                 ));
             } else if !status.is_success() {
-                result.error_class = Some("http");
+                result.error_class = Some(NetFailure::Http);
                 result.error = Some(format!("The receiver answered HTTP {}.", status.as_u16()));
             }
             loop {
@@ -558,10 +564,16 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
             let class = crate::providers::http::classify(&e);
             result.error_class = Some(class);
             result.error = Some(match class {
-                "dns" => "DNS lookup failed: the receiver's host name did not resolve.".to_owned(),
-                "tls" => "The TLS handshake failed (certificate or protocol problem).".to_owned(),
-                "timeout" => format!("No answer within {} seconds.", target.timeout.as_secs()),
-                "connect" => {
+                NetFailure::Dns => {
+                    "DNS lookup failed: the receiver's host name did not resolve.".to_owned()
+                }
+                NetFailure::Tls => {
+                    "The TLS handshake failed (certificate or protocol problem).".to_owned()
+                }
+                NetFailure::Timeout => {
+                    format!("No answer within {} seconds.", target.timeout.as_secs())
+                }
+                NetFailure::Connect => {
                     "Could not connect: the receiver refused or is unreachable.".to_owned()
                 }
                 _ => "The receiver cut the connection before answering.".to_owned(),
@@ -572,7 +584,7 @@ async fn send(client: &reqwest::Client, target: &Target, c: Claimed) -> AttemptR
     result
 }
 
-fn failed_without_sending(c: Claimed, class: &'static str, error: String) -> AttemptResult {
+fn failed_without_sending(c: Claimed, class: NetFailure, error: String) -> AttemptResult {
     AttemptResult {
         delivery_id: c.delivery_id,
         endpoint_id: c.endpoint_id,
@@ -611,19 +623,16 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<BatchReport> 
         )?;
         let mut succeeded_endpoints = Vec::new();
         for r in &results {
-            let ok = r.status.is_some_and(|s| (200..300).contains(&s));
-            let gone = r.status == Some(410);
-            let (status, next) = if ok {
-                ("succeeded", None)
-            } else if gone {
-                ("dead", None)
-            } else {
-                let jitter = retry::jitter_for(r.delivery_id, r.attempts);
-                match retry::next_delay(r.attempts, r.retry_after, jitter) {
-                    Some(delay) => ("retrying", Some(r.at + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2))),
-                    None => ("dead", None),
-                }
-            };
+            let transition = delivery::after_attempt(&delivery::Attempt {
+                delivery_id: r.delivery_id,
+                attempts: r.attempts,
+                at_ms: r.at,
+                http_status: r.status,
+                retry_after: r.retry_after,
+            });
+            let ok = transition == Transition::Succeeded;
+            let gone = transition == Transition::Gone;
+            let (status, next) = (transition.status().as_str(), transition.next_attempt_at());
             insert.execute(params![
                 r.delivery_id,
                 r.attempt,
@@ -631,7 +640,7 @@ fn record(sb: &Switchboard, results: Vec<AttemptResult>) -> Result<BatchReport> 
                 r.duration_ms,
                 r.request_headers,
                 r.status,
-                r.error_class,
+                r.error_class.map(NetFailure::as_str),
                 r.error,
                 r.response,
                 next

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::catalog::{FieldKind, FieldSpec, Provider, ProviderSpec, Requirement};
+use crate::catalog::{FieldKind, FieldSpec, Provider, ProviderSpec, Requirement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]

@@ -1,5 +1,5 @@
 //! When to try a failed delivery again: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (±20% jitter),
-//! then dead. `Retry-After` is honoured, capped.
+//! then dead. `Retry-After` is honoured, capped. [`crate::delivery::after_attempt`] applies it.
 
 use std::time::Duration;
 

@@ -1,6 +1,10 @@
 //! What a connection test found, classified so the status rules and the UI can act on it.
+//! Providers produce these (in core, over HTTP); the status rules and the UI read them.
 
 use serde::{Deserialize, Serialize};
+
+use crate::net::NetFailure;
+use crate::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -50,8 +54,11 @@ impl OutcomeKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Invalid::new("outcome", format!("unknown outcome kind {s:?}")))
     }
 
     /// Failures that usually pass by themselves: offline, DNS, timeouts, TLS handshakes, 429,
@@ -64,6 +71,15 @@ impl OutcomeKind {
     }
 }
 
+/// A stored connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRecord {
+    pub at: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
 /// One connection test's result, with the provider's own words and what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -72,8 +88,9 @@ pub struct Outcome {
     pub http_status: Option<u16>,
     pub provider_code: Option<String>,
     pub provider_message: Option<String>,
-    /// For unreachable providers: dns, connect, tls, timeout or reset.
-    pub error_class: Option<String>,
+    /// For unreachable providers: dns, connect, tls, timeout or reset; `slow` for a reply that
+    /// came too slowly.
+    pub error_class: Option<NetFailure>,
     pub retry_after_s: Option<u32>,
     pub latency_ms: u32,
     /// What happened, in one plain sentence.
@@ -118,7 +135,7 @@ impl Outcome {
     }
 }
 
-pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
+pub fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
         s.to_owned()
     } else {
@@ -129,7 +146,7 @@ pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
 }
 
 /// The outcome for an HTTP status no provider-specific rule explained.
-pub(crate) fn by_status(provider: &str, status: u16, retry_after: Option<u32>) -> Outcome {
+pub fn by_status(provider: &str, status: u16, retry_after: Option<u32>) -> Outcome {
     match status {
         401 => Outcome::new(
             OutcomeKind::CredentialsRejected,
@@ -162,7 +179,7 @@ pub(crate) fn by_status(provider: &str, status: u16, retry_after: Option<u32>) -
     .retry_after(retry_after)
 }
 
-pub(crate) fn rate_limited(provider: &str, retry_after: Option<u32>) -> Outcome {
+pub fn rate_limited(provider: &str, retry_after: Option<u32>) -> Outcome {
     let wait = match retry_after {
         Some(s) => format!("It asked to wait {s} seconds."),
         None => "It did not say for how long.".to_owned(),
@@ -173,4 +190,64 @@ pub(crate) fn rate_limited(provider: &str, retry_after: Option<u32>) -> Outcome 
         "Wait a little; Switchboard tries again automatically.",
     )
     .retry_after(retry_after)
+}
+
+/// The outcome when no answer came: what the network failure means, in words.
+pub fn unreachable(provider: &str, class: NetFailure) -> Outcome {
+    let (summary, action) = match class {
+        NetFailure::Dns => (
+            format!("Could not find {provider}'s server: the name did not resolve."),
+            "Is this computer offline? Check the internet connection (and the custom base URL, if set).",
+        ),
+        NetFailure::Tls => (
+            format!("The secure connection to {provider} failed (TLS certificate or handshake)."),
+            "Check the computer's date and time, and whether a proxy or antivirus intercepts HTTPS.",
+        ),
+        NetFailure::Timeout => (
+            format!("{provider} did not answer in time."),
+            "Is this computer offline? Switchboard tries again automatically.",
+        ),
+        NetFailure::Connect => (
+            format!("Could not connect to {provider}."),
+            "Is this computer offline? Check the internet connection or firewall.",
+        ),
+        _ => (
+            format!("{provider} cut the connection before it answered."),
+            "Is this computer offline? Switchboard tries again automatically.",
+        ),
+    };
+    let mut o = Outcome::new(OutcomeKind::Unreachable, summary, action);
+    o.error_class = Some(class);
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_unknown_is_an_error() {
+        for k in OutcomeKind::ALL {
+            assert_eq!(OutcomeKind::parse(k.as_str()), Ok(k));
+        }
+        assert_eq!(OutcomeKind::parse("fine").unwrap_err().field, "outcome");
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(
+            by_status("Twilio", 401, None).kind,
+            OutcomeKind::CredentialsRejected
+        );
+        assert_eq!(
+            by_status("Twilio", 503, None).kind,
+            OutcomeKind::ProviderError
+        );
+        assert_eq!(by_status("Twilio", 429, Some(3)).retry_after_s, Some(3));
+        let o = unreachable("Square", NetFailure::Dns);
+        assert_eq!(
+            (o.kind, o.error_class),
+            (OutcomeKind::Unreachable, Some(NetFailure::Dns))
+        );
+    }
 }
