@@ -1,0 +1,524 @@
+//! Core's rules for the UI's mock backend, as `ui/src/backend/domain.generated.ts`: the tables
+//! as data (catalogue, roles, each command's needs, retry schedule, event types, outcome kinds),
+//! and for the rules that are code, sample inputs with core's verdict on each, so that a UI test
+//! fails when the mock's copy of a rule disagrees with core. Written by `domain_export_is_current`.
+
+use std::net::IpAddr;
+
+use serde_json::{json, Value};
+use switchboard_core::checks::OutcomeKind;
+use switchboard_core::providers::validate::{self, FieldIssue};
+use switchboard_core::providers::{self, FieldKind, FieldSpec};
+use switchboard_core::status::{self, Facts};
+use switchboard_core::webhooks::endpoints::{check_url, is_private};
+use switchboard_core::webhooks::health::{self, EndpointFacts};
+use switchboard_core::webhooks::{retry, EVENT_TYPES};
+use switchboard_core::Role;
+
+use super::permissions::{all_permissions, Action, Needs, COMMANDS};
+
+/// The whole file, as committed.
+pub fn typescript() -> String {
+    let body = serde_json::to_string_pretty(&export()).unwrap_or_default();
+    format!(
+        "// GENERATED from switchboard-core by `domain_export_is_current` (src-tauri/src/commands);\n\
+         // do not edit: `make bindings` rewrites it. Read it through `domain.ts`.\n\
+         import type {{ DomainExport }} from './domain';\n\n\
+         export const DOMAIN = {body} satisfies DomainExport;\n"
+    )
+}
+
+fn export() -> Value {
+    json!({
+        "providers": providers::catalog(),
+        "roles": Role::ALL.iter()
+            .map(|r| (r.as_str().to_owned(), json!(r.permissions()))).collect::<serde_json::Map<_, _>>(),
+        "refusals": all_permissions().into_iter()
+            .map(|p| (name_of(&p), json!(p.refusal()))).collect::<serde_json::Map<_, _>>(),
+        "commands": commands(),
+        "eventTypes": EVENT_TYPES,
+        "retry": {
+            "delaysMs": retry::SCHEDULE.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
+            "maxRetryAfterMs": retry::MAX_RETRY_AFTER.as_millis(),
+        },
+        "outcomeKinds": OutcomeKind::ALL.iter()
+            .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),
+        "cases": {
+            "fields": field_cases(),
+            "names": name_cases(),
+            "baseUrls": base_url_cases(),
+            "endpointUrls": endpoint_url_cases(),
+            "privateAddresses": private_cases(),
+            "statuses": status_cases(),
+            "endpointStatuses": endpoint_status_cases(),
+        },
+    })
+}
+
+/// A serde enum's wire name (`"send_events"`).
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// `list_api_keys` → `listApiKeys`, the accessor tauri-specta generates.
+pub fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn commands() -> serde_json::Map<String, Value> {
+    COMMANDS
+        .iter()
+        .map(|(name, needs)| {
+            let rule = match needs {
+                Needs::Nothing => json!({ "session": false, "permission": null, "action": null }),
+                Needs::Session => json!({ "session": true, "permission": null, "action": null }),
+                Needs::Permission(p, Action::Always(action)) => {
+                    json!({ "session": true, "permission": p, "action": action })
+                }
+                Needs::Permission(p, Action::ByEnabled(on, off)) => {
+                    json!({ "session": true, "permission": p, "action": on, "actionWhenDisabling": off })
+                }
+            };
+            (camel(name), rule)
+        })
+        .collect()
+}
+
+fn issues(result: Result<Vec<FieldIssue>, FieldIssue>) -> Value {
+    json!(result.unwrap_or_else(|e| vec![e]))
+}
+
+/// Inputs every field is tried with, then a few that suit its kind.
+fn samples(field: &FieldSpec) -> Vec<String> {
+    let mut s: Vec<String> = ["", "   ", "has space", "line\nbreak", "tab\there", "café"]
+        .map(str::to_owned)
+        .to_vec();
+    s.push("7".repeat(field.max_len as usize + 1));
+    let kind: &[&str] = match field.kind {
+        FieldKind::TwilioSid { .. } | FieldKind::TwilioSender => &[],
+        FieldKind::Token => &[
+            "abc123",
+            "a",
+            "tok!en",
+            "0123456789abcdef0123456789abcdef",
+            " 0123456789ABCDEF0123456789ABCDEF ",
+            "EAAAl0ngT0ken-_.~+/=:",
+            "sk_live:abc",
+        ],
+        FieldKind::SquareLocationId => &["18YC4JDH91E1H", "18YC-4JDH", "L1"],
+        FieldKind::ApiVersionDate => &[
+            "2026-08-19",
+            "2024-02-29",
+            "2026-02-30",
+            "2026-8-19",
+            "2026/08/19",
+            "20260819",
+            "2026-13-01",
+        ],
+        FieldKind::Digits => &["9341453000000001", "934145300a", "0"],
+        FieldKind::Choice { .. } => &["other", "Auth_Token"],
+    };
+    s.extend(kind.iter().map(|v| (*v).to_owned()));
+    match field.kind {
+        FieldKind::TwilioSid { prefix } => s.extend(sid_samples(prefix)),
+        FieldKind::TwilioSender => {
+            s.extend(sid_samples("MG"));
+            s.extend(
+                [
+                    "+15551234567",
+                    "+441234567890",
+                    "15551234567",
+                    "+0551234567",
+                    "+1",
+                    "+123456789012345",
+                    "+1234567890123456",
+                    "+1555-123-4567",
+                ]
+                .map(str::to_owned),
+            );
+        }
+        FieldKind::Choice { options } => s.extend(options.iter().map(|o| o.value.to_owned())),
+        _ => {}
+    }
+    s
+}
+
+fn sid_samples(prefix: &str) -> Vec<String> {
+    let hex = "0123456789abcdef0123456789abcdef";
+    vec![
+        format!("{prefix}{hex}"),
+        format!("{prefix}{}", hex.to_uppercase()),
+        format!("XX{hex}"),
+        format!("{}{hex}", prefix.to_lowercase()),
+        format!("{prefix}0123"),
+        format!("{prefix}{}g", &hex[..31]),
+    ]
+}
+
+fn field_cases() -> Vec<Value> {
+    let mut out = Vec::new();
+    for spec in providers::catalog() {
+        for field in &spec.fields {
+            for input in samples(field) {
+                let result = validate::field_value(spec.provider, field, &input).map(|(_, w)| w);
+                out.push(json!({
+                    "provider": spec.provider,
+                    "field": field.name,
+                    "input": input,
+                    "issues": issues(result),
+                }));
+            }
+        }
+    }
+    out
+}
+
+fn name_cases() -> Vec<Value> {
+    let long = "n".repeat(validate::NAME_MAX_CHARS);
+    let too_long = "n".repeat(validate::NAME_MAX_CHARS + 1);
+    let inputs = [
+        "",
+        "   ",
+        "  Front desk SMS  ",
+        "Ünïcode — fine",
+        "a\tb",
+        "two\nlines",
+        "<b>Bold</b>",
+        "a > b",
+        &long,
+        &too_long,
+    ];
+    inputs
+        .iter()
+        .map(|input| {
+            let result = validate::name(input);
+            json!({
+                "input": input,
+                "value": result.as_ref().ok(),
+                "issues": issues(result.map(|_| vec![])),
+            })
+        })
+        .collect()
+}
+
+fn base_url_cases() -> Vec<Value> {
+    let inputs = [
+        "",
+        "   ",
+        "https://api.example.com",
+        "https://api.example.com/",
+        "https://api.example.com/v2//",
+        "HTTPS://API.Example.com/v2",
+        "http://localhost:8080",
+        "http://127.0.0.1:9000/",
+        "http://[::1]:8080",
+        "http://api.example.com",
+        "http://192.168.1.20",
+        "ftp://files.example.com",
+        "https://user:pw@api.example.com",
+        "https://api.example.com?x=1",
+        "https://api.example.com#top",
+        "https://api.example.com/a b",
+        "not a url",
+        "notaurl",
+        "https://",
+    ];
+    inputs
+        .iter()
+        .map(|input| {
+            let result = validate::base_url(Some(input));
+            json!({
+                "input": input,
+                "value": result.as_ref().ok().cloned().flatten(),
+                "issues": issues(result.map(|_| vec![])),
+            })
+        })
+        .collect()
+}
+
+fn endpoint_url_cases() -> Vec<Value> {
+    let inputs = [
+        "",
+        "https://example.com/hooks",
+        "HTTPS://Example.COM/Hooks",
+        "https://example.com:8443/a?b=c",
+        "http://example.com/hooks",
+        "https://192.168.1.20/hook",
+        "http://192.168.1.20:8080/hook",
+        "https://localhost/hook",
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/",
+        "https://172.16.0.1/",
+        "https://172.32.0.1/",
+        "https://169.254.1.1/",
+        "https://100.64.0.1/",
+        "https://100.128.0.1/",
+        "https://0.0.0.0/",
+        "https://255.255.255.255/",
+        "https://8.8.8.8/",
+        "https://[::1]/",
+        "https://[fd00::1]/",
+        "https://[fe80::1]/",
+        "https://[2001:db8::1]/",
+        "https://[::ffff:192.168.1.1]/",
+        "https://[::ffff:8.8.8.8]/",
+        "ftp://example.com/",
+        "https://user:pw@example.com/",
+        "https://exa mple.com",
+        "not a url",
+    ];
+    let mut out = Vec::new();
+    for input in inputs {
+        for (allow_http, allow_private) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let result = check_url(input, allow_http, allow_private);
+            out.push(json!({
+                "url": input,
+                "allowHttp": allow_http,
+                "allowPrivate": allow_private,
+                "value": result.as_ref().ok(),
+                "issue": result.err(),
+            }));
+        }
+    }
+    out
+}
+
+fn private_cases() -> Vec<Value> {
+    [
+        "127.0.0.1",
+        "127.255.0.9",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "172.32.0.1",
+        "192.168.0.1",
+        "192.169.0.1",
+        "169.254.0.1",
+        "100.64.0.1",
+        "100.127.255.255",
+        "100.128.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "8.8.8.8",
+        "::1",
+        "::",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "febf::1",
+        "fec0::1",
+        "2001:db8::1",
+        "::ffff:10.0.0.1",
+        "::ffff:8.8.8.8",
+    ]
+    .iter()
+    .filter_map(|ip| ip.parse::<IpAddr>().ok())
+    .map(|ip| json!({ "ip": ip.to_string(), "private": is_private(ip) }))
+    .collect()
+}
+
+fn status_cases() -> Vec<Value> {
+    const NOW: i64 = 1_800_000_000_000;
+    const MIN: i64 = 60_000;
+    const DAY: i64 = status::DAY_MS;
+    let test = |kind: OutcomeKind, ago: i64| {
+        Some((
+            kind,
+            NOW - ago,
+            format!("{} summary.", kind.as_str()),
+            format!("{} action.", kind.as_str()),
+        ))
+    };
+    let base = Facts {
+        enabled: true,
+        check_interval_ms: 15 * MIN,
+        ..Facts::default()
+    };
+    let ok_at = |ago: i64| Facts {
+        last_test: test(OutcomeKind::Ok, ago),
+        last_success_at: Some(NOW - ago),
+        ..base.clone()
+    };
+    let failed = |kind: OutcomeKind, ago: i64, since: Option<i64>| Facts {
+        last_test: test(kind, ago),
+        failing_since: since.map(|s| NOW - s),
+        ..base.clone()
+    };
+    let refresh = |expires_in: i64| Facts {
+        refresh_token_expires_at: Some(NOW + expires_in),
+        ..ok_at(5 * MIN)
+    };
+    let cases = [
+        (
+            "off",
+            Facts {
+                enabled: false,
+                ..ok_at(5 * MIN)
+            },
+        ),
+        ("never tested", base.clone()),
+        ("passed recently", ok_at(5 * MIN)),
+        ("passed just within twice the interval", ok_at(30 * MIN)),
+        ("passed longer ago than twice the interval", ok_at(31 * MIN)),
+        (
+            "credentials rejected",
+            failed(OutcomeKind::CredentialsRejected, 2 * MIN, Some(2 * MIN)),
+        ),
+        (
+            "secret missing",
+            failed(OutcomeKind::MissingSecret, 2 * MIN, None),
+        ),
+        (
+            "unreachable for two hours",
+            failed(OutcomeKind::Unreachable, 10 * MIN, Some(120 * MIN)),
+        ),
+        (
+            "rate limited for exactly a day",
+            failed(OutcomeKind::RateLimited, MIN, Some(DAY)),
+        ),
+        (
+            "provider errors for over a day",
+            failed(OutcomeKind::ProviderError, MIN, Some(DAY + MIN)),
+        ),
+        (
+            "one unreachable test over a day old",
+            failed(OutcomeKind::Unreachable, DAY + MIN, None),
+        ),
+        ("refresh token expired", refresh(-MIN)),
+        ("refresh token expires in five days", refresh(5 * DAY + MIN)),
+        ("refresh token expires in twenty days", refresh(20 * DAY)),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, f)| {
+            let (level, reason, action) = status::compute(&f, NOW);
+            json!({
+                "name": name,
+                "now": NOW,
+                "facts": {
+                    "enabled": f.enabled,
+                    "lastTest": f.last_test.as_ref().map(|(kind, at, summary, action)| json!({
+                        "kind": kind, "at": at, "summary": summary, "action": action,
+                    })),
+                    "lastSuccessAt": f.last_success_at,
+                    "failingSince": f.failing_since,
+                    "checkIntervalMs": f.check_interval_ms,
+                    "refreshTokenExpiresAt": f.refresh_token_expires_at,
+                },
+                "expected": { "level": level, "reason": reason, "action": action },
+            })
+        })
+        .collect()
+}
+
+fn endpoint_status_cases() -> Vec<Value> {
+    let on = EndpointFacts {
+        enabled: true,
+        ..EndpointFacts::default()
+    };
+    let cases = [
+        ("no deliveries", on.clone()),
+        (
+            "all delivered",
+            EndpointFacts {
+                attempts_24h: 40,
+                succeeded_24h: 40,
+                ..on.clone()
+            },
+        ),
+        (
+            "95% delivered",
+            EndpointFacts {
+                attempts_24h: 20,
+                succeeded_24h: 19,
+                ..on.clone()
+            },
+        ),
+        (
+            "under 95% delivered",
+            EndpointFacts {
+                attempts_24h: 3,
+                succeeded_24h: 2,
+                pending: 4,
+                ..on.clone()
+            },
+        ),
+        (
+            "one retrying",
+            EndpointFacts {
+                attempts_24h: 2,
+                succeeded_24h: 1,
+                retrying: 1,
+                ..on.clone()
+            },
+        ),
+        (
+            "retrying and dead",
+            EndpointFacts {
+                retrying: 3,
+                dead: 2,
+                ..on.clone()
+            },
+        ),
+        (
+            "one dead",
+            EndpointFacts {
+                dead: 1,
+                ..on.clone()
+            },
+        ),
+        (
+            "turned off by a user",
+            EndpointFacts {
+                enabled: false,
+                dead: 1,
+                ..on.clone()
+            },
+        ),
+        (
+            "disabled by Switchboard",
+            EndpointFacts {
+                enabled: false,
+                disabled_reason: Some("The receiver answered 410 Gone.".to_owned()),
+                attempts_24h: 1,
+                ..on.clone()
+            },
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, f)| {
+            let (level, reason, action, rate) = health::compute(&f);
+            json!({
+                "name": name,
+                "facts": {
+                    "enabled": f.enabled,
+                    "disabledReason": f.disabled_reason,
+                    "attempts24h": f.attempts_24h,
+                    "succeeded24h": f.succeeded_24h,
+                    "pending": f.pending,
+                    "retrying": f.retrying,
+                    "dead": f.dead,
+                },
+                "expected": { "level": level, "reason": reason, "action": action, "successRate24h": rate },
+            })
+        })
+        .collect()
+}
