@@ -10,16 +10,17 @@ use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts};
-use switchboard_core::webhooks::endpoints::{check_url, is_private};
+use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
-use switchboard_core::webhooks::{retry, EVENT_TYPES};
+use switchboard_core::webhooks::{log, retry, EVENT_TYPES};
 use switchboard_core::Role;
 
 use super::permissions::{all_permissions, Action, Needs, COMMANDS};
 
 /// The whole file, as committed.
 pub fn typescript() -> String {
-    let body = serde_json::to_string_pretty(&export()).unwrap_or_default();
+    let mut body = String::new();
+    write_value(&mut body, &export(), 0, usize::MAX);
     format!(
         "// GENERATED from switchboard-core by `domain_export_is_current` (src-tauri/src/commands);\n\
          // do not edit: `make bindings` rewrites it. Read it through `domain.ts`.\n\
@@ -41,6 +42,11 @@ fn export() -> Value {
             "delaysMs": retry::SCHEDULE.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
             "maxRetryAfterMs": retry::MAX_RETRY_AFTER.as_millis(),
         },
+        "limits": {
+            "deliveryLogMaxPage": log::MAX_PAGE,
+            "rotationGraceMs": endpoints::ROTATION_GRACE_MS,
+            "defaultTimeoutSecs": endpoints::DEFAULT_TIMEOUT_SECS,
+        },
         "outcomeKinds": OutcomeKind::ALL.iter()
             .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),
         "cases": {
@@ -53,6 +59,45 @@ fn export() -> Value {
             "endpointStatuses": endpoint_status_cases(),
         },
     })
+}
+
+/// Pretty JSON (a valid TypeScript literal) with every value that fits in a line on one line,
+/// and each sample case on one line however long, so that a case is one line of a diff.
+fn write_value(out: &mut String, value: &Value, indent: usize, inline_at: usize) {
+    const WIDTH: usize = 120;
+    let compact = value.to_string();
+    let fits = indent * 2 + compact.len() <= WIDTH;
+    if fits || indent >= inline_at || !(value.is_array() || value.is_object()) {
+        out.push_str(&compact);
+        return;
+    }
+    let pad = "  ".repeat(indent + 1);
+    let (open, close, items): (char, char, Vec<(Option<&String>, &Value)>) = match value {
+        Value::Array(a) => ('[', ']', a.iter().map(|v| (None, v)).collect()),
+        Value::Object(o) => ('{', '}', o.iter().map(|(k, v)| (Some(k), v)).collect()),
+        _ => return,
+    };
+    out.push(open);
+    for (i, (key, item)) in items.iter().enumerate() {
+        out.push('\n');
+        out.push_str(&pad);
+        let mut inline_at = inline_at;
+        if let Some(key) = key {
+            out.push_str(&Value::String((*key).clone()).to_string());
+            out.push_str(": ");
+            if *key == "cases" {
+                // cases → kind → [case, …]
+                inline_at = indent + 3;
+            }
+        }
+        write_value(out, item, indent + 1, inline_at);
+        if i + 1 < items.len() {
+            out.push(',');
+        }
+    }
+    out.push('\n');
+    out.push_str(&"  ".repeat(indent));
+    out.push(close);
 }
 
 /// A serde enum's wire name (`"send_events"`).

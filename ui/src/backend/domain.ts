@@ -55,6 +55,7 @@ export interface DomainExport {
   commands: Record<CommandName, CommandRule>;
   eventTypes: string[];
   retry: { delaysMs: number[]; maxRetryAfterMs: number };
+  limits: { deliveryLogMaxPage: number; rotationGraceMs: number; defaultTimeoutSecs: number };
   outcomeKinds: { kind: OutcomeKind; transient: boolean }[];
   cases: {
     fields: { provider: Provider; field: string; input: string; issues: FieldIssue[] }[];

@@ -23,14 +23,14 @@ import type {
   Result,
   Scheme,
 } from './types';
-import { EVENT_TYPES, RETRY_SCHEDULE_MS, type EndpointFacts } from './domain';
+import { domain, EVENT_TYPES, RETRY_SCHEDULE_MS, type EndpointFacts } from './domain';
 
 /** Core's event catalogue, from the export. */
 export const MOCK_EVENT_TYPES = EVENT_TYPES;
 export { RETRY_SCHEDULE_MS };
 /** Core's largest page of the delivery log. */
-export const MAX_PAGE = 500;
-const ROTATION_GRACE_MS = 24 * 3600 * 1000;
+export const MAX_PAGE = domain.limits.deliveryLogMaxPage;
+const { rotationGraceMs: ROTATION_GRACE_MS, defaultTimeoutSecs: DEFAULT_TIMEOUT_SECS } = domain.limits;
 const DAY_MS = 24 * 3600 * 1000;
 const RESERVED_HEADERS = [
   'host',
@@ -564,7 +564,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         description: draft.description ?? '',
         eventTypes: draft.eventTypes ?? [],
         headers: draft.headers ?? {},
-        timeoutSecs: draft.timeoutSecs ?? 30,
+        timeoutSecs: draft.timeoutSecs ?? DEFAULT_TIMEOUT_SECS,
         allowHttp: draft.allowHttp ?? false,
         allowPrivate: draft.allowPrivate ?? false,
       });
@@ -584,7 +584,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         eventTypes: checked.eventTypes,
         scheme,
         headerNames: Object.keys(draft.headers ?? {}),
-        timeoutSecs: draft.timeoutSecs ?? 30,
+        timeoutSecs: draft.timeoutSecs ?? DEFAULT_TIMEOUT_SECS,
         allowHttp: draft.allowHttp ?? false,
         allowPrivate: draft.allowPrivate ?? false,
         enabled: true,
