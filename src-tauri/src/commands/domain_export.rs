@@ -10,10 +10,11 @@ use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts};
+use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
 use switchboard_core::webhooks::{log, retry, EVENT_TYPES};
-use switchboard_core::Role;
+use switchboard_core::{settings, Role};
 
 use super::permissions::{all_permissions, Action, Needs, COMMANDS};
 
@@ -46,6 +47,15 @@ fn export() -> Value {
             "deliveryLogMaxPage": log::MAX_PAGE,
             "rotationGraceMs": endpoints::ROTATION_GRACE_MS,
             "defaultTimeoutSecs": endpoints::DEFAULT_TIMEOUT_SECS,
+            "freeSignInTries": users::FREE_TRIES,
+            "maxSignInWaitSecs": users::MAX_WAIT_SECS,
+            "passwordMinLength": password::MIN_LENGTH,
+            "passwordMaxLength": password::MAX_LENGTH,
+        },
+        "settingsDefaults": {
+            "checkIntervalMinutes": settings::DEFAULT_CHECK_INTERVAL_MINUTES,
+            "idleLockMinutes": settings::DEFAULT_IDLE_LOCK_MINUTES,
+            "retentionDays": settings::MIN_RETENTION_DAYS,
         },
         "outcomeKinds": OutcomeKind::ALL.iter()
             .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),

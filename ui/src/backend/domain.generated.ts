@@ -451,7 +451,15 @@ export const DOMAIN = {
     "emergency.detected",
     "test.ping"
   ],
-  "limits": {"defaultTimeoutSecs":30,"deliveryLogMaxPage":500,"rotationGraceMs":86400000},
+  "limits": {
+    "defaultTimeoutSecs": 30,
+    "deliveryLogMaxPage": 500,
+    "freeSignInTries": 3,
+    "maxSignInWaitSecs": 300,
+    "passwordMaxLength": 256,
+    "passwordMinLength": 10,
+    "rotationGraceMs": 86400000
+  },
   "outcomeKinds": [
     {"kind":"ok","transient":false},
     {"kind":"credentials_rejected","transient":false},
@@ -691,5 +699,6 @@ export const DOMAIN = {
     "admin": ["view","run_tests","configure","send_events","manage_users","audit","retention"],
     "front_desk": ["view","run_tests"],
     "manager": ["view","run_tests","configure","send_events"]
-  }
+  },
+  "settingsDefaults": {"checkIntervalMinutes":15,"idleLockMinutes":10,"retentionDays":365}
 } satisfies DomainExport;

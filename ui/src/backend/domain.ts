@@ -55,7 +55,16 @@ export interface DomainExport {
   commands: Record<CommandName, CommandRule>;
   eventTypes: string[];
   retry: { delaysMs: number[]; maxRetryAfterMs: number };
-  limits: { deliveryLogMaxPage: number; rotationGraceMs: number; defaultTimeoutSecs: number };
+  limits: {
+    deliveryLogMaxPage: number;
+    rotationGraceMs: number;
+    defaultTimeoutSecs: number;
+    freeSignInTries: number;
+    maxSignInWaitSecs: number;
+    passwordMinLength: number;
+    passwordMaxLength: number;
+  };
+  settingsDefaults: { checkIntervalMinutes: number; idleLockMinutes: number; retentionDays: number };
   outcomeKinds: { kind: OutcomeKind; transient: boolean }[];
   cases: {
     fields: { provider: Provider; field: string; input: string; issues: FieldIssue[] }[];

@@ -37,8 +37,9 @@ type UserCommands = Pick<
 >;
 
 /** Core's wrong tries allowed before each further try has to wait. */
-const FREE_TRIES = 3;
-const MAX_WAIT_MS = 300_000;
+const FREE_TRIES = domain.limits.freeSignInTries;
+const MAX_WAIT_MS = domain.limits.maxSignInWaitSecs * 1000;
+const { passwordMinLength: MIN_LENGTH, passwordMaxLength: MAX_LENGTH } = domain.limits;
 
 /** The password of every sample user in the browser preview. */
 export const SAMPLE_PASSWORD = 'correct horse battery staple';
@@ -104,8 +105,8 @@ const COMMON = ['password', 'passw0rd', 'qwerty', 'letmein', 'welcome', 'switchb
 export function passwordProblem(password: string, context: string[]): string | null {
   if (password.trim() === '') return 'Enter a password.';
   const length = [...password].length;
-  if (length < 10) return 'The password is too short: use at least 10 characters.';
-  if (length > 256) return 'The password is too long: use at most 256 characters.';
+  if (length < MIN_LENGTH) return `The password is too short: use at least ${MIN_LENGTH} characters.`;
+  if (length > MAX_LENGTH) return `The password is too long: use at most ${MAX_LENGTH} characters.`;
   const lower = password.toLowerCase();
   const words = context.flatMap((c) => c.toLowerCase().split(/\s+/)).filter((w) => [...w].length >= 3);
   const guessable =

@@ -382,9 +382,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   };
   let settings: Settings = {
     clinicName: info.clinicName,
-    checkIntervalMinutes: 15,
-    idleLockMinutes: 10,
-    retentionDays: 365,
+    ...domain.settingsDefaults,
     ...options.settings,
   };
   info.clinicName = settings.clinicName;
