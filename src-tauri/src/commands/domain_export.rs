@@ -18,15 +18,21 @@ use switchboard_core::{settings, Role};
 
 use super::permissions::{all_permissions, Action, Needs, COMMANDS};
 
-/// The whole file, as committed.
+/// The whole file, as committed. The cases are a second constant that only tests import, so the
+/// app's bundle leaves them out.
 pub fn typescript() -> String {
-    let mut body = String::new();
-    write_value(&mut body, &export(), 0, usize::MAX);
+    let mut tables = String::new();
+    write_value(&mut tables, &export(), 0, usize::MAX);
+    let mut samples = String::new();
+    // CASES → kind → [case, …]: one line per case.
+    write_value(&mut samples, &cases(), 0, 2);
     format!(
         "// GENERATED from switchboard-core by `domain_export_is_current` (src-tauri/src/commands);\n\
          // do not edit: `make bindings` rewrites it. Read it through `domain.ts`.\n\
-         import type {{ DomainExport }} from './domain';\n\n\
-         export const DOMAIN = {body} satisfies DomainExport;\n"
+         import type {{ DomainCases, DomainExport }} from './domain';\n\n\
+         export const DOMAIN = {tables} satisfies DomainExport;\n\n\
+         /** Core's verdicts on sample inputs, for the tests of the mock's rules. */\n\
+         export const CASES = {samples} satisfies DomainCases;\n"
     )
 }
 
@@ -59,20 +65,23 @@ fn export() -> Value {
         },
         "outcomeKinds": OutcomeKind::ALL.iter()
             .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),
-        "cases": {
-            "fields": field_cases(),
-            "names": name_cases(),
-            "baseUrls": base_url_cases(),
-            "endpointUrls": endpoint_url_cases(),
-            "privateAddresses": private_cases(),
-            "statuses": status_cases(),
-            "endpointStatuses": endpoint_status_cases(),
-        },
+    })
+}
+
+fn cases() -> Value {
+    json!({
+        "fields": field_cases(),
+        "names": name_cases(),
+        "baseUrls": base_url_cases(),
+        "endpointUrls": endpoint_url_cases(),
+        "privateAddresses": private_cases(),
+        "statuses": status_cases(),
+        "endpointStatuses": endpoint_status_cases(),
     })
 }
 
 /// Pretty JSON (a valid TypeScript literal) with every value that fits in a line on one line,
-/// and each sample case on one line however long, so that a case is one line of a diff.
+/// and every value at depth `inline_at` or deeper on one line however long.
 fn write_value(out: &mut String, value: &Value, indent: usize, inline_at: usize) {
     const WIDTH: usize = 120;
     let compact = value.to_string();
@@ -91,14 +100,9 @@ fn write_value(out: &mut String, value: &Value, indent: usize, inline_at: usize)
     for (i, (key, item)) in items.iter().enumerate() {
         out.push('\n');
         out.push_str(&pad);
-        let mut inline_at = inline_at;
         if let Some(key) = key {
             out.push_str(&Value::String((*key).clone()).to_string());
             out.push_str(": ");
-            if *key == "cases" {
-                // cases → kind → [case, …]
-                inline_at = indent + 3;
-            }
         }
         write_value(out, item, indent + 1, inline_at);
         if i + 1 < items.len() {

@@ -3,7 +3,7 @@
 // disagreement at once, so a drift names the command, field or input.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { domain, PROVIDERS } from './domain';
+import { cases, domain, PROVIDERS } from './domain';
 import { createMockBackend, statusFrom } from './mock';
 import { checkBaseUrl, checkName, checkValue } from './mock-validation';
 import { checkUrl, endpointStatusFrom, isPrivateHost } from './mock-webhooks';
@@ -79,7 +79,7 @@ describe("the mock follows core's command table", () => {
 describe("the mock's field rules agree with core on every sample", () => {
   it('checks provider fields as core does', () => {
     const wrong: string[] = [];
-    for (const c of domain.cases.fields) {
+    for (const c of cases.fields) {
       const spec = PROVIDERS.find((p) => p.provider === c.provider);
       const field = spec?.fields.find((f) => f.name === c.field);
       if (!spec || !field) {
@@ -91,12 +91,12 @@ describe("the mock's field rules agree with core on every sample", () => {
         wrong.push(`${c.provider}.${c.field} ${JSON.stringify(c.input)}: core ${JSON.stringify(c.issues)}, mock ${JSON.stringify(got)}`);
       }
     }
-    expect(domain.cases.fields.length).toBeGreaterThan(100);
+    expect(cases.fields.length).toBeGreaterThan(100);
     expect(wrong).toEqual([]);
   });
 
   it('checks names as core does', () => {
-    const wrong = domain.cases.names
+    const wrong = cases.names
       .map((c) => ({ c, got: checkName(c.input) }))
       .filter(({ c, got }) => !isDeepStrictEqual(got, c.issues[0] ?? null))
       .map(({ c, got }) => `${JSON.stringify(c.input)}: core ${JSON.stringify(c.issues)}, mock ${JSON.stringify(got)}`);
@@ -104,7 +104,7 @@ describe("the mock's field rules agree with core on every sample", () => {
   });
 
   it('checks custom base URLs as core does', () => {
-    const wrong = domain.cases.baseUrls
+    const wrong = cases.baseUrls
       .map((c) => ({ c, got: checkBaseUrl(c.input) }))
       .filter(({ c, got }) => !isDeepStrictEqual(got, { value: c.value, issue: c.issues[0] ?? null }))
       .map(({ c, got }) => `${JSON.stringify(c.input)}: core ${c.value} ${JSON.stringify(c.issues)}, mock ${JSON.stringify(got)}`);
@@ -114,24 +114,24 @@ describe("the mock's field rules agree with core on every sample", () => {
 
 describe("the mock's webhook rules agree with core on every sample", () => {
   it('checks endpoint URLs as core does, with and without plain HTTP and private addresses', () => {
-    const wrong = domain.cases.endpointUrls
+    const wrong = cases.endpointUrls
       .map((c) => ({ c, got: checkUrl(c.url, c.allowHttp, c.allowPrivate) }))
       .filter(({ c, got }) => got.value !== c.value || got.problem !== (c.issue?.message ?? null))
       .map(
         ({ c, got }) =>
           `${c.url} (http ${c.allowHttp}, private ${c.allowPrivate}): core ${c.value} “${c.issue?.message}”, mock ${got.value} “${got.problem}”`,
       );
-    expect(domain.cases.endpointUrls.length).toBeGreaterThan(50);
+    expect(cases.endpointUrls.length).toBeGreaterThan(50);
     expect(wrong).toEqual([]);
   });
 
   it('calls the same addresses private as core', () => {
-    const wrong = domain.cases.privateAddresses.filter((c) => isPrivateHost(c.ip) !== c.private).map((c) => c.ip);
+    const wrong = cases.privateAddresses.filter((c) => isPrivateHost(c.ip) !== c.private).map((c) => c.ip);
     expect(wrong).toEqual([]);
   });
 
   it("words an endpoint's status as core does", () => {
-    const wrong = domain.cases.endpointStatuses
+    const wrong = cases.endpointStatuses
       .map((c) => ({ c, got: endpointStatusFrom(c.facts) }))
       .filter(({ c, got }) => !isDeepStrictEqual(got, c.expected))
       .map(({ c, got }) => `${c.name}: core ${JSON.stringify(c.expected)}, mock ${JSON.stringify(got)}`);
@@ -141,11 +141,11 @@ describe("the mock's webhook rules agree with core on every sample", () => {
 
 describe("the mock's integration status agrees with core", () => {
   it('gives the level, reason and action core gives for every sample', () => {
-    const wrong = domain.cases.statuses
+    const wrong = cases.statuses
       .map((c) => ({ c, got: statusFrom(c.facts, c.now) }))
       .filter(({ c, got }) => !isDeepStrictEqual(got, c.expected))
       .map(({ c, got }) => `${c.name}: core ${JSON.stringify(c.expected)}, mock ${JSON.stringify(got)}`);
-    expect(domain.cases.statuses.length).toBeGreaterThan(10);
+    expect(cases.statuses.length).toBeGreaterThan(10);
     expect(wrong).toEqual([]);
   });
 });

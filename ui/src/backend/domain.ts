@@ -1,8 +1,8 @@
 // Core's rules, as `domain.generated.ts` carries them from Rust (written by the
 // `domain_export_is_current` test in src-tauri; `make bindings` rewrites it). The mock backend
 // reads its tables from here instead of keeping copies; its rules that must be code are checked
-// against the `cases` (core's verdicts on sample inputs) by domain.test.ts.
-import { DOMAIN } from './domain.generated';
+// against `cases` (core's verdicts on sample inputs) by domain.test.ts.
+import { CASES, DOMAIN } from './domain.generated';
 import type {
   CommandName,
   FieldIssue,
@@ -48,6 +48,21 @@ export interface EndpointFacts {
   dead: number;
 }
 
+/** Core's verdicts on sample inputs of the rules the mock keeps as code. */
+export interface DomainCases {
+  fields: { provider: Provider; field: string; input: string; issues: FieldIssue[] }[];
+  names: { input: string; value: string | null; issues: FieldIssue[] }[];
+  baseUrls: { input: string; value: string | null; issues: FieldIssue[] }[];
+  endpointUrls: { url: string; allowHttp: boolean; allowPrivate: boolean; value: string | null; issue: FieldIssue | null }[];
+  privateAddresses: { ip: string; private: boolean }[];
+  statuses: { name: string; now: number; facts: StatusFacts; expected: { level: Level; reason: string; action: string } }[];
+  endpointStatuses: {
+    name: string;
+    facts: EndpointFacts;
+    expected: { level: Level; reason: string; action: string; successRate24h: number | null };
+  }[];
+}
+
 export interface DomainExport {
   providers: ProviderSpec[];
   roles: Record<Role, Permission[]>;
@@ -66,23 +81,13 @@ export interface DomainExport {
   };
   settingsDefaults: { checkIntervalMinutes: number; idleLockMinutes: number; retentionDays: number };
   outcomeKinds: { kind: OutcomeKind; transient: boolean }[];
-  cases: {
-    fields: { provider: Provider; field: string; input: string; issues: FieldIssue[] }[];
-    names: { input: string; value: string | null; issues: FieldIssue[] }[];
-    baseUrls: { input: string; value: string | null; issues: FieldIssue[] }[];
-    endpointUrls: { url: string; allowHttp: boolean; allowPrivate: boolean; value: string | null; issue: FieldIssue | null }[];
-    privateAddresses: { ip: string; private: boolean }[];
-    statuses: { name: string; now: number; facts: StatusFacts; expected: { level: Level; reason: string; action: string } }[];
-    endpointStatuses: {
-      name: string;
-      facts: EndpointFacts;
-      expected: { level: Level; reason: string; action: string; successRate24h: number | null };
-    }[];
-  };
 }
 
-/** Everything core exports, typed. */
+/** Core's tables, typed. */
 export const domain: DomainExport = DOMAIN;
+
+/** Core's verdicts on sample inputs; only tests read them (the app's bundle leaves them out). */
+export const cases: DomainCases = CASES;
 
 /** The provider catalogue as `listProviders` returns it. */
 export const PROVIDERS: readonly ProviderSpec[] = domain.providers;
