@@ -1,8 +1,10 @@
 //! What each command needs before it runs: nothing, a session, or a permission of the roles
 //! table. Core enforces every permission itself (each operation starts with `authorize`); this
 //! table says the same per command so that the UI's mock refuses exactly what the app refuses.
-//! It goes to the UI in `ui/src/backend/domain.generated.ts`; `commands_match_the_table` (in
-//! `commands/mod.rs`) fails when a registered command has no row or a row names no command.
+//! It goes to the UI in `ui/src/backend/domain.generated.ts`. Two tests in `commands/mod.rs`
+//! keep it true: `commands_match_the_table` fails when a registered command has no row or a row
+//! names no command; `core_refuses_as_the_table_says` calls core for every row as every role and
+//! fails when core refuses someone else, or audits the refusal under another action.
 
 use switchboard_core::Permission;
 
