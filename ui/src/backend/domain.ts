@@ -112,12 +112,3 @@ export function roleHas(role: Role, permission: Permission): boolean {
 export function commandRule(command: CommandName): CommandRule {
   return domain.commands[command];
 }
-
-/**
- * Whether a signed-in, unlocked user with `role` may call `command`: what the mock's guard
- * decides, by the export's command table and roles table.
- */
-export function mockPermits(command: CommandName, role: Role): boolean {
-  const { permission } = commandRule(command);
-  return permission === null || roleHas(role, permission);
-}
