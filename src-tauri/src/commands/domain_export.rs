@@ -16,6 +16,8 @@ use switchboard_core::webhooks::health::{self, EndpointFacts};
 use switchboard_core::webhooks::{log, retry, EVENT_TYPES};
 use switchboard_core::{settings, Role};
 
+use switchboard_core::{Actor, Error, Keychain, OpenOptions, Switchboard};
+
 use super::permissions::{all_permissions, Action, Needs, COMMANDS};
 
 /// The whole file, as committed. The cases are a second constant that only tests import, so the
@@ -30,9 +32,9 @@ pub fn typescript() -> String {
         "// GENERATED from switchboard-core by `domain_export_is_current` (src-tauri/src/commands);\n\
          // do not edit: `make bindings` rewrites it. Read it through `domain.ts`.\n\
          import type {{ DomainCases, DomainExport }} from './domain';\n\n\
-         export const DOMAIN = {tables} satisfies DomainExport;\n\n\
+         export const DOMAIN: DomainExport = {tables};\n\n\
          /** Core's verdicts on sample inputs, for the tests of the mock's rules. */\n\
-         export const CASES = {samples} satisfies DomainCases;\n"
+         export const CASES: DomainCases = {samples};\n"
     )
 }
 
@@ -69,7 +71,15 @@ fn export() -> Value {
 }
 
 fn cases() -> Value {
+    let (integrations, endpoints) = with_core(|sb, admin| {
+        (
+            integration_draft_cases(sb, admin),
+            endpoint_draft_cases(sb, admin),
+        )
+    });
     json!({
+        "integrationDrafts": integrations,
+        "endpointDrafts": endpoints,
         "fields": field_cases(),
         "names": name_cases(),
         "baseUrls": base_url_cases(),
@@ -578,6 +588,125 @@ fn endpoint_status_cases() -> Vec<Value> {
                 },
                 "expected": { "level": level, "reason": reason, "action": action, "successRate24h": rate },
             })
+        })
+        .collect()
+}
+
+/// Runs `f` on a new, empty Switchboard (a temporary directory, an in-memory keychain) as its
+/// admin: the rules that need a store (whole forms) are asked of core as the app asks them.
+fn with_core<T>(f: impl FnOnce(&Switchboard, &Actor) -> T) -> T {
+    let dir =
+        std::env::temp_dir().join(format!("switchboard-domain-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sb = Switchboard::open(OpenOptions {
+        data_dir: Some(dir.clone()),
+        keychain: Some(Keychain::in_memory()),
+        timeouts: None,
+    })
+    .unwrap();
+    let setup = serde_json::from_value(json!({
+        "clinicName": "Riverside Vet", "username": "dana", "password": "correct horse battery staple"
+    }))
+    .unwrap();
+    let admin = sb.setup(&setup).unwrap().actor();
+    let out = f(&sb, &admin);
+    drop(sb);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// A validation error as the UI receives it, or the error's words for any other.
+fn refusal(e: &Error) -> Value {
+    match e {
+        Error::Validation { field, message } => json!({ "field": field, "message": message }),
+        other => json!({ "field": null, "message": other.to_string() }),
+    }
+}
+
+/// Whole drafts through `validate_integration`: unknown and misplaced fields, fields that apply
+/// only with a choice, defaults, errors before warnings.
+fn integration_draft_cases(sb: &Switchboard, admin: &Actor) -> Vec<Value> {
+    let sid = "AC0123456789abcdef0123456789abcdef";
+    let token = "0123456789abcdef0123456789abcdef";
+    let drafts = [
+        json!({ "provider": "twilio", "name": "Front desk SMS", "environment": "live",
+            "values": { "account_sid": sid, "auth_method": "auth_token", "sender": "+15551234567" },
+            "secrets": { "auth_token": token } }),
+        json!({ "provider": "twilio", "name": "", "environment": "prod" }),
+        json!({ "provider": "twilio", "name": "Keys", "environment": "test",
+            "values": { "account_sid": sid, "auth_method": "api_key", "sender": "MG0123" },
+            "secrets": { "auth_token": token } }),
+        json!({ "provider": "twilio", "name": "Mixed up", "environment": "live",
+            "values": { "account_sid": sid, "auth_token": token, "colour": "blue" },
+            "secrets": { "sender": "+15551234567", "pin": "1234" } }),
+        json!({ "provider": "twilio", "name": "Short token", "environment": "live",
+            "values": { "account_sid": sid, "sender": "+15551234567" },
+            "secrets": { "auth_token": "abc" } }),
+        json!({ "provider": "square", "name": "Card payments", "environment": "sandbox",
+            "values": { "location_id": "18YC4JDH91E1H" }, "secrets": { "access_token": "sq0atp-abc" } }),
+        json!({ "provider": "square", "name": "Card <payments>", "environment": "production",
+            "values": { "location_id": "18-YC", "square_version": "2026-02-30" }, "secrets": {} }),
+        json!({ "provider": "quickbooks", "name": "Accounting", "environment": "production",
+            "baseUrl": "http://quickbooks.example.com",
+            "values": { "client_id": "ABcdEF0123456789", "realm_id": "93414a" },
+            "secrets": { "client_secret": "s3cr3t", "refresh_token": "RT1-abc" } }),
+        json!({ "provider": "quickbooks", "name": "Local proxy", "environment": "sandbox",
+            "baseUrl": "http://localhost:9000/",
+            "values": { "client_id": "ABcdEF0123456789", "realm_id": "9341453000000001" },
+            "secrets": { "client_secret": "s3cr3t", "refresh_token": "RT1-abc" } }),
+    ];
+    drafts
+        .into_iter()
+        .map(|draft| {
+            let result = serde_json::from_value(draft.clone())
+                .map_err(|e| Error::Internal(e.to_string()))
+                .and_then(|d| sb.validate_integration(admin, &d));
+            match result {
+                Ok(issues) => json!({ "draft": draft, "issues": issues, "error": null }),
+                Err(e) => json!({ "draft": draft, "issues": [], "error": refusal(&e) }),
+            }
+        })
+        .collect()
+}
+
+/// New endpoints through `create_endpoint`: the first problem core names, or none.
+fn endpoint_draft_cases(sb: &Switchboard, admin: &Actor) -> Vec<Value> {
+    let url = "https://pms.example.com/hooks";
+    let many: serde_json::Map<String, Value> = (0..21)
+        .map(|i| (format!("X-Header-{i}"), json!("v")))
+        .collect();
+    let drafts = [
+        json!({ "url": url }),
+        json!({ "url": " https://Example.COM/a " , "eventTypes": ["invoice.created", "*"] }),
+        json!({ "url": "http://pms.example.com/hooks" }),
+        json!({ "url": "http://192.168.1.20/hooks", "allowHttp": true }),
+        json!({ "url": "http://192.168.1.20/hooks", "allowHttp": true, "allowPrivate": true }),
+        json!({ "url": url, "description": "d".repeat(201) }),
+        json!({ "url": url, "description": "two\nlines" }),
+        json!({ "url": url, "eventTypes": ["invoice.created", "invoice.voided"] }),
+        json!({ "url": url, "headers": { "Bad Name": "v" } }),
+        json!({ "url": url, "headers": { "Webhook-Id": "v" } }),
+        json!({ "url": url, "headers": { "X-Token": "line\nbreak" } }),
+        json!({ "url": url, "headers": many }),
+        json!({ "url": url, "timeoutSecs": 0 }),
+        json!({ "url": url, "timeoutSecs": 61 }),
+        json!({ "url": url, "timeoutSecs": 60 }),
+        json!({ "url": url, "secret": "whsec_c2hvcnQ=" }),
+        json!({ "url": url, "secret": "not-a-whsec-secret" }),
+        json!({ "url": url, "secret": "whsec_!!!" }),
+        json!({ "url": url, "secret": "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" }),
+        json!({ "url": url, "scheme": "hmac_sha256_hex", "secret": "short" }),
+        json!({ "url": url, "scheme": "hmac_sha256_hex", "secret": "a shared secret with spaces" }),
+        json!({ "url": url, "scheme": "hmac_sha256_hex", "secret": "a-shared-secret-of-24-ch" }),
+    ];
+    drafts
+        .into_iter()
+        .map(|draft| {
+            let result = serde_json::from_value(draft.clone())
+                .map_err(|e| Error::Internal(e.to_string()))
+                .and_then(|d| sb.create_endpoint(admin, d));
+            let error = result.err().map(|e| refusal(&e));
+            json!({ "draft": draft, "error": error })
         })
         .collect()
 }

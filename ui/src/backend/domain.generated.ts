@@ -2,7 +2,7 @@
 // do not edit: `make bindings` rewrites it. Read it through `domain.ts`.
 import type { DomainCases, DomainExport } from './domain';
 
-export const DOMAIN = {
+export const DOMAIN: DomainExport = {
   "commands": {
     "acknowledgeDeadDeliveries": {"action":"endpoint.acknowledge_dead","permission":"send_events","session":true},
     "appInfo": {"action":null,"permission":null,"session":false},
@@ -320,10 +320,10 @@ export const DOMAIN = {
     "manager": ["view","run_tests","configure","send_events"]
   },
   "settingsDefaults": {"checkIntervalMinutes":15,"idleLockMinutes":10,"retentionDays":365}
-} satisfies DomainExport;
+};
 
 /** Core's verdicts on sample inputs, for the tests of the mock's rules. */
-export const CASES = {
+export const CASES: DomainCases = {
   "baseUrls": [
     {"input":"","issues":[],"value":null},
     {"input":"   ","issues":[],"value":null},
@@ -344,6 +344,30 @@ export const CASES = {
     {"input":"not a url","issues":[{"field":"base_url","message":"Custom base URL must not contain spaces or control characters.","severity":"error"}],"value":null},
     {"input":"notaurl","issues":[{"field":"base_url","message":"Custom base URL is not a valid URL; it must look like https://api.example.com.","severity":"error"}],"value":null},
     {"input":"https://","issues":[{"field":"base_url","message":"Custom base URL is not a valid URL; it must look like https://api.example.com.","severity":"error"}],"value":null}
+  ],
+  "endpointDrafts": [
+    {"draft":{"url":"https://pms.example.com/hooks"},"error":null},
+    {"draft":{"eventTypes":["invoice.created","*"],"url":" https://Example.COM/a "},"error":null},
+    {"draft":{"url":"http://pms.example.com/hooks"},"error":{"field":"url","message":"URL must use https://. To send to a server on the clinic's own network over plain http, allow plain HTTP for this endpoint."}},
+    {"draft":{"allowHttp":true,"url":"http://192.168.1.20/hooks"},"error":{"field":"url","message":"192.168.1.20 is a private or local address. Allow private/LAN addresses for this endpoint to send there."}},
+    {"draft":{"allowHttp":true,"allowPrivate":true,"url":"http://192.168.1.20/hooks"},"error":null},
+    {"draft":{"description":"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd","url":"https://pms.example.com/hooks"},"error":{"field":"description","message":"Description must be one line of at most 200 characters."}},
+    {"draft":{"description":"two\nlines","url":"https://pms.example.com/hooks"},"error":{"field":"description","message":"Description must be one line of at most 200 characters."}},
+    {"draft":{"eventTypes":["invoice.created","invoice.voided"],"url":"https://pms.example.com/hooks"},"error":{"field":"event_types","message":"“invoice.voided” is not an event type. Known types: appointment.created, appointment.updated, appointment.cancelled, appointment.completed, patient.created, patient.updated, record.finalized, invoice.created, invoice.paid, payment.completed, payment.failed, call.completed, emergency.detected, test.ping."}},
+    {"draft":{"headers":{"Bad Name":"v"},"url":"https://pms.example.com/hooks"},"error":{"field":"headers","message":"Header name “Bad Name” may only contain letters, digits, - and _."}},
+    {"draft":{"headers":{"Webhook-Id":"v"},"url":"https://pms.example.com/hooks"},"error":{"field":"headers","message":"Header “Webhook-Id” is set by Switchboard and cannot be overridden."}},
+    {"draft":{"headers":{"X-Token":"line\nbreak"},"url":"https://pms.example.com/hooks"},"error":{"field":"headers","message":"The value of header “X-Token” must be one line of at most 4096 characters."}},
+    {"draft":{"headers":{"X-Header-0":"v","X-Header-1":"v","X-Header-10":"v","X-Header-11":"v","X-Header-12":"v","X-Header-13":"v","X-Header-14":"v","X-Header-15":"v","X-Header-16":"v","X-Header-17":"v","X-Header-18":"v","X-Header-19":"v","X-Header-2":"v","X-Header-20":"v","X-Header-3":"v","X-Header-4":"v","X-Header-5":"v","X-Header-6":"v","X-Header-7":"v","X-Header-8":"v","X-Header-9":"v"},"url":"https://pms.example.com/hooks"},"error":{"field":"headers","message":"At most 20 custom headers."}},
+    {"draft":{"timeoutSecs":0,"url":"https://pms.example.com/hooks"},"error":{"field":"timeout_secs","message":"Timeout must be between 1 and 60 seconds."}},
+    {"draft":{"timeoutSecs":61,"url":"https://pms.example.com/hooks"},"error":{"field":"timeout_secs","message":"Timeout must be between 1 and 60 seconds."}},
+    {"draft":{"timeoutSecs":60,"url":"https://pms.example.com/hooks"},"error":null},
+    {"draft":{"secret":"whsec_c2hvcnQ=","url":"https://pms.example.com/hooks"},"error":{"field":"secret","message":"A signing secret must hold 24 to 64 bytes."}},
+    {"draft":{"secret":"not-a-whsec-secret","url":"https://pms.example.com/hooks"},"error":{"field":"secret","message":"A signing secret must start with whsec_."}},
+    {"draft":{"secret":"whsec_!!!","url":"https://pms.example.com/hooks"},"error":{"field":"secret","message":"The signing secret after whsec_ must be base64."}},
+    {"draft":{"secret":"whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","url":"https://pms.example.com/hooks"},"error":null},
+    {"draft":{"scheme":"hmac_sha256_hex","secret":"short","url":"https://pms.example.com/hooks"},"error":{"field":"secret","message":"A shared secret needs at least 16 characters, without spaces."}},
+    {"draft":{"scheme":"hmac_sha256_hex","secret":"a shared secret with spaces","url":"https://pms.example.com/hooks"},"error":{"field":"secret","message":"A shared secret needs at least 16 characters, without spaces."}},
+    {"draft":{"scheme":"hmac_sha256_hex","secret":"a-shared-secret-of-24-ch","url":"https://pms.example.com/hooks"},"error":null}
   ],
   "endpointStatuses": [
     {"expected":{"action":"Nothing to do.","level":"green","reason":"No deliveries in the last 24 hours.","successRate24h":null},"facts":{"attempts24h":0,"dead":0,"disabledReason":null,"enabled":true,"pending":0,"retrying":0,"succeeded24h":0},"name":"no deliveries"},
@@ -648,6 +672,17 @@ export const CASES = {
     {"field":"refresh_token","input":"EAAAl0ngT0ken-_.~+/=:","issues":[],"provider":"quickbooks"},
     {"field":"refresh_token","input":"sk_live:abc","issues":[],"provider":"quickbooks"}
   ],
+  "integrationDrafts": [
+    {"draft":{"environment":"live","name":"Front desk SMS","provider":"twilio","secrets":{"auth_token":"0123456789abcdef0123456789abcdef"},"values":{"account_sid":"AC0123456789abcdef0123456789abcdef","auth_method":"auth_token","sender":"+15551234567"}},"error":null,"issues":[]},
+    {"draft":{"environment":"prod","name":"","provider":"twilio"},"error":null,"issues":[{"field":"name","message":"Name is required.","severity":"error"},{"field":"environment","message":"Environment must be one of: live, test.","severity":"error"},{"field":"account_sid","message":"Account SID is required.","severity":"error"},{"field":"auth_token","message":"Auth Token is required.","severity":"error"},{"field":"sender","message":"Send from is required.","severity":"error"}]},
+    {"draft":{"environment":"test","name":"Keys","provider":"twilio","secrets":{"auth_token":"0123456789abcdef0123456789abcdef"},"values":{"account_sid":"AC0123456789abcdef0123456789abcdef","auth_method":"api_key","sender":"MG0123"}},"error":null,"issues":[{"field":"api_key_sid","message":"API Key SID is required.","severity":"error"},{"field":"api_key_secret","message":"API Key secret is required.","severity":"error"},{"field":"sender","message":"Send from must be 34 characters long: MG followed by 32 hexadecimal digits (it has 6).","severity":"error"}]},
+    {"draft":{"environment":"live","name":"Mixed up","provider":"twilio","secrets":{"pin":"1234","sender":"+15551234567"},"values":{"account_sid":"AC0123456789abcdef0123456789abcdef","auth_token":"0123456789abcdef0123456789abcdef","colour":"blue"}},"error":null,"issues":[{"field":"auth_token","message":"Auth Token is a secret: enter it in its secret field so it goes to the keychain.","severity":"error"},{"field":"colour","message":"“colour” is not a Twilio setting.","severity":"error"},{"field":"pin","message":"“pin” is not a Twilio setting.","severity":"error"},{"field":"sender","message":"Send from is not a secret; enter it as a normal value.","severity":"error"},{"field":"auth_token","message":"Auth Token is required.","severity":"error"},{"field":"sender","message":"Send from is required.","severity":"error"}]},
+    {"draft":{"environment":"live","name":"Short token","provider":"twilio","secrets":{"auth_token":"abc"},"values":{"account_sid":"AC0123456789abcdef0123456789abcdef","sender":"+15551234567"}},"error":null,"issues":[{"field":"auth_token","message":"Twilio Auth Tokens are usually 32 hexadecimal characters. Check that you copied all of it; you can still save.","severity":"warning"}]},
+    {"draft":{"environment":"sandbox","name":"Card payments","provider":"square","secrets":{"access_token":"sq0atp-abc"},"values":{"location_id":"18YC4JDH91E1H"}},"error":null,"issues":[{"field":"access_token","message":"Square access tokens usually start with EAA. Check that this is the access token, not the application ID or secret; you can still save.","severity":"warning"}]},
+    {"draft":{"environment":"production","name":"Card <payments>","provider":"square","secrets":{},"values":{"location_id":"18-YC","square_version":"2026-02-30"}},"error":null,"issues":[{"field":"name","message":"Name must not contain < or >.","severity":"error"},{"field":"access_token","message":"Access token is required.","severity":"error"},{"field":"location_id","message":"Location ID may only contain letters and digits.","severity":"error"},{"field":"square_version","message":"Square API version must be a date written YYYY-MM-DD, e.g. 2026-08-19.","severity":"error"}]},
+    {"draft":{"baseUrl":"http://quickbooks.example.com","environment":"production","name":"Accounting","provider":"quickbooks","secrets":{"client_secret":"s3cr3t","refresh_token":"RT1-abc"},"values":{"client_id":"ABcdEF0123456789","realm_id":"93414a"}},"error":null,"issues":[{"field":"base_url","message":"Custom base URL must use https://. Plain http:// is only allowed to this computer (localhost or 127.0.0.1).","severity":"error"},{"field":"realm_id","message":"Company ID (realm) must contain digits only.","severity":"error"}]},
+    {"draft":{"baseUrl":"http://localhost:9000/","environment":"sandbox","name":"Local proxy","provider":"quickbooks","secrets":{"client_secret":"s3cr3t","refresh_token":"RT1-abc"},"values":{"client_id":"ABcdEF0123456789","realm_id":"9341453000000001"}},"error":null,"issues":[]}
+  ],
   "names": [
     {"input":"","issues":[{"field":"name","message":"Name is required.","severity":"error"}],"value":null},
     {"input":"   ","issues":[{"field":"name","message":"Name is required.","severity":"error"}],"value":null},
@@ -703,4 +738,4 @@ export const CASES = {
     {"expected":{"action":"Test the connection (each test renews the token), or reconnect before it expires.","level":"yellow","reason":"The refresh token expires in 5 days."},"facts":{"checkIntervalMs":900000,"enabled":true,"failingSince":null,"lastSuccessAt":1799999700000,"lastTest":{"action":"ok action.","at":1799999700000,"kind":"ok","summary":"ok summary."},"refreshTokenExpiresAt":1800432060000},"name":"refresh token expires in five days","now":1800000000000},
     {"expected":{"action":"Nothing to do.","level":"green","reason":"ok summary."},"facts":{"checkIntervalMs":900000,"enabled":true,"failingSince":null,"lastSuccessAt":1799999700000,"lastTest":{"action":"ok action.","at":1799999700000,"kind":"ok","summary":"ok summary."},"refreshTokenExpiresAt":1801728000000},"name":"refresh token expires in twenty days","now":1800000000000}
   ]
-} satisfies DomainCases;
+};

@@ -14,6 +14,11 @@ const COMMANDS = Object.keys(domain.commands) as CommandName[];
 
 type Answer = { status?: string; error?: { code: string; message: string } } | undefined;
 
+/** An answer with only what core's case holds (an error's code is not in the case). */
+function normalised(v: { issues: unknown[]; error: { field: string | null; message: string } | null }) {
+  return { issues: v.issues, error: v.error && { field: v.error.field, message: v.error.message } };
+}
+
 /** Calls a command of a fresh mock as `signedIn`; a throw means the guard let the call through. */
 async function call(command: CommandName, signedIn: Role | null) {
   const backend = createMockBackend({}, { signedIn });
@@ -108,6 +113,33 @@ describe("the mock's field rules agree with core on every sample", () => {
       .map((c) => ({ c, got: checkBaseUrl(c.input) }))
       .filter(({ c, got }) => !isDeepStrictEqual(got, { value: c.value, issue: c.issues[0] ?? null }))
       .map(({ c, got }) => `${JSON.stringify(c.input)}: core ${c.value} ${JSON.stringify(c.issues)}, mock ${JSON.stringify(got)}`);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("the mock's forms agree with core on every sample draft", () => {
+  it('validates whole integration drafts as core does', async () => {
+    const wrong: string[] = [];
+    for (const c of cases.integrationDrafts) {
+      const answer = await createMockBackend().validateIntegration(c.draft);
+      const got = answer.status === 'ok' ? { issues: answer.data, error: null } : { issues: [], error: answer.error };
+      const expected = { issues: c.issues, error: c.error };
+      if (!isDeepStrictEqual(normalised(got), normalised(expected))) {
+        wrong.push(`${JSON.stringify(c.draft)}: core ${JSON.stringify(expected)}, mock ${JSON.stringify(got)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('creates endpoints, or names the first problem, as core does', async () => {
+    const wrong: string[] = [];
+    for (const c of cases.endpointDrafts) {
+      const answer = await createMockBackend().createEndpoint(c.draft);
+      const got = answer.status === 'ok' ? null : { field: answer.error.field, message: answer.error.message };
+      if (!isDeepStrictEqual(got, c.error)) {
+        wrong.push(`${JSON.stringify(c.draft)}: core ${JSON.stringify(c.error)}, mock ${JSON.stringify(got)}`);
+      }
+    }
     expect(wrong).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@
 import { CASES, DOMAIN } from './domain.generated';
 import type {
   CommandName,
+  EndpointDraft,
+  IntegrationDraft,
   FieldIssue,
   Level,
   OutcomeKind,
@@ -24,6 +26,12 @@ export interface CommandRule {
   action: string | null;
   /** The audit action of a refusal when the last argument (`enabled`) is false. */
   actionWhenDisabling?: string;
+}
+
+/** The error a command answered: a validation error's field and message. */
+export interface CaseError {
+  field: string | null;
+  message: string;
 }
 
 /** Core's facts for an integration's status (`status::Facts`), times in unix ms. */
@@ -50,6 +58,10 @@ export interface EndpointFacts {
 
 /** Core's verdicts on sample inputs of the rules the mock keeps as code. */
 export interface DomainCases {
+  /** Whole drafts through core's `validate_integration` on an empty store, as an admin. */
+  integrationDrafts: { draft: IntegrationDraft; issues: FieldIssue[]; error: CaseError | null }[];
+  /** New endpoints through core's `create_endpoint` on an empty store: the first problem, or none. */
+  endpointDrafts: { draft: EndpointDraft; error: CaseError | null }[];
   fields: { provider: Provider; field: string; input: string; issues: FieldIssue[] }[];
   names: { input: string; value: string | null; issues: FieldIssue[] }[];
   baseUrls: { input: string; value: string | null; issues: FieldIssue[] }[];
@@ -83,11 +95,11 @@ export interface DomainExport {
   outcomeKinds: { kind: OutcomeKind; transient: boolean }[];
 }
 
-/** Core's tables, typed. */
-export const domain: DomainExport = DOMAIN;
+/** Core's tables. */
+export const domain = DOMAIN;
 
 /** Core's verdicts on sample inputs; only tests read them (the app's bundle leaves them out). */
-export const cases: DomainCases = CASES;
+export const cases = CASES;
 
 /** The provider catalogue as `listProviders` returns it. */
 export const PROVIDERS: readonly ProviderSpec[] = domain.providers;
