@@ -44,7 +44,8 @@ lint: ui
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	python3 scripts/module-edges.py crates/core/src
 
-# Includes `bindings_are_current`, the drift check of ui/src/backend/bindings.ts.
+# Includes `bindings_are_current` and `domain_export_is_current`, the drift checks of
+# ui/src/backend/bindings.ts and ui/src/backend/domain.generated.ts.
 rust-test: ui
 	$(WITH_KEYRING) $(CARGO) test --locked --workspace
 
@@ -52,7 +53,7 @@ e2e: build
 	SWITCHBOARD_APP=$(APP) SWITCHBOARD_CLI=$(CLI) SWITCHBOARD_FAKES=$(FAKES) scripts/e2e.sh
 
 bindings:
-	UPDATE_BINDINGS=1 $(CARGO) test --locked -p switchboard-app bindings_are_current
+	UPDATE_BINDINGS=1 $(CARGO) test --locked -p switchboard-app -- bindings_are_current domain_export_is_current
 
 screenshots: build
 	SWITCHBOARD_APP=$(APP) SWITCHBOARD_CLI=$(CLI) SWITCHBOARD_FAKES=$(FAKES) scripts/screenshots.sh

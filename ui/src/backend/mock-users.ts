@@ -1,8 +1,10 @@
 // The mock's local accounts and its one session: a stand-in for core's (crates/core/src/users)
 // and the shell's session. First-run setup, sign-in with core's throttle (after three wrong
 // passwords each try waits twice as long as the last), the lock, the idle lock, the admin's user
-// management with the last-admin rule, and the roles table deciding what each command may do.
+// management with the last-admin rule, and core's roles table (domain.ts) deciding what each
+// command may do.
 // Passwords are kept in memory in plain text: this is a mock, and nothing leaves the page.
+import { domain, roleHas } from './domain';
 import type { MockAuditLog } from './mock-audit';
 import type {
   AppError,
@@ -34,27 +36,10 @@ type UserCommands = Pick<
   | 'resetPassword'
 >;
 
-/** Core's roles table (crates/core/src/actor.rs); the UI reads permissions from the session instead. */
-export const MOCK_ROLE_PERMISSIONS: Record<Role, Permission[]> = {
-  front_desk: ['view', 'run_tests'],
-  manager: ['view', 'run_tests', 'configure', 'send_events'],
-  admin: ['view', 'run_tests', 'configure', 'send_events', 'manage_users', 'audit', 'retention'],
-};
-
-/** Core's refusals, in its words. */
-export const MOCK_REFUSALS: Record<Permission, string> = {
-  view: 'You are not allowed to view this.',
-  run_tests: 'You are not allowed to run connection tests.',
-  configure: 'Only a practice manager or an admin can change the configuration.',
-  send_events: 'Only a practice manager or an admin can send events, resend deliveries or export the delivery log.',
-  manage_users: 'Only an admin can manage users.',
-  audit: 'Only an admin can view, export or verify the audit log.',
-  retention: 'Only an admin can change retention and security settings.',
-};
-
 /** Core's wrong tries allowed before each further try has to wait. */
-const FREE_TRIES = 3;
-const MAX_WAIT_MS = 300_000;
+const FREE_TRIES = domain.limits.freeSignInTries;
+const MAX_WAIT_MS = domain.limits.maxSignInWaitSecs * 1000;
+const { passwordMinLength: MIN_LENGTH, passwordMaxLength: MAX_LENGTH } = domain.limits;
 
 /** The password of every sample user in the browser preview. */
 export const SAMPLE_PASSWORD = 'correct horse battery staple';
@@ -120,8 +105,8 @@ const COMMON = ['password', 'passw0rd', 'qwerty', 'letmein', 'welcome', 'switchb
 export function passwordProblem(password: string, context: string[]): string | null {
   if (password.trim() === '') return 'Enter a password.';
   const length = [...password].length;
-  if (length < 10) return 'The password is too short: use at least 10 characters.';
-  if (length > 256) return 'The password is too long: use at most 256 characters.';
+  if (length < MIN_LENGTH) return `The password is too short: use at least ${MIN_LENGTH} characters.`;
+  if (length > MAX_LENGTH) return `The password is too long: use at most ${MAX_LENGTH} characters.`;
   const lower = password.toLowerCase();
   const words = context.flatMap((c) => c.toLowerCase().split(/\s+/)).filter((w) => [...w].length >= 3);
   const guessable =
@@ -148,7 +133,7 @@ export interface MockSession {
   /** The signed-in, unlocked user. */
   user(): SessionUser | null;
   /** Why a command must be refused now (locked, or not permitted), after noting a refusal in the audit log. */
-  refusal(permission: Permission | null, action: string): Result<never, AppError> | null;
+  refusal(permission: Permission | null, action: string | null): Result<never, AppError> | null;
   /** Whether the signed-in user may do something (for commands that check part of a request). */
   can(permission: Permission): boolean;
 }
@@ -203,7 +188,7 @@ export function createUserCommands({
     username: u.username,
     displayName: u.displayName,
     role: u.role,
-    permissions: [...MOCK_ROLE_PERMISSIONS[u.role]],
+    permissions: [...domain.roles[u.role]],
   });
   const userObject = (u: User) => ({ objectType: 'user', objectId: u.id, objectLabel: u.username });
 
@@ -262,7 +247,7 @@ export function createUserCommands({
     },
     can: (permission) => {
       const stored = me();
-      return Boolean(stored && !locked && MOCK_ROLE_PERMISSIONS[stored.user.role].includes(permission));
+      return Boolean(stored && !locked && roleHas(stored.user.role, permission));
     },
     refusal: (permission, action) => {
       if (noticeIdle()) return fail('locked', 'Switchboard locked itself after a while without use. Sign in to go on.');
@@ -272,12 +257,13 @@ export function createUserCommands({
         current = null;
         return fail('locked', 'Your account was disabled. Ask an admin.');
       }
-      if (permission === null || MOCK_ROLE_PERMISSIONS[stored.user.role].includes(permission)) return null;
-      const message = MOCK_REFUSALS[permission];
+      if (permission === null || roleHas(stored.user.role, permission)) return null;
+      const message = domain.refusals[permission];
+      const refused = action ?? permission;
       audit.append({
         actor: stored.user.username,
-        action,
-        objectType: action.split('.')[0] ?? action,
+        action: refused,
+        objectType: refused.split('.')[0] ?? refused,
         result: 'refused',
         detail: message,
       });

@@ -1,6 +1,7 @@
-// The mock backend's stand-in for core's form checks (crates/core/src/providers/validate.rs and
-// integrations/form.rs). Core is the authority; this follows its rules and wording closely
-// enough for UI tests and the browser preview, and nothing in the UI depends on it.
+// The mock backend's copy of core's form checks (crates/core/src/providers/validate.rs and
+// integrations/form.rs): rules that are code, so they cannot be exported as data. domain.test.ts
+// runs `checkValue`, `checkName` and `checkBaseUrl` against core's verdict on every sample in
+// the export and fails on any disagreement. Nothing in the UI depends on this file.
 import type { FieldIssue, FieldSpec, ProviderSpec } from './types';
 
 /** What is checked: a draft, or a patch already laid over the stored integration. */
@@ -28,6 +29,11 @@ export interface MockChecked {
 }
 
 const TOKEN_PUNCTUATION = '-_.~+/=:';
+/** Rust's `char::is_control`: the C0 and C1 control characters. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** The provider's name in core's messages (`provider_name`), shorter than the catalogue's. */
+const CREDENTIAL_OWNER: Record<ProviderSpec['provider'], string> = { twilio: 'Twilio', square: 'Square', quickbooks: 'QuickBooks' };
 const error = (field: string, message: string): FieldIssue => ({ field, message, severity: 'error' });
 const warning = (field: string, message: string): FieldIssue => ({ field, message, severity: 'warning' });
 
@@ -47,14 +53,14 @@ export function checkName(raw: string): FieldIssue | null {
   const value = raw.trim();
   if (value === '') return error('name', 'Name is required.');
   if ([...value].length > 80) return error('name', 'Name is too long: at most 80 characters.');
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (CONTROL.test(value)) {
     return error('name', 'Name must not contain control characters or line breaks.');
   }
   if (/[<>]/.test(value)) return error('name', 'Name must not contain < or >.');
   return null;
 }
 
-function checkBaseUrl(raw: string | null): { value: string | null; issue: FieldIssue | null } {
+export function checkBaseUrl(raw: string | null): { value: string | null; issue: FieldIssue | null } {
   const value = (raw ?? '').trim();
   if (value === '') return { value: null, issue: null };
   const fail = (message: string) => ({ value: null, issue: error('base_url', message) });
@@ -91,12 +97,13 @@ function checkTwilioSid(label: string, prefix: string, value: string): string | 
 }
 
 /** One present value against its field's rules: the first error, or warnings. */
-function checkValue(spec: ProviderSpec, field: FieldSpec, raw: string): FieldIssue[] {
+export function checkValue(spec: ProviderSpec, field: FieldSpec, raw: string): FieldIssue[] {
   const { label, name } = field;
   const value = raw.trim();
   const fail = (message: string) => [error(name, message)];
   if (value === '') return fail(`${label} is required.`);
   if ([...value].length > field.maxLen) return fail(`${label} is too long: at most ${field.maxLen} characters.`);
+  if (CONTROL.test(value)) return fail(`${label} must not contain control characters or line breaks.`);
   if (/[^\x20-\x7e]/.test(value)) {
     return fail(`${label} must contain only plain ASCII characters (no accents or symbols).`);
   }
@@ -123,7 +130,7 @@ function checkValue(spec: ProviderSpec, field: FieldSpec, raw: string): FieldIss
       const bad = [...value].find((c) => !/[A-Za-z0-9]/.test(c) && !TOKEN_PUNCTUATION.includes(c));
       if (bad !== undefined) {
         return fail(
-          `${label} contains '${bad}', which never appears in a ${spec.name} credential; it may only contain letters, digits and ${TOKEN_PUNCTUATION}.`,
+          `${label} contains '${bad}', which never appears in a ${CREDENTIAL_OWNER[spec.provider]} credential; it may only contain letters, digits and ${TOKEN_PUNCTUATION}.`,
         );
       }
       if (value.length < 2) return fail(`${label} is too short.`);

@@ -104,7 +104,7 @@ describe('the mock backend’s webhooks', () => {
 
     const statuses = await backend.endpointStatuses();
     expect(statuses.status === 'ok' && statuses.data.map((s) => [s.level, s.reason])).toEqual([
-      ['yellow', '1 deliveries failed and will be retried.'],
+      ['yellow', '1 delivery failed and will be retried.'],
       ['red', `Disabled by Switchboard: ${GONE_REASON}`],
     ]);
 

@@ -23,30 +23,14 @@ import type {
   Result,
   Scheme,
 } from './types';
+import { domain, EVENT_TYPES, RETRY_SCHEDULE_MS, type EndpointFacts } from './domain';
 
-/** Core's event catalogue (crates/core/src/webhooks/mod.rs). */
-export const MOCK_EVENT_TYPES = [
-  'appointment.created',
-  'appointment.updated',
-  'appointment.cancelled',
-  'appointment.completed',
-  'patient.created',
-  'patient.updated',
-  'record.finalized',
-  'invoice.created',
-  'invoice.paid',
-  'payment.completed',
-  'payment.failed',
-  'call.completed',
-  'emergency.detected',
-  'test.ping',
-] as const;
-
-/** Core's retry schedule: the delay after the 1st, 2nd, … failed attempt; eight attempts in all. */
-export const RETRY_SCHEDULE_MS = [5, 300, 1800, 7200, 18000, 36000, 36000].map((s) => s * 1000);
+/** Core's event catalogue, from the export. */
+export const MOCK_EVENT_TYPES = EVENT_TYPES;
+export { RETRY_SCHEDULE_MS };
 /** Core's largest page of the delivery log. */
-export const MAX_PAGE = 500;
-const ROTATION_GRACE_MS = 24 * 3600 * 1000;
+export const MAX_PAGE = domain.limits.deliveryLogMaxPage;
+const { rotationGraceMs: ROTATION_GRACE_MS, defaultTimeoutSecs: DEFAULT_TIMEOUT_SECS } = domain.limits;
 const DAY_MS = 24 * 3600 * 1000;
 const RESERVED_HEADERS = [
   'host',
@@ -231,7 +215,20 @@ function randomId(prefix: string): string {
   return `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 }
 
-const isKnownType = (t: string) => (MOCK_EVENT_TYPES as readonly string[]).includes(t);
+const isKnownType = (t: string) => EVENT_TYPES.includes(t);
+
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 one, dotted, as Rust prints it: `URL` writes
+ * `[::ffff:192.168.1.1]` as `[::ffff:c0a8:101]`.
+ */
+function mappedV4(h: string): string | null {
+  const dotted = h.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  if (dotted) return dotted[1] ?? null;
+  const hex = h.match(/^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/);
+  if (!hex) return null;
+  const [hi, lo] = [parseInt(hex[1] ?? '0', 16), parseInt(hex[2] ?? '0', 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
 
 /** Core's `is_private` for literal addresses: loopback, RFC 1918, link-local, CGNAT, ULA, … */
 export function isPrivateHost(host: string): boolean {
@@ -255,10 +252,16 @@ export function isPrivateHost(host: string): boolean {
     if (h === '::1' || h === '::') return true;
     const first = parseInt(h.split(':')[0] || '0', 16);
     if ((first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80) return true;
-    const mapped = h.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    return mapped ? isPrivateHost(mapped[1] ?? '') : false;
+    const mapped = mappedV4(h);
+    return mapped ? isPrivateHost(mapped) : false;
   }
   return false;
+}
+
+/** Core's `check_url`: the URL as stored, or the problem with it. */
+export function checkUrl(raw: string, allowHttp: boolean, allowPrivate: boolean): { value: string | null; problem: string | null } {
+  const problem = urlProblem(raw, allowHttp, allowPrivate);
+  return problem ? { value: null, problem } : { value: new URL(raw.trim()).toString(), problem };
 }
 
 /** Core's `check_url`: https (http when allowed), a host, no credentials, private only when allowed. */
@@ -279,10 +282,35 @@ function urlProblem(raw: string, allowHttp: boolean, allowPrivate: boolean): str
   if (!url.hostname) return 'URL must include a host name.';
   if (url.username || url.password) return 'URL must not contain a user name or password; use a custom header instead.';
   if (isPrivateHost(url.hostname) && !allowPrivate) {
-    const ip = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+    const bare = url.hostname.replace(/^\[|\]$/g, '');
+    const mapped = mappedV4(bare);
+    const ip = url.hostname === 'localhost' ? '127.0.0.1' : mapped ? `::ffff:${mapped}` : bare;
     return `${ip} is a private or local address. Allow private/LAN addresses for this endpoint to send there.`;
   }
   return null;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Core's `webhooks::health::compute`: an endpoint's level, reason and action from its counts. */
+export function endpointStatusFrom(f: EndpointFacts): { level: Level; reason: string; action: string; successRate24h: number | null } {
+  const rate = f.attempts24h > 0 ? (100 * f.succeeded24h) / f.attempts24h : null;
+  const status = (level: Level, reason: string, action: string) => ({ level, reason, action, successRate24h: rate });
+  if (!f.enabled) {
+    return f.disabledReason
+      ? status('red', `Disabled by Switchboard: ${f.disabledReason}`, 'Fix the receiver, then enable the endpoint again on the Webhooks page and resend what failed.')
+      : status('off', 'Turned off by a user.', 'Enable it on the Webhooks page to deliver again.');
+  }
+  if (f.dead > 0) {
+    return status('red', `${plural(f.dead, 'delivery', 'deliveries')} gave up after every retry.`, 'Open the Delivery log, fix the receiver and resend them, or acknowledge them.');
+  }
+  if (f.retrying > 0) {
+    return status('yellow', `${plural(f.retrying, 'delivery', 'deliveries')} failed and will be retried.`, 'Check the receiver; Switchboard retries automatically.');
+  }
+  if (rate !== null && rate < 95) {
+    return status('yellow', `Only ${rate.toFixed(0)}% of deliveries succeeded in the last 24 hours.`, "Check the receiver's recent errors in the Delivery log.");
+  }
+  return status('green', rate === null ? 'No deliveries in the last 24 hours.' : `${rate.toFixed(0)}% delivered in the last 24 hours.`, 'Nothing to do.');
 }
 
 interface Candidate {
@@ -297,8 +325,8 @@ interface Candidate {
 
 /** Core's `check`: the first problem with an endpoint's settings, with its field. */
 function check(c: Candidate): { field: string; message: string } | { url: string; eventTypes: string[]; description: string } {
-  const urlIssue = urlProblem(c.url, c.allowHttp, c.allowPrivate);
-  if (urlIssue) return { field: 'url', message: urlIssue };
+  const checkedUrl = checkUrl(c.url, c.allowHttp, c.allowPrivate);
+  if (checkedUrl.value === null) return { field: 'url', message: checkedUrl.problem ?? 'URL is not valid.' };
   const description = c.description.trim();
   // eslint-disable-next-line no-control-regex
   if ([...description].length > 200 || /[\u0000-\u001f\u007f]/.test(description)) {
@@ -328,8 +356,7 @@ function check(c: Candidate): { field: string; message: string } | { url: string
   if (!(Number.isInteger(c.timeoutSecs) && c.timeoutSecs >= 1 && c.timeoutSecs <= 60)) {
     return { field: 'timeout_secs', message: 'Timeout must be between 1 and 60 seconds.' };
   }
-  const url = new URL(c.url.trim()).toString();
-  return { url, eventTypes: types, description };
+  return { url: checkedUrl.value, eventTypes: types, description };
 }
 
 /** Core's check of a secret given instead of a generated one. */
@@ -537,7 +564,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         description: draft.description ?? '',
         eventTypes: draft.eventTypes ?? [],
         headers: draft.headers ?? {},
-        timeoutSecs: draft.timeoutSecs ?? 30,
+        timeoutSecs: draft.timeoutSecs ?? DEFAULT_TIMEOUT_SECS,
         allowHttp: draft.allowHttp ?? false,
         allowPrivate: draft.allowPrivate ?? false,
       });
@@ -557,7 +584,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         eventTypes: checked.eventTypes,
         scheme,
         headerNames: Object.keys(draft.headers ?? {}),
-        timeoutSecs: draft.timeoutSecs ?? 30,
+        timeoutSecs: draft.timeoutSecs ?? DEFAULT_TIMEOUT_SECS,
         allowHttp: draft.allowHttp ?? false,
         allowPrivate: draft.allowPrivate ?? false,
         enabled: true,
@@ -732,27 +759,15 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
           const [pending, retrying] = [count('pending'), count('retrying')];
           const recent = mine.flatMap((d) => d.attempts).filter((a) => Date.parse(a.at) >= since);
           const succeeded = recent.filter((a) => a.statusCode !== null && a.statusCode >= 200 && a.statusCode < 300).length;
-          const rate = recent.length > 0 ? (100 * succeeded) / recent.length : null;
-          let [level, reason, action]: [Level, string, string] = [
-            'green',
-            rate === null ? 'No deliveries in the last 24 hours.' : `${rate.toFixed(0)}% delivered in the last 24 hours.`,
-            'Nothing to do.',
-          ];
-          if (!e.enabled) {
-            [level, reason, action] = e.disabledReason
-              ? ['red', `Disabled by Switchboard: ${e.disabledReason}`, 'Fix the receiver, then enable the endpoint again on the Webhooks page and resend what failed.']
-              : ['off', 'Turned off by a user.', 'Enable it on the Webhooks page to deliver again.'];
-          } else if (dead > 0) {
-            [level, reason, action] = ['red', `${dead} deliveries gave up after every retry.`, 'Open the Delivery log, fix the receiver and resend them, or acknowledge them.'];
-          } else if (retrying > 0) {
-            [level, reason, action] = ['yellow', `${retrying} deliveries failed and will be retried.`, 'Check the receiver; Switchboard retries automatically.'];
-          } else if (rate !== null && rate < 95) {
-            [level, reason, action] = [
-              'yellow',
-              `Only ${rate.toFixed(0)}% of deliveries succeeded in the last 24 hours.`,
-              "Check the receiver's recent errors in the Delivery log.",
-            ];
-          }
+          const { level, reason, action, successRate24h } = endpointStatusFrom({
+            enabled: e.enabled,
+            disabledReason: e.disabledReason,
+            attempts24h: recent.length,
+            succeeded24h: succeeded,
+            pending,
+            retrying,
+            dead,
+          });
           return {
             endpointId: e.id,
             url: e.url,
@@ -760,7 +775,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
             level,
             reason,
             action,
-            successRate24h: rate,
+            successRate24h,
             attempts24h: recent.length,
             pending,
             retrying,

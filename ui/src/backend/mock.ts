@@ -7,11 +7,12 @@
 //
 // Like the app, it has one session (mock-users.ts): every command but the few that need no
 // sign-in answers `locked` while nobody is signed in or the screen is locked, and `forbidden`
-// when the signed-in user's role does not allow it (COMMAND_PERMISSIONS, by core's roles table);
-// refusals and changes are written to the audit log (mock-audit.ts).
+// when the signed-in user's role does not allow it — both decided by core's command and roles
+// tables (domain.ts, generated from Rust); refusals and changes are written to the audit log
+// (mock-audit.ts). The provider catalogue and the status rules' data come from there too.
 import { createApiKeyCommands } from './mock-api-keys';
 import { MockAuditLog, type AuditEntry } from './mock-audit';
-import { MOCK_CATALOG } from './mock-catalog';
+import { commandRule, domain, PROVIDERS, TRANSIENT_KINDS, type StatusFacts } from './domain';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
@@ -32,10 +33,8 @@ import type {
   IntegrationDraft,
   IntegrationPatch,
   IntegrationStatus,
-  Level,
   MissingSecret,
   Outcome,
-  OutcomeKind,
   Permission,
   Provider,
   ProviderSpec,
@@ -85,7 +84,7 @@ export function mockAppInfo(
   };
 }
 
-function specOf(provider: Provider, catalog: readonly ProviderSpec[] = MOCK_CATALOG): ProviderSpec {
+function specOf(provider: Provider, catalog: readonly ProviderSpec[] = PROVIDERS): ProviderSpec {
   const spec = catalog.find((p) => p.provider === provider);
   if (!spec) throw new Error(`no provider spec for ${provider}`);
   return spec;
@@ -150,8 +149,44 @@ export function mockIntegration(
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-/** Core's transient failures: yellow for a day, then red. */
-const TRANSIENT: ReadonlySet<OutcomeKind> = new Set(['rate_limited', 'provider_error', 'unreachable']);
+
+/** Core's `status::compute`: an integration's level, reason and action from what is stored. */
+export function statusFrom(f: StatusFacts, now: number): Pick<IntegrationStatus, 'level' | 'reason' | 'action'> {
+  const status = (level: IntegrationStatus['level'], reason: string, action: string) => ({ level, reason, action });
+  if (!f.enabled) return status('off', 'Turned off by a user.', 'Enable it on the Integrations page to use it again.');
+  const last = f.lastTest;
+  if (!last) return status('yellow', 'Not tested yet.', 'Press “Test now” to check the connection.');
+  if (last.kind !== 'ok') {
+    if (!TRANSIENT_KINDS.has(last.kind)) return status('red', last.summary, last.action);
+    if (now - (f.failingSince ?? last.at) > DAY_MS) return status('red', `Failing for over a day: ${last.summary}`, last.action);
+    return status('yellow', last.summary, last.action);
+  }
+  const expires = f.refreshTokenExpiresAt;
+  if (expires !== null) {
+    if (expires <= now) {
+      return status(
+        'red',
+        'The QuickBooks refresh token has expired.',
+        'Reconnect QuickBooks: get a new refresh token and enter it on the Integrations page.',
+      );
+    }
+    if (expires - now < 14 * DAY_MS) {
+      return status(
+        'yellow',
+        `The refresh token expires in ${Math.floor((expires - now) / DAY_MS)} days.`,
+        'Test the connection (each test renews the token), or reconnect before it expires.',
+      );
+    }
+  }
+  if (now - last.at > 2 * f.checkIntervalMs) {
+    return status(
+      'yellow',
+      'The last successful test is out of date.',
+      'Press “Test now”; background checks may be paused while the app was closed.',
+    );
+  }
+  return status('green', last.summary, 'Nothing to do.');
+}
 
 /** A connection test's outcome for tests: a passed Twilio test unless told otherwise. */
 export function mockOutcome(patch: Partial<Outcome> = {}): Outcome {
@@ -309,57 +344,6 @@ export interface MockOptions {
   apiKeys?: ApiKey[];
 }
 
-/** The commands anyone may call, signed in or not (the rest need a session: COMMAND_PERMISSIONS). */
-type OpenCommand = 'appInfo' | 'sessionState' | 'setup' | 'login' | 'lock' | 'logout' | 'touchSession' | 'listProviders' | 'listEventTypes';
-
-/**
- * What each command needs, as core checks it: a permission (null: only a signed-in, unlocked
- * user), and the audit action a refusal is recorded under. `updateSettings` checks the rest itself
- * (the clinic's settings need `configure`, the idle lock and retention `retention`).
- */
-export const COMMAND_PERMISSIONS: Record<Exclude<CommandName, OpenCommand>, [Permission | null, string]> = {
-  missingSecrets: ['view', 'status.view'],
-  changePassword: [null, 'user.change_password'],
-  listUsers: ['manage_users', 'user.list'],
-  createUser: ['manage_users', 'user.create'],
-  updateUser: ['manage_users', 'user.update'],
-  resetPassword: ['manage_users', 'user.reset_password'],
-  listIntegrations: ['view', 'integration.list'],
-  getIntegration: ['view', 'integration.view'],
-  validateIntegration: ['configure', 'integration.create'],
-  validateIntegrationPatch: ['configure', 'integration.update'],
-  createIntegration: ['configure', 'integration.create'],
-  updateIntegration: ['configure', 'integration.update'],
-  setIntegrationEnabled: ['configure', 'integration.update'],
-  deleteIntegration: ['configure', 'integration.delete'],
-  testIntegration: ['run_tests', 'integration.test'],
-  integrationStatuses: ['view', 'status.view'],
-  testHistory: ['view', 'integration.view'],
-  getSettings: [null, 'settings.view'],
-  updateSettings: [null, 'settings.update'],
-  listEndpoints: ['view', 'endpoint.list'],
-  createEndpoint: ['configure', 'endpoint.create'],
-  updateEndpoint: ['configure', 'endpoint.update'],
-  setEndpointEnabled: ['configure', 'endpoint.update'],
-  deleteEndpoint: ['configure', 'endpoint.delete'],
-  rotateEndpointSecret: ['configure', 'endpoint.rotate_secret'],
-  sendEvent: ['send_events', 'event.send'],
-  listDeliveries: ['view', 'delivery_log.view'],
-  getDelivery: ['view', 'delivery_log.view'],
-  resendDeliveries: ['send_events', 'delivery.resend'],
-  exportDeliveries: ['send_events', 'delivery_log.export'],
-  endpointStatuses: ['view', 'status.view'],
-  acknowledgeDeadDeliveries: ['send_events', 'endpoint.acknowledge_dead'],
-  listApiKeys: ['configure', 'api_key.list'],
-  createApiKey: ['configure', 'api_key.create'],
-  revokeApiKey: ['configure', 'api_key.revoke'],
-  auditPage: ['audit', 'audit.view'],
-  auditFacets: ['audit', 'audit.view'],
-  verifyAudit: ['audit', 'audit.verify'],
-  exportAudit: ['audit', 'audit.export'],
-  pruneNow: ['retention', 'audit.prune'],
-};
-
 /** The mock, plus what tests need to play the Rust side. */
 export type MockBackend = Backend &
   WebhookControls &
@@ -403,9 +387,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   };
   let settings: Settings = {
     clinicName: info.clinicName,
-    checkIntervalMinutes: 15,
-    idleLockMinutes: 10,
-    retentionDays: 365,
+    ...domain.settingsDefaults,
     ...options.settings,
   };
   info.clinicName = settings.clinicName;
@@ -462,36 +444,25 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   });
   const firstError = (issues: FieldIssue[]) => issues.find((i) => i.severity === 'error');
 
-  // Status by core's rules (crates/core/src/status.rs) for what the mock knows: off, never
-  // tested, a failed last test (transient ones yellow for a day), a stale success, else green.
+  // Status by core's rules (statusFrom) from what the mock knows: no token lifetimes.
   const statusOf = (integration: Integration): IntegrationStatus => {
-    const now = Date.now();
     const history = tests.get(integration.id) ?? [];
     const last = history[0] ?? null;
     const successIndex = history.findIndex((t) => t.kind === 'ok');
     const lastSuccess = history[successIndex] ?? null;
-    let level: Level;
-    let reason: string;
-    let action: string;
-    if (!integration.enabled) {
-      [level, reason, action] = ['off', 'Turned off by a user.', 'Enable it on the Integrations page to use it again.'];
-    } else if (!last) {
-      [level, reason, action] = ['yellow', 'Not tested yet.', 'Press “Test now” to check the connection.'];
-    } else if (last.kind !== 'ok') {
-      const failures = successIndex === -1 ? history : history.slice(0, successIndex);
-      const failingSince = Date.parse(failures[failures.length - 1]?.at ?? last.at);
-      if (!TRANSIENT.has(last.kind)) [level, reason, action] = ['red', last.summary, last.action];
-      else if (now - failingSince > DAY_MS) [level, reason, action] = ['red', `Failing for over a day: ${last.summary}`, last.action];
-      else [level, reason, action] = ['yellow', last.summary, last.action];
-    } else if (now - Date.parse(last.at) > 2 * settings.checkIntervalMinutes * MINUTE_MS) {
-      [level, reason, action] = [
-        'yellow',
-        'The last successful test is out of date.',
-        'Press “Test now”; background checks may be paused while the app was closed.',
-      ];
-    } else {
-      [level, reason, action] = ['green', last.summary, 'Nothing to do.'];
-    }
+    const failures = successIndex === -1 ? history : history.slice(0, successIndex);
+    const oldestFailure = failures[failures.length - 1];
+    const { level, reason, action } = statusFrom(
+      {
+        enabled: integration.enabled,
+        lastTest: last && { kind: last.kind, at: Date.parse(last.at), summary: last.summary, action: last.action },
+        lastSuccessAt: lastSuccess && Date.parse(lastSuccess.at),
+        failingSince: oldestFailure ? Date.parse(oldestFailure.at) : null,
+        checkIntervalMs: settings.checkIntervalMinutes * MINUTE_MS,
+        refreshTokenExpiresAt: null,
+      },
+      Date.now(),
+    );
     return {
       integrationId: integration.id,
       name: integration.name,
@@ -551,7 +522,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     },
 
     async listProviders() {
-      return answer([...MOCK_CATALOG]);
+      return answer([...PROVIDERS]);
     },
 
     async listIntegrations() {
@@ -849,13 +820,19 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   };
 }
 
-/** The backend with every command but the open ones refused while locked or not permitted. */
+/**
+ * The backend with every command that needs a session refused while locked, and every command
+ * needing a permission refused when the role lacks it: core's command table (domain.ts).
+ */
 function guarded(backend: Backend, session: MockSession, answer: <T>(value: T) => Promise<T>): Backend {
   const wrapped: Record<string, unknown> = { ...backend };
-  for (const [name, [permission, action]] of Object.entries(COMMAND_PERMISSIONS)) {
-    const command = backend[name as keyof typeof COMMAND_PERMISSIONS] as (...args: unknown[]) => Promise<unknown>;
+  for (const name of Object.keys(domain.commands) as CommandName[]) {
+    const rule = commandRule(name);
+    if (!rule.session) continue;
+    const command = backend[name] as (...args: unknown[]) => Promise<unknown>;
     wrapped[name] = async (...args: unknown[]) => {
-      const refused = session.refusal(permission, action);
+      const action = rule.actionWhenDisabling && args[args.length - 1] === false ? rule.actionWhenDisabling : rule.action;
+      const refused = session.refusal(rule.permission, action);
       return refused ? answer(refused) : command(...args);
     };
   }

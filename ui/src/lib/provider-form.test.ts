@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MOCK_CATALOG } from '../backend/mock-catalog';
+import { PROVIDERS as MOCK_CATALOG } from '../backend/domain';
 import { mockIntegration } from '../backend/mock';
 import type { ProviderSpec } from '../backend';
 import {

@@ -3,7 +3,7 @@ import userEvent, { type UserEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend, IntegrationDraft, Provider, ProviderSpec } from '../backend';
 import { createMockBackend, fail, mockIntegration, ok } from '../backend/mock';
-import { MOCK_CATALOG } from '../backend/mock-catalog';
+import { PROVIDERS as MOCK_CATALOG } from '../backend/domain';
 import { renderApp } from './render-app';
 
 const VALID_TWILIO = {
