@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NetFailure } from '../backend/bindings';
+import type { NetFailure } from '../backend';
 import { networkProblem, providerSaid, statusSummary } from './status-text';
 
 describe('providerSaid', () => {
