@@ -18,7 +18,7 @@ use switchboard_core::{settings, Role};
 
 use switchboard_core::{Actor, Error, Keychain, OpenOptions, Switchboard};
 
-use super::permissions::{all_permissions, Action, Needs, COMMANDS};
+use super::permissions::{all_permissions, Needs, COMMANDS};
 
 /// The whole file, as committed. The cases are a second constant that only tests import, so the
 /// app's bundle leaves them out.
@@ -156,12 +156,15 @@ fn commands() -> serde_json::Map<String, Value> {
             let rule = match needs {
                 Needs::Nothing => json!({ "session": false, "permission": null, "action": null }),
                 Needs::Session => json!({ "session": true, "permission": null, "action": null }),
-                Needs::Permission(p, Action::Always(action)) => {
-                    json!({ "session": true, "permission": p, "action": action })
+                Needs::Op(op) => {
+                    json!({ "session": true, "permission": op.permission(), "action": op.action() })
                 }
-                Needs::Permission(p, Action::ByEnabled(on, off)) => {
-                    json!({ "session": true, "permission": p, "action": on, "actionWhenDisabling": off })
-                }
+                Needs::ByEnabled(on, off) => json!({
+                    "session": true,
+                    "permission": on.permission(),
+                    "action": on.action(),
+                    "actionWhenDisabling": off.action()
+                }),
             };
             (camel(name), rule)
         })

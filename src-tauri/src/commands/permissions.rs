@@ -1,12 +1,13 @@
-//! What each command needs before it runs: nothing, a session, or a permission of the roles
-//! table. Core enforces every permission itself (each operation starts with `authorize`); this
-//! table says the same per command so that the UI's mock refuses exactly what the app refuses.
-//! It goes to the UI in `ui/src/backend/domain.generated.ts`. Two tests in `commands/mod.rs`
-//! keep it true: `commands_match_the_table` fails when a registered command has no row or a row
-//! names no command; `core_refuses_as_the_table_says` calls core for every row as every role and
-//! fails when core refuses someone else, or audits the refusal under another action.
+//! What each command needs before it runs: nothing, a session, or core's [`Operation`] (which
+//! carries its permission and the audit action of a refusal). Core enforces every operation itself
+//! (each starts with `authorize`); this table says which one each command runs, so that the UI's
+//! mock refuses exactly what the app refuses. It goes to the UI in
+//! `ui/src/backend/domain.generated.ts`. Two tests in `commands/mod.rs` keep it true:
+//! `commands_match_the_table` fails when a registered command has no row or a row names no
+//! command; `core_refuses_as_the_table_says` calls core for every row as every role and fails
+//! when core refuses someone else, or audits the refusal under another action.
 
-use switchboard_core::Permission;
+use switchboard_core::{Operation, Permission};
 
 /// What a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,31 +17,30 @@ pub enum Needs {
     /// A signed-in, unlocked user. Anything further is decided by core from the arguments
     /// (`update_settings`: the clinic's settings need `configure`, security ones `retention`).
     Session,
-    /// A signed-in, unlocked user whose role has the permission; a refusal is audited as
-    /// `action`.
-    Permission(Permission, Action),
-}
-
-/// The audit action core records when it refuses the command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Always(&'static str),
+    /// A signed-in, unlocked user allowed the operation.
+    Op(Operation),
     /// By the command's last argument, `enabled`: the first when enabling, the second when not.
-    ByEnabled(&'static str, &'static str),
+    ByEnabled(Operation, Operation),
 }
 
-use Action::{Always, ByEnabled};
-use Needs::{Nothing, Session};
+impl Needs {
+    /// The permission the command needs, if any (both halves of `ByEnabled` need the same).
+    pub fn permission(self) -> Option<Permission> {
+        match self {
+            Needs::Nothing | Needs::Session => None,
+            Needs::Op(op) | Needs::ByEnabled(_, op) => Some(op.permission()),
+        }
+    }
+}
+
+use Needs::{ByEnabled, Nothing, Op, Session};
+use Operation::*;
 use Permission::{Audit, Configure, ManageUsers, Retention, RunTests, SendEvents, View};
-
-const fn needs(permission: Permission, action: &'static str) -> Needs {
-    Needs::Permission(permission, Always(action))
-}
 
 /// Every command registered in [`super::specta_builder`], by its Rust name.
 pub const COMMANDS: &[(&str, Needs)] = &[
     ("app_info", Nothing),
-    ("missing_secrets", needs(View, "status.view")),
+    ("missing_secrets", Op(KeychainStatusView)),
     ("session_state", Nothing),
     ("setup", Nothing),
     ("login", Nothing),
@@ -48,70 +48,52 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("logout", Nothing),
     ("touch_session", Nothing),
     ("change_password", Session),
-    ("list_users", needs(ManageUsers, "user.list")),
-    ("create_user", needs(ManageUsers, "user.create")),
-    ("update_user", needs(ManageUsers, "user.update")),
-    ("reset_password", needs(ManageUsers, "user.reset_password")),
+    ("list_users", Op(UserList)),
+    ("create_user", Op(UserCreate)),
+    ("update_user", Op(UserUpdate)),
+    ("reset_password", Op(UserResetPassword)),
     ("list_providers", Nothing),
-    ("list_integrations", needs(View, "integration.list")),
-    ("get_integration", needs(View, "integration.view")),
-    (
-        "validate_integration",
-        needs(Configure, "integration.create"),
-    ),
-    (
-        "validate_integration_patch",
-        needs(Configure, "integration.update"),
-    ),
-    ("create_integration", needs(Configure, "integration.create")),
-    ("update_integration", needs(Configure, "integration.update")),
+    ("list_integrations", Op(IntegrationList)),
+    ("get_integration", Op(IntegrationView)),
+    ("validate_integration", Op(IntegrationCreate)),
+    ("validate_integration_patch", Op(IntegrationUpdate)),
+    ("create_integration", Op(IntegrationCreate)),
+    ("update_integration", Op(IntegrationUpdate)),
     (
         "set_integration_enabled",
-        Needs::Permission(
-            Configure,
-            ByEnabled("integration.enable", "integration.disable"),
-        ),
+        ByEnabled(IntegrationEnable, IntegrationDisable),
     ),
-    ("delete_integration", needs(Configure, "integration.delete")),
-    ("test_integration", needs(RunTests, "integration.test")),
-    ("integration_statuses", needs(View, "status.view")),
-    ("test_history", needs(View, "integration.view")),
+    ("delete_integration", Op(IntegrationDelete)),
+    ("test_integration", Op(IntegrationTest)),
+    ("integration_statuses", Op(IntegrationStatusView)),
+    ("test_history", Op(IntegrationView)),
     ("get_settings", Session),
     ("update_settings", Session),
     ("list_event_types", Nothing),
-    ("list_endpoints", needs(View, "endpoint.list")),
-    ("create_endpoint", needs(Configure, "endpoint.create")),
-    ("update_endpoint", needs(Configure, "endpoint.update")),
+    ("list_endpoints", Op(EndpointList)),
+    ("create_endpoint", Op(EndpointCreate)),
+    ("update_endpoint", Op(EndpointUpdate)),
     (
         "set_endpoint_enabled",
-        Needs::Permission(Configure, ByEnabled("endpoint.enable", "endpoint.disable")),
+        ByEnabled(EndpointEnable, EndpointDisable),
     ),
-    ("delete_endpoint", needs(Configure, "endpoint.delete")),
-    (
-        "rotate_endpoint_secret",
-        needs(Configure, "endpoint.rotate_secret"),
-    ),
-    ("send_event", needs(SendEvents, "event.send")),
-    ("list_deliveries", needs(View, "delivery_log.view")),
-    ("get_delivery", needs(View, "delivery_log.view")),
-    ("resend_deliveries", needs(SendEvents, "delivery.resend")),
-    (
-        "export_deliveries",
-        needs(SendEvents, "delivery_log.export"),
-    ),
-    ("endpoint_statuses", needs(View, "status.view")),
-    (
-        "acknowledge_dead_deliveries",
-        needs(SendEvents, "endpoint.acknowledge_dead"),
-    ),
-    ("list_api_keys", needs(Configure, "api_key.list")),
-    ("create_api_key", needs(Configure, "api_key.create")),
-    ("revoke_api_key", needs(Configure, "api_key.revoke")),
-    ("audit_page", needs(Audit, "audit.view")),
-    ("audit_facets", needs(Audit, "audit.view")),
-    ("verify_audit", needs(Audit, "audit.verify")),
-    ("export_audit", needs(Audit, "audit.export")),
-    ("prune_now", needs(Retention, "audit.prune")),
+    ("delete_endpoint", Op(EndpointDelete)),
+    ("rotate_endpoint_secret", Op(EndpointRotateSecret)),
+    ("send_event", Op(EventSend)),
+    ("list_deliveries", Op(DeliveryLogView)),
+    ("get_delivery", Op(DeliveryView)),
+    ("resend_deliveries", Op(DeliveryResend)),
+    ("export_deliveries", Op(DeliveryLogExport)),
+    ("endpoint_statuses", Op(EndpointStatusView)),
+    ("acknowledge_dead_deliveries", Op(EndpointAcknowledgeDead)),
+    ("list_api_keys", Op(ApiKeyList)),
+    ("create_api_key", Op(ApiKeyCreate)),
+    ("revoke_api_key", Op(ApiKeyRevoke)),
+    ("audit_page", Op(AuditView)),
+    ("audit_facets", Op(AuditView)),
+    ("verify_audit", Op(AuditVerify)),
+    ("export_audit", Op(AuditExport)),
+    ("prune_now", Op(AuditPrune)),
 ];
 
 /// Every permission, in the roles table's order. The `match` stops compiling when core adds one,
