@@ -35,6 +35,8 @@ pub struct Switchboard {
     checks_wakeup: tokio::sync::Notify,
     /// Wakes the delivery worker when events are queued or deliveries resent.
     worker_wakeup: tokio::sync::Notify,
+    /// Refused ingest requests counted and not yet in the audit log.
+    refusals: crate::ingest::refusals::RefusalLog,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -66,6 +68,7 @@ impl Switchboard {
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
+            refusals: Default::default(),
         })
     }
 
@@ -107,6 +110,10 @@ impl Switchboard {
         self.worker_wakeup.notify_one();
     }
 
+    pub(crate) fn refusals(&self) -> &crate::ingest::refusals::RefusalLog {
+        &self.refusals
+    }
+
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.test_locks.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(locks.entry(id.to_owned()).or_default())
@@ -134,6 +141,15 @@ impl Switchboard {
             keychain: self.keychain.status(),
             clinic_name: self.setting("clinic_name")?,
         })
+    }
+}
+
+impl Drop for Switchboard {
+    fn drop(&mut self) {
+        // The ingest API flushes when it stops; this catches refusals counted by any other path.
+        if let Err(e) = self.flush_refusals() {
+            tracing::error!(error = %e, "could not record counted ingest refusals");
+        }
     }
 }
 
