@@ -575,7 +575,8 @@ pub const MAX_USES_PAGE: u32 = 200;
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyUse {
     /// Where the next page starts (`before`).
-    #[specta(type = f64)]
+    // A plain TS `number` (JSON numbers are exact to 2^53; specta's f64 would admit `null`).
+    #[specta(type = u32)]
     pub seq: i64,
     pub at: String,
     pub event_type: String,
@@ -588,10 +589,10 @@ pub struct ApiKeyUse {
 pub struct ApiKeyUses {
     pub uses: Vec<ApiKeyUse>,
     /// `before` for the next (older) page; `None` on the last page.
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<u32>)]
     pub next_before: Option<i64>,
     /// Requests with this key that were refused, as the audit log counts them.
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub refused: u64,
 }
 

@@ -64,6 +64,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             api_keys::list_api_keys,
             api_keys::create_api_key,
             api_keys::revoke_api_key,
+            api_keys::api_key_uses,
             audit::audit_page,
             audit::audit_facets,
             audit::verify_audit,

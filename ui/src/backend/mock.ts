@@ -9,7 +9,7 @@
 // sign-in answers `locked` while nobody is signed in or the screen is locked, and `forbidden`
 // when the signed-in user's role does not allow it (COMMAND_PERMISSIONS, by core's roles table);
 // refusals and changes are written to the audit log (mock-audit.ts).
-import { createApiKeyCommands } from './mock-api-keys';
+import { createApiKeyCommands, type MockKeyUses } from './mock-api-keys';
 import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { MOCK_CATALOG } from './mock-catalog';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
@@ -302,6 +302,8 @@ export interface MockOptions {
   workerDelayMs?: number;
   /** API keys already stored (`sampleApiKeys()` for the preview's). */
   apiKeys?: ApiKey[];
+  /** Each stored key's usage, by key id (`sampleApiKeyUses()` for the preview's). */
+  apiKeyUses?: Record<string, MockKeyUses>;
 }
 
 /** The commands anyone may call, signed in or not (the rest need a session: COMMAND_PERMISSIONS). */
@@ -348,6 +350,7 @@ export const COMMAND_PERMISSIONS: Record<Exclude<CommandName, OpenCommand>, [Per
   listApiKeys: ['configure', 'api_key.list'],
   createApiKey: ['configure', 'api_key.create'],
   revokeApiKey: ['configure', 'api_key.revoke'],
+  apiKeyUses: ['configure', 'api_key.view'],
   auditPage: ['audit', 'audit.view'],
   auditFacets: ['audit', 'audit.view'],
   verifyAudit: ['audit', 'audit.verify'],
@@ -754,7 +757,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
 
     ...webhooks.commands,
 
-    ...createApiKeyCommands({ actor, answer, keys: options.apiKeys }),
+    ...createApiKeyCommands({ actor, answer, keys: options.apiKeys, uses: options.apiKeyUses }),
 
     ...users.commands,
 
