@@ -339,6 +339,7 @@ impl Switchboard {
             )?;
             Ok(())
         })?;
+        self.api_keys_changed();
         self.api_key(&key.id)
     }
 
@@ -694,7 +695,7 @@ fn shown_prefix(key: &str) -> Option<&str> {
         .flatten()
 }
 
-fn hash_hex(key: &str) -> String {
+pub(crate) fn hash_hex(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 

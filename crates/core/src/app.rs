@@ -37,6 +37,8 @@ pub struct Switchboard {
     worker_wakeup: tokio::sync::Notify,
     /// Refused ingest requests counted and not yet in the audit log.
     refusals: crate::ingest::refusals::RefusalLog,
+    /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
+    api_key_generation: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -69,6 +71,7 @@ impl Switchboard {
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
             refusals: Default::default(),
+            api_key_generation: Default::default(),
         })
     }
 
@@ -112,6 +115,16 @@ impl Switchboard {
 
     pub(crate) fn refusals(&self) -> &crate::ingest::refusals::RefusalLog {
         &self.refusals
+    }
+
+    pub(crate) fn api_key_generation(&self) -> u64 {
+        self.api_key_generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn api_keys_changed(&self) {
+        self.api_key_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

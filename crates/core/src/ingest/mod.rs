@@ -20,6 +20,7 @@
 //! row per key and reason per minute ([`refusals`]).
 
 pub(crate) mod commit;
+mod keys;
 pub mod refusals;
 
 use std::collections::BTreeMap;
@@ -152,13 +153,18 @@ pub fn router(sb: Arc<Switchboard>) -> Result<Router> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(Arc::new(Ingest { sb, committer })))
+        .with_state(Arc::new(Ingest {
+            sb,
+            committer,
+            keys: keys::KeyCache::default(),
+        })))
 }
 
 /// What every request shares.
 struct Ingest {
     sb: Arc<Switchboard>,
     committer: Committer,
+    keys: keys::KeyCache,
 }
 
 /// What a queued event answers.
@@ -202,11 +208,23 @@ async fn accept(ingest: &Ingest, request: Request) -> Result<Emitted, Problem> {
     let Some(secret) = bearer(request.headers()) else {
         return Err(refuse(sb, Refusal::Missing, None).await);
     };
-    let checked = secret.clone();
-    let key = match core(sb, move |sb| sb.authenticate(&checked, None)).await {
-        Ok(key) => Arc::new(key),
-        Err(AuthError::Refused(refusal)) => return Err(refuse(sb, refusal, Some(secret)).await),
-        Err(AuthError::Core(e)) => return Err(Problem::from(&e)),
+    let key = match ingest.keys.get(sb, &secret) {
+        Some(key) => key,
+        None => {
+            let generation = sb.api_key_generation();
+            let checked = secret.clone();
+            match core(sb, move |sb| sb.authenticate(&checked, None)).await {
+                Ok(key) => {
+                    let key = Arc::new(key);
+                    ingest.keys.put(generation, &secret, &key);
+                    key
+                }
+                Err(AuthError::Refused(refusal)) => {
+                    return Err(refuse(sb, refusal, Some(secret)).await)
+                }
+                Err(AuthError::Core(e)) => return Err(Problem::from(&e)),
+            }
+        }
     };
     let body = match read_body(request).await {
         Ok(body) => body,

@@ -809,3 +809,40 @@ fn api_events(sb: &Switchboard) -> i64 {
         .read(|c| Ok(c.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?))
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_revoked_while_the_api_remembers_it_is_refused_at_once() {
+    let api = Api::start().await;
+    let key = api.key("PMS", &[]);
+    let event = r#"{"type": "test.ping"}"#;
+    assert_eq!(api.post(Some(&key), event).await.status, 202);
+    // The API has just checked this key; revoking it must still shut it out before the next
+    // body is read, not only at the commit.
+    api.sb
+        .revoke_api_key(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            &api.key_id("PMS"),
+        )
+        .unwrap();
+    let refused = api.post(Some(&key), "not even JSON").await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.body["code"], "api_key_revoked");
+    // A key revoked by another process (behind this core's back, as the CLI would) is refused by
+    // the commit even while remembered.
+    let other = api.key("Lab", &[]);
+    assert_eq!(api.post(Some(&other), event).await.status, 202);
+    api.sb
+        .db()
+        .write(|tx| {
+            Ok(tx.execute(
+                "UPDATE api_keys SET revoked_at = 1, revoked_by = 'cli' WHERE name = 'Lab'",
+                [],
+            )?)
+        })
+        .unwrap();
+    let refused = api.post(Some(&other), event).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.body["code"], "api_key_revoked");
+    assert_eq!(api.count("webhook_events"), 2);
+    api.shut_down().await;
+}
