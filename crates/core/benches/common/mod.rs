@@ -109,3 +109,15 @@ pub async fn post_all(
     }
     total as f64 / started.elapsed().as_secs_f64()
 }
+
+/// CPU seconds this process has used (user + system, all threads), where Linux says; with a
+/// wall-clock rate it tells what a run would do on idle cores when other work shares them.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the file: 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
