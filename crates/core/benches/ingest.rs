@@ -142,6 +142,38 @@ async fn run() {
             2.0 / e2e_cpu
         );
     }
+    ingest_only(&client, &body).await;
+}
+
+/// The ingest API alone: no endpoint subscribed, so nothing is delivered. Tells the API's share.
+async fn ingest_only(client: &reqwest::Client, body: &str) {
+    let (_dir, sb) = common::open();
+    let key = sb
+        .create_api_key(
+            &Actor::user("usr_bench", "bench", Role::Admin),
+            ApiKeyDraft {
+                name: "bench".into(),
+                scopes: vec![],
+                expires_in_days: None,
+            },
+        )
+        .unwrap()
+        .secret;
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let server = ingest::serve(Arc::clone(&sb), 0, async {
+        let _ = stopping.await;
+    })
+    .await
+    .unwrap();
+    let url = format!("http://{}/v1/events", server.addr());
+    let cpu = common::cpu_seconds();
+    let rate = common::post_all(client, &url, Some(&key), body.as_bytes(), EVENTS, CLIENTS).await;
+    println!(
+        "ingest API alone (nothing subscribed): {rate:.0} events/s accepted{}",
+        cpu_text(cpu_per_event(cpu))
+    );
+    let _ = stop.send(());
+    server.stopped().await;
 }
 
 /// CPU seconds per event since `before`.
