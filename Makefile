@@ -59,7 +59,7 @@ screenshots: build
 	SWITCHBOARD_APP=$(APP) SWITCHBOARD_CLI=$(CLI) SWITCHBOARD_FAKES=$(FAKES) scripts/screenshots.sh
 
 bench:
-	$(CARGO) bench --locked -p switchboard-core --bench status --bench webhooks --bench audit
+	$(CARGO) bench --locked -p switchboard-core --bench status --bench webhooks --bench audit --bench ingest
 
 clean:
 	$(CARGO) clean

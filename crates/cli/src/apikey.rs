@@ -30,6 +30,13 @@ pub enum ApiKeyCommand {
     List,
     /// Stop a key from working, at once.
     Revoke { id: String },
+    /// The events a key sent, newest first, and how many of its requests were refused.
+    Uses {
+        id: String,
+        /// How many events to show (at most 200).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &ApiKeyCommand) -> Result<()> {
@@ -68,6 +75,20 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &ApiKeyCommand) ->
                 k.name, k.prefix
             )
         }),
+        ApiKeyCommand::Uses { id, limit } => {
+            print(out, &sb.api_key_uses(actor, id, None, *limit)?, |page| {
+                let mut lines: Vec<String> = page
+                    .uses
+                    .iter()
+                    .map(|u| format!("{}  {:<22}  {}", u.at, u.event_type, u.event_id))
+                    .collect();
+                if lines.is_empty() {
+                    lines.push("No events sent with this key yet.".to_owned());
+                }
+                lines.push(format!("Refused requests: {}", page.refused));
+                lines.join("\n")
+            })
+        }
     }
 }
 

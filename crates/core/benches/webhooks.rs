@@ -10,16 +10,18 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
-use axum::routing::post;
-use axum::Router;
+use std::sync::Arc;
+use std::time::Instant;
+
 use rusqlite::params;
 use switchboard_core::webhooks::log::{DeliveryFilter, DeliveryStatus};
 use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
 use switchboard_core::webhooks::{EmitRequest, EndpointDraft};
-use switchboard_core::{Actor, Keychain, OpenOptions, Switchboard};
+use switchboard_core::Actor;
+
+use common::{open, Receiver};
 
 const DELIVERIES: usize = 40_000;
 const RAW_REQUESTS: usize = 40_000;
@@ -33,61 +35,23 @@ fn main() {
     runtime.block_on(run());
 }
 
-async fn receiver() -> String {
-    let app = Router::new().route("/hook", post(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/hook")
-}
-
-fn open() -> (tempfile::TempDir, Arc<Switchboard>) {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Switchboard::open(OpenOptions {
-        data_dir: Some(dir.path().to_owned()),
-        keychain: Some(Keychain::in_memory()),
-        ..Default::default()
-    })
-    .unwrap();
-    (dir, Arc::new(sb))
-}
-
 async fn run() {
-    let url = receiver().await;
     let config = WorkerConfig::default();
     let body = br#"{"id":"evt_0123456789abcdef0123456789abcdef","event":"appointment.created","timestamp":"2026-11-23T10:00:00Z","data":{"id":"apt_new123","pet_name":"Max","owner_name":"John Smith","scheduled_date":"2026-03-20","scheduled_time":"10:00","type":"wellness"}}"#.to_vec();
 
     // 1. Raw loopback rate with the same client settings and concurrency.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(config.per_endpoint)
-        .tcp_nodelay(true)
-        .build()
-        .unwrap();
-    let permits = Arc::new(tokio::sync::Semaphore::new(config.per_endpoint));
-    let started = Instant::now();
-    let mut jobs = tokio::task::JoinSet::new();
-    for _ in 0..RAW_REQUESTS {
-        let (client, url, body, permits) = (
-            client.clone(),
-            url.clone(),
-            body.clone(),
-            Arc::clone(&permits),
-        );
-        jobs.spawn(async move {
-            let _p = permits.acquire_owned().await.unwrap();
-            let r = client
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let _ = r.bytes().await.unwrap();
-        });
-    }
-    while jobs.join_next().await.is_some() {}
-    let raw_rate = RAW_REQUESTS as f64 / started.elapsed().as_secs_f64();
+    let rx = Receiver::start().await;
+    let url = rx.url.clone();
+    let client = common::client(config.per_endpoint);
+    let raw_rate = common::post_all(
+        &client,
+        &url,
+        None,
+        &body,
+        RAW_REQUESTS,
+        config.per_endpoint,
+    )
+    .await;
     println!(
         "raw loopback HTTP: {RAW_REQUESTS} requests at concurrency {} → {raw_rate:.0} req/s",
         config.per_endpoint
@@ -105,7 +69,7 @@ async fn run() {
         },
     )
     .unwrap();
-    let data = r#"{"id":"apt_new123","pet_name":"Max","owner_name":"John Smith","scheduled_date":"2026-03-20","scheduled_time":"10:00","type":"wellness"}"#;
+    let data = common::DATA;
     for chunk in (0..DELIVERIES).collect::<Vec<_>>().chunks(5_000) {
         let events: Vec<EmitRequest> = chunk
             .iter()
@@ -302,5 +266,4 @@ async fn run() {
         times.sort_by(f64::total_cmp);
         println!("delivery log first page (100 rows), {name}: median {:.2} ms, max {:.2} ms (target < 20 ms)", times[15], times[29]);
     }
-    let _ = Duration::ZERO;
 }

@@ -4,7 +4,9 @@
 //! keeps only its SHA-256 and its first eight characters, so people can tell their keys apart. A
 //! presented key is looked up by those characters and its hash compared in constant time. Keys
 //! are scoped to event types, may expire, and can be revoked. Creating and revoking are audited in
-//! the same transaction as the change; every use — allowed or refused — gets an audit row too.
+//! the same transaction as the change. An accepted event names its key in its own row (the usage
+//! log, [`Switchboard::api_key_uses`]); refusals go to the audit chain, aggregated per key and
+//! reason per minute ([`crate::ingest::refusals`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,6 +18,7 @@ use subtle::ConstantTimeEq;
 use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{AppError, Error, Result};
+use crate::ingest::refusals::{Refused, Subject};
 use crate::providers::validate;
 use crate::secrets::Secret;
 use crate::webhooks::{is_known_event_type, EmitRequest, Emitted, EVENT_TYPES};
@@ -312,13 +315,14 @@ impl Switchboard {
             )?;
             Ok(())
         })?;
+        self.api_keys_changed();
         self.api_key(&key.id)
     }
 
     /// Checks a presented key: it must match a stored hash, be neither revoked nor expired,
     /// and — when `event_type` is given — include it in its scopes. Records nothing: the ingest
-    /// API records each use once it knows how the request ends ([`Self::emit_with_api_key`],
-    /// [`Self::record_refusal`]).
+    /// API records a refusal once it knows how the request ends ([`Self::record_refusal`]); an
+    /// accepted event names its key in its own row.
     pub fn authenticate(
         &self,
         secret: &Secret,
@@ -331,7 +335,7 @@ impl Switchboard {
         let presented_hash = hash_hex(presented);
         let candidates = self.db().read(|c| {
             let now = time::now_ms();
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {COLUMNS}, key_hash FROM api_keys WHERE prefix = ?1"
             ))?;
             let rows = stmt.query_map([prefix], |r| {
@@ -364,9 +368,11 @@ impl Switchboard {
         Ok(key)
     }
 
-    /// Queues an event sent with an API key, as `POST /v1/events` does once it has read the
-    /// body: checks the key and its scope, emits, and records the use whether it was allowed or
-    /// refused. An unknown event type is a validation error, not a scope refusal.
+    /// Queues an event sent with an API key, as one `POST /v1/events` does, without the HTTP:
+    /// checks the key once (with the event's scope), stores the event in a synced transaction
+    /// naming the key, and records a refusal (aggregated) when there is one. An unknown event
+    /// type is a validation error, not a scope refusal. The ingest API itself goes through its
+    /// group committer instead; both store with [`crate::ingest::commit::store`].
     pub fn emit_with_api_key(
         &self,
         secret: &Secret,
@@ -377,83 +383,198 @@ impl Switchboard {
         let key = match self.authenticate(secret, scoped) {
             Ok(key) => key,
             Err(AuthError::Refused(refusal)) => {
-                self.record_refusal(&refusal)?;
+                self.record_refusal_from(&refusal, Some(secret))?;
                 return Err(refusal.into());
             }
             Err(e) => return Err(e),
         };
-        let emitted = match self.emit_from(request, &format!("api:{}", key.name)) {
-            Ok(emitted) => emitted,
+        let event = match crate::webhooks::events::prepare(request) {
+            Ok(event) => event,
             Err(e) => {
-                let shown = AppError::from(&e);
-                let field = match &e {
-                    Error::PayloadTooLarge(_) => Some("data"),
-                    _ => shown.field.as_deref(),
-                };
-                let why = match field {
-                    Some(field) => format!("event refused ({field}): {}", shown.message),
-                    None => format!("event refused: {}", shown.message),
-                };
-                self.record_api_key_use(Some(&key), AuditResult::Refused, &why)?;
+                self.record_event_refusal(&key, &e)?;
                 return Err(e.into());
             }
         };
-        let detail = if emitted.duplicate {
-            format!(
-                "{event_type} {} sent again: already queued, nothing new",
-                emitted.event_id
-            )
-        } else {
-            format!(
-                "{event_type} {} queued for {} endpoint(s)",
-                emitted.event_id, emitted.deliveries
-            )
-        };
-        // The event is queued whatever happens now; failing to record its use must not make the
-        // caller send it again.
-        if let Err(e) = self.record_api_key_use(Some(&key), AuditResult::Ok, &detail) {
-            tracing::error!(error = %e, key = %key.id, "could not record an API key use");
+        let mut results = self
+            .db()
+            .write_synced(|tx| crate::ingest::commit::store(tx, std::iter::once((&key, &event))))?;
+        let result = results
+            .pop()
+            .unwrap_or_else(|| Err(Error::Internal("no result for the event".into()).into()));
+        match &result {
+            Ok(emitted) if emitted.deliveries > 0 => self.wake_worker(),
+            Err(AuthError::Refused(refusal)) => self.record_refusal_from(refusal, Some(secret))?,
+            _ => {}
         }
-        Ok(emitted)
+        result
     }
 
-    /// Records a refused use (no key, wrong, expired, revoked or out of scope).
+    /// Records a refused use (no key, wrong, expired, revoked or out of scope), aggregated per
+    /// key and reason (see [`crate::ingest::refusals`]).
     pub fn record_refusal(&self, refusal: &Refusal) -> Result<()> {
-        self.record_api_key_use(refusal.key(), AuditResult::Refused, &refusal.reason())
+        self.record_refusal_from(refusal, None)
     }
 
-    /// Records one use of the ingest API as its own audit row; `key` is `None` when the caller
-    /// did not present a known key. An allowed use also stamps the key's `last_used_at`.
-    pub fn record_api_key_use(
+    /// Like [`Self::record_refusal`]; an unknown key is told apart from others by the shown
+    /// prefix of what was `presented`, when it looks like a key.
+    pub(crate) fn record_refusal_from(
         &self,
-        key: Option<&ApiKey>,
-        outcome: AuditResult,
-        detail: &str,
+        refusal: &Refusal,
+        presented: Option<&Secret>,
     ) -> Result<()> {
-        let actor = Actor::api_key(key.map_or("unknown", |k| k.name.as_str()));
-        self.db().write(|tx| {
-            if let (Some(key), AuditResult::Ok) = (key, outcome) {
-                tx.execute(
-                    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
-                    params![key.id, time::now_ms()],
-                )?;
-            }
-            audit::append(
-                tx,
-                &Record {
-                    actor: &actor,
-                    action: "api_key.use",
-                    object_type: "api_key",
-                    object_id: key.map(|k| k.id.as_str()),
-                    object_label: key.map(|k| k.name.as_str()),
-                    changes: Vec::new(),
-                    outcome,
-                    detail: Some(clip(detail)),
-                },
-            )?;
-            Ok(())
+        let subject = match refusal.key() {
+            Some(key) => Subject::key(key),
+            None => Subject::Unknown {
+                prefix: presented
+                    .and_then(|s| shown_prefix(s.expose()))
+                    .map(str::to_owned),
+            },
+        };
+        let reason = match refusal {
+            Refusal::Missing => "no API key sent".to_owned(),
+            Refusal::Unknown => "unknown API key".to_owned(),
+            Refusal::Expired(_) => "key expired".to_owned(),
+            Refusal::Revoked(_) => "key revoked".to_owned(),
+            Refusal::OutOfScope { event_type, .. } => format!("out of scope: {}", clip(event_type)),
+        };
+        self.note_refusal(Refused {
+            subject,
+            reason,
+            detail: refusal.reason(),
         })
     }
+
+    /// Records a request from a good key refused for its content: `field` names what was wrong
+    /// (the aggregation key is the field, so a flood of broken JSON is one row a minute).
+    pub(crate) fn record_request_refusal(
+        &self,
+        key: &ApiKey,
+        field: Option<&str>,
+        message: &str,
+    ) -> Result<()> {
+        let (reason, detail) = match field {
+            Some(field) => (
+                format!("request refused ({field})"),
+                format!("request refused ({field}): {message}"),
+            ),
+            None => (
+                "request refused".to_owned(),
+                format!("request refused: {message}"),
+            ),
+        };
+        self.note_refusal(Refused {
+            subject: Subject::key(key),
+            reason,
+            detail,
+        })
+    }
+
+    /// Records an event refused by validation (type, data, id, size).
+    fn record_event_refusal(&self, key: &ApiKey, e: &Error) -> Result<()> {
+        let shown = AppError::from(e);
+        let field = match e {
+            Error::PayloadTooLarge(_) => Some("data"),
+            _ => shown.field.as_deref(),
+        };
+        self.record_request_refusal(key, field, &shown.message)
+    }
+
+    /// The events a key sent, newest first: the ingest API's usage log. `before` is the
+    /// `seq` of the last use already shown (keyset paging). With the key's refusals, counted
+    /// from the audit log. Needs the permission that lists keys.
+    pub fn api_key_uses(
+        &self,
+        actor: &Actor,
+        id: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<ApiKeyUses> {
+        self.authorize(actor, Operation::ApiKeyView, Some(id))?;
+        let limit = limit.clamp(1, MAX_USES_PAGE);
+        self.db().read(|c| {
+            let key = find(c, id)?;
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, id, type, created_at FROM webhook_events
+                 WHERE api_key_id = ?1 AND seq < ?2
+                 ORDER BY seq DESC LIMIT ?3",
+            )?;
+            let uses = stmt
+                .query_map(
+                    params![key.id, before.unwrap_or(i64::MAX), i64::from(limit) + 1],
+                    |r| {
+                        Ok(ApiKeyUse {
+                            seq: r.get(0)?,
+                            event_id: r.get(1)?,
+                            event_type: r.get(2)?,
+                            at: time::to_rfc3339(r.get(3)?),
+                        })
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let more = uses.len() > limit as usize;
+            let uses: Vec<ApiKeyUse> = uses.into_iter().take(limit as usize).collect();
+            // Each aggregated refusal row carries its count (rows from before aggregation count 1).
+            let refused: i64 = c.query_row(
+                "SELECT coalesce(sum(coalesce(
+                     (SELECT CAST(json_extract(ch.value, '$.to') AS INTEGER)
+                      FROM json_each(a.changes) ch
+                      WHERE json_extract(ch.value, '$.field') = 'count'), 1)), 0)
+                 FROM audit_log a
+                 WHERE a.object_type = 'api_key' AND a.object_id = ?1
+                   AND a.action = ?2 AND a.result = 'refused'",
+                params![key.id, crate::ingest::refusals::ACTION],
+                |r| r.get(0),
+            )?;
+            Ok(ApiKeyUses {
+                next_before: if more {
+                    uses.last().map(|u| u.seq)
+                } else {
+                    None
+                },
+                uses,
+                refused: u64::try_from(refused).unwrap_or(0),
+            })
+        })
+    }
+}
+
+/// The largest page of [`Switchboard::api_key_uses`].
+pub const MAX_USES_PAGE: u32 = 200;
+
+/// One event a key sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyUse {
+    /// Where the next page starts (`before`).
+    // A plain TS `number` (JSON numbers are exact to 2^53; specta's f64 would admit `null`).
+    #[specta(type = u32)]
+    pub seq: i64,
+    pub at: String,
+    pub event_type: String,
+    pub event_id: String,
+}
+
+/// A page of a key's recent uses and how many of its requests were refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyUses {
+    pub uses: Vec<ApiKeyUse>,
+    /// `before` for the next (older) page; `None` on the last page.
+    #[specta(type = Option<u32>)]
+    pub next_before: Option<i64>,
+    /// Requests with this key that were refused, as the audit log counts them.
+    #[specta(type = u32)]
+    pub refused: u64,
+}
+
+/// Why a key that passed the check at the start of a request no longer works at commit time.
+pub(crate) fn refusal_for_dead_key(c: &Connection, id: &str) -> Result<Refusal> {
+    Ok(match find(c, id) {
+        Ok(key) if key.state == ApiKeyState::Expired => Refusal::Expired(Box::new(key)),
+        Ok(key) => Refusal::Revoked(Box::new(key)),
+        Err(Error::NotFound(_)) => Refusal::Unknown,
+        Err(e) => return Err(e),
+    })
 }
 
 /// The columns [`read_row`] reads, in order.
@@ -544,7 +665,7 @@ fn shown_prefix(key: &str) -> Option<&str> {
         .flatten()
 }
 
-fn hash_hex(key: &str) -> String {
+pub(crate) fn hash_hex(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
@@ -553,7 +674,7 @@ fn json<T: Serialize>(value: &T) -> Result<String> {
 }
 
 /// At most [`DETAIL_MAX_CHARS`] characters on one line.
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     let mut out: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -879,7 +1000,7 @@ mod tests {
     }
 
     #[test]
-    fn every_use_is_audited_and_refusals_store_no_event() {
+    fn an_accepted_event_names_its_key_and_only_refusals_are_audited() {
         let (_d, sb) = open();
         let created = sb
             .create_api_key(&admin(), draft("PMS", &["appointment.created"]))
@@ -902,11 +1023,23 @@ mod tests {
             .unwrap()
             .last_used_at
             .is_some());
-        let source: String = sb
+        let (source, sender): (String, Option<String>) = sb
             .db()
-            .read(|c| Ok(c.query_row("SELECT source FROM webhook_events", [], |r| r.get(0))?))
+            .read(|c| {
+                Ok(
+                    c.query_row("SELECT source, api_key_id FROM webhook_events", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?,
+                )
+            })
             .unwrap();
         assert_eq!(source, "api:PMS");
+        assert_eq!(
+            sender.as_deref(),
+            Some(key_id.as_str()),
+            "the row names its key"
+        );
+        assert!(uses(&sb).is_empty(), "an accepted event is not audited");
 
         let refused = [
             sb.emit_with_api_key(&secret, &ping("invoice.paid")),
@@ -944,7 +1077,6 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("api:PMS".into(), AuditResult::Ok, known.clone()),
                 ("api:PMS".into(), AuditResult::Refused, known.clone()),
                 ("api:PMS".into(), AuditResult::Refused, known.clone()),
                 ("api:unknown".into(), AuditResult::Refused, None),
@@ -955,21 +1087,48 @@ mod tests {
         );
         let details: Vec<&str> = rows.iter().map(|r| r.detail.as_deref().unwrap()).collect();
         assert!(
-            details[0].starts_with("appointment.created evt_"),
+            details[0].contains("invoice.paid is outside"),
             "{}",
             details[0]
         );
-        assert!(
-            details[1].contains("invoice.paid is outside"),
-            "{}",
-            details[1]
+        assert!(details[1].contains("(type)"), "{}", details[1]);
+        assert_eq!(details[2], "unknown API key");
+        assert!(details[3].contains("(id)"), "{}", details[3]);
+        assert_eq!(details[4], "no API key sent");
+        assert!(details[5].starts_with("key revoked at"), "{}", details[5]);
+        assert!(rows
+            .iter()
+            .all(|r| r.changes == vec![FieldChange::value("count", None, Some("1"))]));
+
+        // The same refusals again within the minute: counted, not written, until flushed.
+        for _ in 0..3 {
+            let _ = sb.emit_with_api_key(&secret, &ping("appointment.created"));
+        }
+        assert_eq!(uses(&sb).len(), rows.len(), "no new row within the minute");
+        sb.flush_refusals().unwrap();
+        let after = uses(&sb);
+        assert_eq!(after.len(), rows.len() + 1);
+        let last = after.last().unwrap();
+        assert_eq!(
+            last.changes,
+            vec![FieldChange::value("count", None, Some("3"))]
         );
-        assert!(details[2].contains("(type)"), "{}", details[2]);
-        assert_eq!(details[3], "unknown API key");
-        assert!(details[4].contains("(id)"), "{}", details[4]);
-        assert_eq!(details[5], "no API key sent");
-        assert!(details[6].starts_with("key revoked at"), "{}", details[6]);
-        for row in &rows {
+        assert!(
+            last.detail.as_deref().unwrap().contains("3 times"),
+            "{last:?}"
+        );
+
+        // The key's usage: its event, and its refusals as the audit counts them.
+        let page = sb
+            .api_key_uses(&crate::Actor::admin_for_tests(), &key_id, None, 10)
+            .unwrap();
+        assert_eq!(page.uses.len(), 1);
+        assert_eq!(page.uses[0].event_id, sent.event_id);
+        assert_eq!(page.uses[0].event_type, "appointment.created");
+        assert_eq!(page.next_before, None);
+        assert_eq!(page.refused, 4 + 3);
+
+        for row in &after {
             let text = serde_json::to_string(row).unwrap();
             assert!(!text.contains(secret.expose()), "{text}");
         }
@@ -981,12 +1140,53 @@ mod tests {
     }
 
     #[test]
+    fn a_keys_uses_are_paged_newest_first_and_need_the_configure_permission() {
+        let (_d, sb) = open();
+        let a = sb.create_api_key(&admin(), draft("A", &[])).unwrap();
+        let b = sb.create_api_key(&admin(), draft("B", &[])).unwrap();
+        for i in 0..5 {
+            for (key, name) in [(&a, "a"), (&b, "b")] {
+                sb.emit_with_api_key(
+                    &Secret::new(key.secret.clone()),
+                    &EmitRequest {
+                        id: Some(format!("evt_{name}_{i}")),
+                        ..ping("test.ping")
+                    },
+                )
+                .unwrap();
+            }
+        }
+        let admin = crate::Actor::admin_for_tests();
+        let first = sb.api_key_uses(&admin, &a.key.id, None, 2).unwrap();
+        let ids: Vec<&str> = first.uses.iter().map(|u| u.event_id.as_str()).collect();
+        assert_eq!(ids, ["evt_a_4", "evt_a_3"]);
+        let next = sb
+            .api_key_uses(&admin, &a.key.id, first.next_before, 10)
+            .unwrap();
+        let ids: Vec<&str> = next.uses.iter().map(|u| u.event_id.as_str()).collect();
+        assert_eq!(ids, ["evt_a_2", "evt_a_1", "evt_a_0"], "only key A's");
+        assert_eq!(next.next_before, None);
+        assert_eq!(next.refused, 0);
+
+        let desk = Actor::user("usr_desk", "desk", crate::Role::FrontDesk);
+        assert!(matches!(
+            sb.api_key_uses(&desk, &a.key.id, None, 10),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            sb.api_key_uses(&admin, "key_nope", None, 10),
+            Err(Error::NotFound(_))
+        ));
+    }
+
+    #[test]
     fn a_huge_event_type_is_clipped_in_the_audit_log() {
         let (_d, sb) = open();
         let created = sb.create_api_key(&admin(), draft("PMS", &[])).unwrap();
         let huge = "x".repeat(100_000);
         let r = sb.emit_with_api_key(&Secret::new(created.secret), &ping(&huge));
         assert!(matches!(r, Err(AuthError::Core(_))));
+        sb.flush_refusals().unwrap();
         let detail = uses(&sb)[0].detail.clone().unwrap();
         assert!(
             detail.chars().count() <= DETAIL_MAX_CHARS + 1,

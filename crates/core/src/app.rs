@@ -35,6 +35,10 @@ pub struct Switchboard {
     checks_wakeup: tokio::sync::Notify,
     /// Wakes the delivery worker when events are queued or deliveries resent.
     worker_wakeup: tokio::sync::Notify,
+    /// Refused ingest requests counted and not yet in the audit log.
+    refusals: crate::ingest::refusals::RefusalLog,
+    /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
+    api_key_generation: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -66,6 +70,8 @@ impl Switchboard {
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
+            refusals: Default::default(),
+            api_key_generation: Default::default(),
         })
     }
 
@@ -105,6 +111,20 @@ impl Switchboard {
 
     pub(crate) fn wake_worker(&self) {
         self.worker_wakeup.notify_one();
+    }
+
+    pub(crate) fn refusals(&self) -> &crate::ingest::refusals::RefusalLog {
+        &self.refusals
+    }
+
+    pub(crate) fn api_key_generation(&self) -> u64 {
+        self.api_key_generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn api_keys_changed(&self) {
+        self.api_key_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -149,6 +169,15 @@ impl Switchboard {
             clinic_name: self.setting("clinic_name")?,
             services: crate::info::ServicesInfo::of(&self.data_dir),
         })
+    }
+}
+
+impl Drop for Switchboard {
+    fn drop(&mut self) {
+        // The ingest API flushes when it stops; this catches refusals counted by any other path.
+        if let Err(e) = self.flush_refusals() {
+            tracing::error!(error = %e, "could not record counted ingest refusals");
+        }
     }
 }
 

@@ -89,6 +89,7 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("list_api_keys", Op(ApiKeyList)),
     ("create_api_key", Op(ApiKeyCreate)),
     ("revoke_api_key", Op(ApiKeyRevoke)),
+    ("api_key_uses", Op(ApiKeyView)),
     ("audit_page", Op(AuditView)),
     ("audit_facets", Op(AuditView)),
     ("verify_audit", Op(AuditVerify)),

@@ -88,6 +88,8 @@ export const commands = {
 	/**  Creates a key; the key itself is in the answer this once. */
 	createApiKey: (draft: ApiKeyDraft) => typedError<CreatedApiKey, AppError>(__TAURI_INVOKE("create_api_key", { draft })),
 	revokeApiKey: (id: string) => typedError<ApiKey, AppError>(__TAURI_INVOKE("revoke_api_key", { id })),
+	/**  A key's recent uses (the events it sent, newest first) and its refusal count. */
+	apiKeyUses: (id: string, before: number | null, limit: number) => typedError<ApiKeyUses, AppError>(__TAURI_INVOKE("api_key_uses", { id, before, limit })),
 	/**  One page of the audit log matching `filter`, newest first, older than `before`. */
 	auditPage: (filter: AuditFilter, before: number | null, limit: number) => typedError<AuditPage, AppError>(__TAURI_INVOKE("audit_page", { filter, before, limit })),
 	/**  The users and actions in the log, for the viewer's filters. */
@@ -134,6 +136,24 @@ export type ApiKeyDraft = {
 };
 
 export type ApiKeyState = "active" | "expired" | "revoked";
+
+/**  One event a key sent. */
+export type ApiKeyUse = {
+	/**  Where the next page starts (`before`). */
+	seq: number,
+	at: string,
+	eventType: string,
+	eventId: string,
+};
+
+/**  A page of a key's recent uses and how many of its requests were refused. */
+export type ApiKeyUses = {
+	uses: ApiKeyUse[],
+	/**  `before` for the next (older) page; `None` on the last page. */
+	nextBefore: number | null,
+	/**  Requests with this key that were refused, as the audit log counts them. */
+	refused: number,
+};
 
 /**
  *  What crosses to the UI (and to `--json` output) when an operation fails: a code to branch on,

@@ -5,6 +5,7 @@ import type { DomainCases, DomainExport } from './domain';
 export const DOMAIN: DomainExport = {
   "commands": {
     "acknowledgeDeadDeliveries": {"action":"endpoint.acknowledge_dead","permission":"send_events","session":true},
+    "apiKeyUses": {"action":"api_key.view","permission":"configure","session":true},
     "appInfo": {"action":null,"permission":null,"session":false},
     "auditFacets": {"action":"audit.view","permission":"audit","session":true},
     "auditPage": {"action":"audit.view","permission":"audit","session":true},

@@ -1,6 +1,6 @@
 // The one door to the backend for the rest of the UI.
 import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
-import { sampleApiKeys } from './mock-api-keys';
+import { sampleApiKeys, sampleApiKeyUses } from './mock-api-keys';
 import { sampleAudit } from './mock-audit';
 import { SAMPLE_PASSWORD } from './mock-users';
 import { sampleWebhooks } from './mock-webhooks';
@@ -53,6 +53,7 @@ export function selectBackend(win: Window = window): SelectedBackend {
           tests: sampleTests(),
           webhooks: sampleWebhooks(Date.now(), many ? 10_000 : 0),
           apiKeys: sampleApiKeys(),
+          apiKeyUses: sampleApiKeyUses(),
           audit: sampleAudit(Date.now(), many ? 5_000 : 0),
           settings: { clinicName: 'Riverside Veterinary Clinic' },
           latencyMs: 150,

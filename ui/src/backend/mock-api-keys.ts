@@ -1,9 +1,15 @@
 // The mock's API keys for the ingest API: a stand-in for core's (crates/core/src/api_keys.rs).
 // Keys are `sbk_` + base64url of 32 random bytes, shown once; only the prefix is kept.
 import { MOCK_EVENT_TYPES } from './mock-webhooks';
-import type { ApiKey, ApiKeyDraft, AppError, Commands, ErrorCode, Result } from './types';
+import type { ApiKey, ApiKeyDraft, ApiKeyUse, AppError, Commands, ErrorCode, Result } from './types';
 
-type ApiKeyCommands = Pick<Commands, 'listApiKeys' | 'createApiKey' | 'revokeApiKey'>;
+type ApiKeyCommands = Pick<Commands, 'listApiKeys' | 'createApiKey' | 'revokeApiKey' | 'apiKeyUses'>;
+
+/** What core reads for a key's usage: the events it sent (any order) and its refusals counted in the audit log. */
+export type MockKeyUses = { uses: ApiKeyUse[]; refused: number };
+
+/** As core's MAX_USES_PAGE. */
+const MAX_USES_PAGE = 200;
 
 const DAY_MS = 24 * 3600 * 1000;
 const MAX_EXPIRES_IN_DAYS = 3650;
@@ -42,11 +48,14 @@ export function createApiKeyCommands({
   actor,
   answer,
   keys: initial = [],
+  uses = {},
 }: {
   /** Who is changing things now (the signed-in user). */
   actor: () => string;
   answer: <T>(value: T) => Promise<T>;
   keys?: ApiKey[];
+  /** Each key's usage, by key id. */
+  uses?: Record<string, MockKeyUses>;
 }): ApiKeyCommands {
   const keys = new Map<string, ApiKey>(structuredClone(initial).map((k) => [k.id, k]));
   let lastCreated = 0;
@@ -98,6 +107,33 @@ export function createApiKeyCommands({
       if (!key) return answer(fail('not_found', `API key ${id} was not found.`));
       if (!key.revokedAt) keys.set(id, { ...key, revokedAt: new Date().toISOString(), revokedBy: actor() });
       return answer(ok(current(keys.get(id) ?? key)));
+    },
+
+    // As core: newest first by seq, keyset paging with `before`, the limit clamped to 1…200.
+    async apiKeyUses(id: string, before: number | null, limit: number) {
+      if (!keys.has(id)) return answer(fail('not_found', `API key ${id} was not found.`));
+      const size = Math.min(Math.max(limit, 1), MAX_USES_PAGE);
+      const found = uses[id] ?? { uses: [], refused: 0 };
+      const older = found.uses.filter((u) => before === null || u.seq < before).sort((a, b) => b.seq - a.seq);
+      const page = older.slice(0, size);
+      const nextBefore = older.length > size ? (page.at(-1)?.seq ?? null) : null;
+      return answer(ok({ uses: structuredClone(page), nextBefore, refused: found.refused }));
+    },
+  };
+}
+
+/** The preview's usage: the key in use sent a few events and had some requests refused. */
+export function sampleApiKeyUses(now: number = Date.now()): Record<string, MockKeyUses> {
+  const types = ['appointment.created', 'appointment.updated', 'invoice.created', 'patient.updated'];
+  return {
+    key_sample_pms: {
+      uses: Array.from({ length: 12 }, (_, i) => ({
+        seq: 1000 + i,
+        at: new Date(now - (12 - i) * 7 * 60_000).toISOString(),
+        eventType: types[i % types.length] ?? 'test.ping',
+        eventId: `evt_sample_${(1000 + i).toString(16)}`,
+      })),
+      refused: 3,
     },
   };
 }

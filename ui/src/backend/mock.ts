@@ -10,7 +10,7 @@
 // when the signed-in user's role does not allow it — both decided by core's command and roles
 // tables (domain.ts, generated from Rust); refusals and changes are written to the audit log
 // (mock-audit.ts). The provider catalogue and the status rules' data come from there too.
-import { createApiKeyCommands } from './mock-api-keys';
+import { createApiKeyCommands, type MockKeyUses } from './mock-api-keys';
 import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { commandRule, domain, PROVIDERS, TRANSIENT_KINDS, type StatusFacts } from './domain';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
@@ -342,6 +342,8 @@ export interface MockOptions {
   workerDelayMs?: number;
   /** API keys already stored (`sampleApiKeys()` for the preview's). */
   apiKeys?: ApiKey[];
+  /** Each stored key's usage, by key id (`sampleApiKeyUses()` for the preview's). */
+  apiKeyUses?: Record<string, MockKeyUses>;
 }
 
 /** The mock, plus what tests need to play the Rust side. */
@@ -730,7 +732,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
 
     ...webhooks.commands,
 
-    ...createApiKeyCommands({ actor, answer, keys: options.apiKeys }),
+    ...createApiKeyCommands({ actor, answer, keys: options.apiKeys, uses: options.apiKeyUses }),
 
     ...users.commands,
 

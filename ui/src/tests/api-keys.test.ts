@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { createMockBackend } from '../backend/mock';
-import { sampleApiKeys } from '../backend/mock-api-keys';
+import { sampleApiKeys, type MockKeyUses } from '../backend/mock-api-keys';
 import { renderApp } from './render-app';
 
 function keyRow(name: string): HTMLElement {
@@ -74,5 +74,45 @@ describe('Settings › API keys', () => {
     expect(revoke).toHaveBeenCalledWith('key_sample_pms');
     await waitFor(() => expect(keyRow('Practice management system')).toHaveAttribute('data-state', 'revoked'));
     expect(screen.queryByTestId('confirm-dialog')).not.toBeInTheDocument();
+  });
+
+  it('shows a key’s recent uses newest first, pages back, and its refusal count from the audit', async () => {
+    const user = userEvent.setup();
+    const uses: MockKeyUses = {
+      uses: Array.from({ length: 25 }, (_, i) => ({
+        seq: i + 1,
+        at: new Date(Date.UTC(2026, 10, 20, 9, i)).toISOString(),
+        eventType: i % 2 === 0 ? 'appointment.created' : 'invoice.paid',
+        eventId: `evt_use_${i + 1}`,
+      })),
+      refused: 7,
+    };
+    const backend = createMockBackend({}, { apiKeys: sampleApiKeys(), apiKeyUses: { key_sample_pms: uses } });
+    const read = vi.spyOn(backend, 'apiKeyUses');
+    renderApp({ page: 'settings', backend });
+    await waitFor(() => expect(screen.getAllByTestId('api-key-row')).toHaveLength(3));
+    const toggle = within(keyRow('Practice management system')).getByTestId('show-api-key-uses');
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const panel = await screen.findByTestId('api-key-uses');
+    await waitFor(() => expect(within(panel).getAllByTestId('api-key-use')).toHaveLength(20));
+    expect(read).toHaveBeenLastCalledWith('key_sample_pms', null, 20);
+    const first = within(panel).getAllByTestId('api-key-use')[0];
+    expect(first).toHaveTextContent('evt_use_25');
+    expect(first).toHaveTextContent('appointment.created');
+    expect(within(panel).getByTestId('api-key-refused')).toHaveTextContent('7 requests with this key were refused');
+
+    await user.click(within(panel).getByTestId('api-key-uses-more'));
+    await waitFor(() => expect(within(panel).getAllByTestId('api-key-use')).toHaveLength(25));
+    expect(read).toHaveBeenLastCalledWith('key_sample_pms', 6, 20);
+    expect(within(panel).getAllByTestId('api-key-use').at(-1)).toHaveTextContent('evt_use_1');
+    expect(within(panel).queryByTestId('api-key-uses-more')).not.toBeInTheDocument();
+
+    // Another key that sent nothing says so; one panel at a time.
+    await user.click(within(keyRow('Old kiosk')).getByTestId('show-api-key-uses'));
+    expect(await screen.findByTestId('api-key-uses-empty')).toHaveTextContent('No events sent with this key yet.');
+    expect(screen.getAllByTestId('api-key-uses')).toHaveLength(1);
+    expect(screen.getByTestId('api-key-refused')).toHaveTextContent('No requests with this key were refused.');
   });
 });

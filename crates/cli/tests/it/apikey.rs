@@ -178,6 +178,7 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
             .assert()
             .success();
         let key = create_key(&d, &["--name", "PMS", "--scope", "appointment.created"]);
+        let key_id = key["key"]["id"].as_str().unwrap().to_owned();
         let key = key["secret"].as_str().unwrap().to_owned();
 
         let (serve, started) = spawn_serve(&d, &[]);
@@ -194,8 +195,12 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
             (status, &body["duplicate"]),
             (200, &serde_json::json!(true))
         );
-        let (status, body) = http_post(&addr, &key, r#"{"type": "invoice.paid"}"#);
-        assert_eq!((status, body["code"].as_str()), (403, Some("out_of_scope")));
+        // Refused twice for one reason: the first is audited at once, the second only counted
+        // until the server stops.
+        for _ in 0..2 {
+            let (status, body) = http_post(&addr, &key, r#"{"type": "invoice.paid"}"#);
+            assert_eq!((status, body["code"].as_str()), (403, Some("out_of_scope")));
+        }
 
         // The worker in the same process delivers it, once.
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -238,6 +243,23 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
         for (path, bytes) in all_file_bytes(&d) {
             assert!(!contains(&bytes, &key), "{path} holds the key");
         }
+
+        // The key's uses: the one event it queued, and both refusals (the counted one written
+        // when serve stopped).
+        let out = switchboard(&d)
+            .args(["--json", "apikey", "uses", &key_id])
+            .assert()
+            .success();
+        let uses: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(uses["uses"].as_array().unwrap().len(), 1, "{uses}");
+        assert_eq!(uses["uses"][0]["eventId"], "evt_serve_1");
+        assert_eq!(uses["refused"], 2, "{uses}");
+        switchboard(&d)
+            .args(["apikey", "uses", &key_id])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("appointment.created"))
+            .stdout(predicate::str::contains("Refused requests: 2"));
     })
     .await
     .unwrap();

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_webhooks.sql"),
     include_str!("migrations/0005_api_keys.sql"),
     include_str!("migrations/0006_users.sql"),
+    include_str!("migrations/0007_ingest_usage.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

@@ -8,6 +8,7 @@
 mod migrations;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub struct Db {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Commits made by [`Db::write_synced`], so tests and benchmarks can see group commit work.
+    synced_commits: AtomicU64,
 }
 
 impl std::fmt::Debug for Db {
@@ -87,6 +90,7 @@ impl Db {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers,
+            synced_commits: AtomicU64::new(0),
         })
     }
 
@@ -109,6 +113,43 @@ impl Db {
         let value = f(&tx)?;
         tx.commit().map_err(|e| classify(&self.path, e))?;
         Ok(value)
+    }
+
+    /// Like [`Db::write`], but the commit is on disk when this returns: the WAL is fsynced.
+    ///
+    /// The connection normally runs `synchronous=NORMAL`, where a WAL commit survives a crash of
+    /// the app but not a power cut. A caller that tells someone else "stored" (the ingest API's
+    /// 202) must not lose the data to a power cut, so this one transaction runs under `FULL`.
+    /// `synchronous` cannot change inside a transaction, hence the switch around it on the one
+    /// writer connection (no other write can interleave: the writer is behind the mutex). We
+    /// chose this over a separate durable connection or `wal_checkpoint` because it costs one
+    /// fsync of the WAL per commit and nothing else, and the ingest API's group commit shares
+    /// that fsync among every request in the group.
+    pub fn write_synced<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock_writer();
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| classify(&self.path, e))?;
+        let result = (|| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| classify(&self.path, e))?;
+            let value = f(&tx)?;
+            tx.commit().map_err(|e| classify(&self.path, e))?;
+            Ok(value)
+        })();
+        // Back to NORMAL for every other write, whether this one committed or not.
+        if let Err(e) = conn.pragma_update(None, "synchronous", "NORMAL") {
+            tracing::error!(error = %e, "could not restore synchronous=NORMAL");
+        }
+        if result.is_ok() {
+            self.synced_commits.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// How many [`Db::write_synced`] transactions committed since the database was opened.
+    pub fn synced_commits(&self) -> u64 {
+        self.synced_commits.load(Ordering::Relaxed)
     }
 
     pub fn schema_version(&self) -> Result<u32> {
@@ -315,6 +356,33 @@ mod tests {
         };
         let err = db.unwrap_err();
         assert!(matches!(err, Error::DatabaseLocked { .. }), "{err}");
+    }
+
+    fn synchronous(c: &Connection) -> i64 {
+        c.pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_synced_write_commits_under_synchronous_full_and_others_stay_normal() {
+        const NORMAL: i64 = 1;
+        const FULL: i64 = 2;
+        let (_dir, db) = temp_db();
+        let inside = db
+            .write_synced(|tx| {
+                tx.execute("INSERT INTO settings(key, value) VALUES ('a', '1')", [])?;
+                Ok(synchronous(tx))
+            })
+            .unwrap();
+        assert_eq!(inside, FULL, "the acknowledging commit is fsynced");
+        assert_eq!(db.synced_commits(), 1);
+        assert_eq!(db.write(|tx| Ok(synchronous(tx))).unwrap(), NORMAL);
+
+        // A failed synced write restores NORMAL too, and is not counted.
+        let r: Result<()> = db.write_synced(|_| Err(Error::Internal("boom".into())));
+        assert!(r.is_err());
+        assert_eq!(db.write(|tx| Ok(synchronous(tx))).unwrap(), NORMAL);
+        assert_eq!(db.synced_commits(), 1);
     }
 
     #[test]

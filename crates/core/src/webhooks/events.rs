@@ -1,7 +1,7 @@
 //! Events entering the outbox: validated, wrapped in the envelope, stored with one delivery per
 //! subscribed endpoint in the same transaction.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::is_known_event_type;
@@ -54,7 +54,7 @@ impl Switchboard {
     /// says where it came from.
     pub(crate) fn emit_from(&self, request: &EmitRequest, source: &str) -> Result<Emitted> {
         let prepared = prepare(request)?;
-        let emitted = self.db().write(|tx| enqueue(tx, &prepared, source))?;
+        let emitted = self.db().write(|tx| enqueue(tx, &prepared, source, None))?;
         if emitted.deliveries > 0 {
             self.wake_worker();
         }
@@ -69,7 +69,7 @@ impl Switchboard {
         let emitted = self.db().write(|tx| {
             prepared
                 .iter()
-                .map(|p| enqueue(tx, p, source))
+                .map(|p| enqueue(tx, p, source, None))
                 .collect::<Result<Vec<_>>>()
         })?;
         self.wake_worker();
@@ -77,13 +77,15 @@ impl Switchboard {
     }
 }
 
+/// An event checked and wrapped in its envelope, ready to be stored.
+#[derive(Debug)]
 pub(crate) struct Prepared {
-    id: String,
-    event_type: String,
+    pub(crate) id: String,
+    pub(crate) event_type: String,
     body: Vec<u8>,
 }
 
-fn prepare(request: &EmitRequest) -> Result<Prepared> {
+pub(crate) fn prepare(request: &EmitRequest) -> Result<Prepared> {
     let event_type = request.event_type.trim();
     if !is_known_event_type(event_type) {
         return Err(Error::validation(
@@ -145,36 +147,41 @@ fn prepare(request: &EmitRequest) -> Result<Prepared> {
     })
 }
 
-fn enqueue(tx: &Transaction<'_>, p: &Prepared, source: &str) -> Result<Emitted> {
+/// Stores an event and one delivery per subscribed endpoint, or nothing when its id was stored
+/// before. `api_key_id` names the key that sent it through the ingest API: that row is the key's
+/// usage log.
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    p: &Prepared,
+    source: &str,
+    api_key_id: Option<&str>,
+) -> Result<Emitted> {
     let now = time::now_ms();
-    let existing: Option<i64> = tx
-        .query_row(
-            "SELECT seq FROM webhook_events WHERE id = ?1",
-            [&p.id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if existing.is_some() {
+    // One statement both checks the idempotency key and stores: the unique index on id answers.
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO webhook_events (id, type, created_at, source, body, api_key_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![p.id, p.event_type, now, source, p.body, api_key_id])?;
+    if inserted == 0 {
         return Ok(Emitted {
             event_id: p.id.clone(),
             duplicate: true,
             deliveries: 0,
         });
     }
-    tx.execute(
-        "INSERT INTO webhook_events (id, type, created_at, source, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![p.id, p.event_type, now, source, p.body],
-    )?;
     let seq = tx.last_insert_rowid();
-    let queued = tx.execute(
+    let queued = tx.prepare_cached(
         "INSERT INTO deliveries (event_seq, endpoint_id, event_id, event_type, status, next_attempt_at,
                                  created_at, updated_at)
          SELECT ?1, e.id, ?2, ?3, 'pending', ?4, ?4, ?4
          FROM webhook_endpoints e
          WHERE e.enabled = 1
            AND EXISTS (SELECT 1 FROM json_each(e.event_types) t WHERE t.value IN ('*', ?3))",
-        params![seq, p.id, p.event_type, now],
-    )?;
+    )?
+    .execute(params![seq, p.id, p.event_type, now])?;
     Ok(Emitted {
         event_id: p.id.clone(),
         duplicate: false,

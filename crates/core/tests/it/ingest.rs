@@ -100,25 +100,37 @@ impl Api {
             .unwrap()
     }
 
-    /// The `api_key.use` audit rows, oldest first.
-    fn uses(&self) -> Vec<AuditRow> {
-        let mut rows: Vec<AuditRow> = self
-            .sb
-            .recent_audit(&switchboard_core::Actor::admin_for_tests(), 1000)
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.action == "api_key.use")
-            .collect();
-        rows.reverse();
-        rows
+    /// The refused-use audit rows (`api_key.use`), oldest first.
+    fn refusals(&self) -> Vec<AuditRow> {
+        refusals(&self.sb)
     }
 
-    async fn shut_down(self) {
+    /// Stops the server (which writes the refusals it counted) and hands back core and its
+    /// data directory.
+    async fn shut_down(self) -> (Arc<Switchboard>, tempfile::TempDir) {
         let _ = self.stop.send(());
         tokio::time::timeout(Duration::from_secs(10), self.server.stopped())
             .await
             .expect("the server stops when told to");
+        (self.sb, self._dir)
     }
+}
+
+fn refusals(sb: &Switchboard) -> Vec<AuditRow> {
+    let mut rows: Vec<AuditRow> = sb
+        .recent_audit(&switchboard_core::Actor::admin_for_tests(), 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "api_key.use")
+        .collect();
+    rows.reverse();
+    rows
+}
+
+/// The refusals an aggregated audit row stands for.
+fn count(row: &AuditRow) -> u64 {
+    let field = row.changes.iter().find(|c| c.field == "count").unwrap();
+    field.to.as_deref().unwrap().parse().unwrap()
 }
 
 async fn answer(response: reqwest::Response) -> Answer {
@@ -217,24 +229,29 @@ async fn a_posted_event_is_queued_and_delivered_once_even_when_posted_twice() {
     let body: serde_json::Value = serde_json::from_slice(&appointment.body).unwrap();
     assert_eq!(body["data"]["pet"], "Max");
 
-    let uses = api.uses();
-    assert_eq!(uses.len(), 3);
-    assert!(uses.iter().all(|u| u.result == AuditResult::Ok
-        && u.actor == "api:Practice software"
-        && u.detail
-            .as_deref()
-            .unwrap()
-            .starts_with("appointment.created evt_")));
-    assert!(uses[1]
-        .detail
-        .as_deref()
-        .unwrap()
-        .contains("already queued"));
+    // Accepted events are not audited: the event rows are the key's usage log.
+    assert!(api.refusals().is_empty());
     let listed = api
         .sb
         .list_api_keys(&switchboard_core::Actor::admin_for_tests())
         .unwrap();
     assert!(listed[0].last_used_at.is_some());
+    let used = api
+        .sb
+        .api_key_uses(
+            &switchboard_core::Actor::admin_for_tests(),
+            &listed[0].id,
+            None,
+            10,
+        )
+        .unwrap();
+    let ids: Vec<&str> = used.uses.iter().map(|u| u.event_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [fresh.body["id"].as_str().unwrap(), "evt_appt_1001"],
+        "newest first, the duplicate not again"
+    );
+    assert_eq!(used.refused, 0);
 
     api.shut_down().await;
 }
@@ -450,9 +467,13 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
 
     assert_eq!(api.count("webhook_events"), 0, "nothing stored");
     assert_eq!(api.count("deliveries"), 0, "nothing stored");
-    let uses = api.uses();
-    assert_eq!(uses.len(), cases.len() + 1, "every attempt audited once");
-    assert!(uses.iter().all(|u| u.result == AuditResult::Refused));
+    // One row per subject and reason at once; repeats of one (the empty body is not JSON either,
+    // the over-long body is too large data again, Basic auth sends no key) are only counted.
+    let uses = api.refusals();
+    assert_eq!(uses.len(), cases.len() - 2, "a row per key and reason");
+    assert!(uses
+        .iter()
+        .all(|u| u.result == AuditResult::Refused && count(u) == 1));
     let actors: Vec<&str> = uses.iter().map(|u| u.actor.as_str()).collect();
     assert_eq!(
         &actors[..6],
@@ -465,41 +486,65 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
             "api:Scheduler"
         ]
     );
-    assert!(actors[6..cases.len()].iter().all(|a| *a == "api:Scheduler"));
+    assert!(actors[6..].iter().all(|a| *a == "api:Scheduler"));
+    assert_eq!(
+        uses[1].object_label.as_deref(),
+        Some(&*format!("{}…", &wrong[..8])),
+        "an unknown key is told apart by its shown prefix"
+    );
     let details: Vec<&str> = uses.iter().map(|u| u.detail.as_deref().unwrap()).collect();
     assert_eq!(details[0], "no API key sent");
     assert_eq!(details[1], "unknown API key");
     assert!(details[3].starts_with("key expired"), "{}", details[3]);
     assert!(details[4].starts_with("key revoked"), "{}", details[4]);
     assert!(details[5].contains("invoice.paid"), "{}", details[5]);
-    assert!(details[8].contains("(type)"), "{}", details[8]);
-    assert!(details[11].contains("(data)"), "{}", details[11]);
+    assert!(details[7].contains("(type)"), "{}", details[7]);
+    assert!(details[10].contains("(data)"), "{}", details[10]);
     for u in &uses {
         let text = serde_json::to_string(u).unwrap();
         for secret in [&key, &expired, &revoked, &wrong] {
             assert!(!text.contains(secret.as_str()), "{text}");
         }
     }
+    let scheduler = api.key_id("Scheduler");
     assert!(
         api.sb
-            .verify_audit(&switchboard_core::Actor::admin_for_tests())
-            .unwrap()
-            .ok
-    );
-    assert!(
-        api.sb
-            .get_api_key(
-                &switchboard_core::Actor::admin_for_tests(),
-                &api.key_id("Scheduler")
-            )
+            .get_api_key(&switchboard_core::Actor::admin_for_tests(), &scheduler)
             .unwrap()
             .last_used_at
             .is_none(),
         "a refused use is not a use"
     );
+    let (sb, _dir) = api.shut_down().await;
+    // Stopping writes what was counted: every attempt is accounted for.
+    let uses = refusals(&sb);
+    assert_eq!(uses.len(), cases.len() + 1);
+    assert_eq!(
+        uses.iter().map(count).sum::<u64>(),
+        cases.len() as u64 + 1,
+        "every attempt counted once"
+    );
+    let page = sb
+        .api_key_uses(
+            &switchboard_core::Actor::admin_for_tests(),
+            &scheduler,
+            None,
+            10,
+        )
+        .unwrap();
+    assert!(page.uses.is_empty());
+    assert_eq!(
+        page.refused, 8,
+        "the Scheduler key's refusals, as the audit counts them"
+    );
+    assert!(
+        sb.verify_audit(&switchboard_core::Actor::admin_for_tests())
+            .unwrap()
+            .ok
+    );
 
     // The files hold no key, only hashes.
-    for entry in std::fs::read_dir(api.sb.data_dir()).unwrap() {
+    for entry in std::fs::read_dir(sb.data_dir()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
             let bytes = std::fs::read(&path).unwrap();
@@ -512,7 +557,6 @@ async fn bad_requests_get_a_json_error_naming_the_problem_store_nothing_and_are_
             }
         }
     }
-    api.shut_down().await;
 }
 
 /// Sends `head` and then `body` in `chunk`-sized writes over raw TCP, and returns the status line
@@ -590,12 +634,18 @@ async fn a_huge_body_is_refused_without_being_read_to_the_end() {
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 
     assert_eq!(api.count("webhook_events"), 0);
-    let uses = api.uses();
+    let uses = api.refusals();
+    assert_eq!(
+        uses.len(),
+        2,
+        "the second too-large body is counted with the first"
+    );
+    assert!(uses[0].detail.as_deref().unwrap().contains("(data)"));
+    assert_eq!(uses[1].detail.as_deref(), Some("unknown API key"));
+    let (sb, _dir) = api.shut_down().await;
+    let uses = refusals(&sb);
     assert_eq!(uses.len(), 3);
-    assert!(uses[..2]
-        .iter()
-        .all(|u| u.detail.as_deref().unwrap().contains("(data)")));
-    api.shut_down().await;
+    assert!(uses[2].detail.as_deref().unwrap().contains("(data)"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -618,4 +668,181 @@ async fn a_port_in_use_is_reported_plainly() {
         matches!(&err, Error::Conflict(m) if m.contains(&port.to_string())),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_posts_are_all_stored_each_gets_its_own_answer_and_a_bad_one_fails_alone() {
+    let api = Arc::new(Api::start().await);
+    let rx = Receiver::ok().await;
+    api.sb
+        .create_endpoint(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            local(&rx.url),
+        )
+        .unwrap();
+    let key = api.key("PMS", &[]);
+    let commits = api.sb.db().synced_commits();
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let (api, key) = (Arc::clone(&api), key.clone());
+        posts.spawn(async move {
+            // One in the middle is broken: bad JSON in data.
+            let body = if i == 150 {
+                r#"{"type": "test.ping", "id": "evt_c150", "data": {"x": }}"#.to_owned()
+            } else {
+                format!(r#"{{"type": "test.ping", "id": "evt_c{i}", "data": {{"n": {i}}}}}"#)
+            };
+            (i, api.post(Some(&key), body).await)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = posts.join_next().await {
+        answers.push(done.unwrap());
+    }
+    for (i, got) in &answers {
+        if *i == 150 {
+            assert_eq!(got.status, 400, "{}", got.body);
+            assert_eq!(got.body["code"], "invalid_json");
+        } else {
+            assert_eq!(got.status, 202, "{i}: {}", got.body);
+            assert_eq!(got.body["id"], format!("evt_c{i}"), "its own answer");
+            assert_eq!(got.body["deliveries"], 1);
+        }
+    }
+    assert_eq!(api.count("webhook_events"), 299);
+    assert_eq!(api.count("deliveries"), 299);
+    let grouped = api.sb.db().synced_commits() - commits;
+    assert!(
+        (1..=299).contains(&grouped),
+        "each acknowledged event went through a synced commit ({grouped})"
+    );
+    // Every stored row names the key that sent it.
+    let key_id = api.key_id("PMS");
+    let named: i64 = api
+        .sb
+        .db()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM webhook_events WHERE api_key_id = ?1",
+                [&key_id],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(named, 299);
+    let uses = api
+        .sb
+        .api_key_uses(
+            &switchboard_core::Actor::admin_for_tests(),
+            &key_id,
+            None,
+            500,
+        )
+        .unwrap();
+    assert_eq!(uses.uses.len(), 200, "a page is at most 200");
+    assert!(uses.next_before.is_some());
+    assert_eq!(uses.refused, 1);
+
+    let mut worker = Worker::new(Arc::clone(&api.sb), WorkerConfig::default()).unwrap();
+    while worker.run_once().await.unwrap() > 0 {}
+    assert_eq!(rx.received().len(), 299);
+    let Ok(api) = Arc::try_unwrap(api) else {
+        panic!("the posts are done")
+    };
+    api.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_bad_keys_adds_one_audit_row_per_key_and_reason_with_its_count() {
+    let api = Arc::new(Api::start().await);
+    let good = api.key("PMS", &[]);
+    let mut wrong = good.clone();
+    wrong.replace_range(10..14, "zzzz");
+    let before = api.refusals().len();
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..500 {
+        let (api, key) = (
+            Arc::clone(&api),
+            if i % 5 == 0 {
+                "sbk_other".to_owned()
+            } else {
+                wrong.clone()
+            },
+        );
+        posts.spawn(async move {
+            api.post(Some(&key), r#"{"type": "test.ping"}"#)
+                .await
+                .status
+        });
+    }
+    while let Some(status) = posts.join_next().await {
+        assert_eq!(status.unwrap(), 401);
+    }
+    // Two unknown prefixes, one reason: one row each at once, the rest counted.
+    let rows = api.refusals();
+    assert_eq!(rows.len() - before, 2, "{rows:#?}");
+    assert!(rows.iter().all(|r| count(r) == 1));
+    let Ok(api) = Arc::try_unwrap(api) else {
+        panic!("the posts are done")
+    };
+    let (sb, _dir) = api.shut_down().await;
+    let rows = refusals(&sb);
+    assert_eq!(rows.len(), 4, "one more row per prefix when the API stops");
+    let total = |prefix: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r.object_label.as_deref() == Some(&*format!("{prefix}…")))
+            .map(count)
+            .sum()
+    };
+    assert_eq!(total(&wrong[..8]), 400);
+    assert_eq!(total("sbk_othe"), 100);
+    assert!(rows[2..].iter().all(|r| r
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("times within a minute")));
+    assert_eq!(api_events(&sb), 0);
+}
+
+fn api_events(sb: &Switchboard) -> i64 {
+    sb.db()
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_revoked_while_the_api_remembers_it_is_refused_at_once() {
+    let api = Api::start().await;
+    let key = api.key("PMS", &[]);
+    let event = r#"{"type": "test.ping"}"#;
+    assert_eq!(api.post(Some(&key), event).await.status, 202);
+    // The API has just checked this key; revoking it must still shut it out before the next
+    // body is read, not only at the commit.
+    api.sb
+        .revoke_api_key(
+            &Actor::user("usr_manager", "manager", switchboard_core::Role::Admin),
+            &api.key_id("PMS"),
+        )
+        .unwrap();
+    let refused = api.post(Some(&key), "not even JSON").await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.body["code"], "api_key_revoked");
+    // A key revoked by another process (behind this core's back, as the CLI would) is refused by
+    // the commit even while remembered.
+    let other = api.key("Lab", &[]);
+    assert_eq!(api.post(Some(&other), event).await.status, 202);
+    api.sb
+        .db()
+        .write(|tx| {
+            Ok(tx.execute(
+                "UPDATE api_keys SET revoked_at = 1, revoked_by = 'cli' WHERE name = 'Lab'",
+                [],
+            )?)
+        })
+        .unwrap();
+    let refused = api.post(Some(&other), event).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.body["code"], "api_key_revoked");
+    assert_eq!(api.count("webhook_events"), 2);
+    api.shut_down().await;
 }

@@ -286,6 +286,9 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
         ("show an API key", &[MG, AD], |f, a| {
             f.sb.get_api_key(a, &f.api_key).map(drop)
         }),
+        ("show an API key's recent uses", &[MG, AD], |f, a| {
+            f.sb.api_key_uses(a, &f.api_key, None, 20).map(drop)
+        }),
         ("create an API key", &[MG, AD], |f, a| {
             f.sb.create_api_key(
                 a,

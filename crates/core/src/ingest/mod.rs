@@ -11,7 +11,17 @@
 //! type outside the key's scopes, 413 for event data over 1 MiB, 404 and 405 for anything else.
 //! The key is checked before the body is read, so a caller without one cannot make Switchboard
 //! read a megabyte; the body is read up to the limit and no further. Nothing is stored on an
-//! error, and every attempt leaves one audit row (`api_key.use`).
+//! error.
+//!
+//! The key is looked up once per request; the event is then validated and wrapped on the
+//! request's own task, and stored by the group committer ([`commit`]) with every other event
+//! that arrived meanwhile, in one fsynced transaction: a 202 means the event is on disk. The
+//! stored event names its key (the key's usage log); refusals go to the audit chain, at most one
+//! row per key and reason per minute ([`refusals`]).
+
+pub(crate) mod commit;
+mod keys;
+pub mod refusals;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -29,17 +39,19 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::api_keys::{ApiKey, AuthError, Refusal};
-use crate::audit::AuditResult;
 use crate::error::{AppError, Error, ErrorCode, Result};
 use crate::secrets::Secret;
-use crate::webhooks::events::MAX_PAYLOAD_BYTES;
-use crate::webhooks::{EmitRequest, Emitted};
+use crate::webhooks::events::{self, MAX_PAYLOAD_BYTES};
+use crate::webhooks::{is_known_event_type, EmitRequest, Emitted};
 use crate::Switchboard;
+use commit::Committer;
 
 pub const DEFAULT_PORT: u16 = 8717;
 /// The largest body read: 1 MiB of event data and room for the fields around it. Event data
 /// over 1 MiB is refused with 413 whether the body or the data crosses its limit first.
 pub const MAX_BODY_BYTES: usize = MAX_PAYLOAD_BYTES + 16 * 1024;
+/// How often counted refusals whose minute has closed are written to the audit log.
+const REFUSAL_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A running ingest API.
 #[derive(Debug)]
@@ -101,7 +113,19 @@ pub async fn serve_on(
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(format!("the ingest API's address: {e}")))?;
-    let app = router(sb);
+    let app = router(Arc::clone(&sb))?;
+    let flusher = tokio::spawn({
+        let sb = Arc::clone(&sb);
+        async move {
+            let mut every = tokio::time::interval(REFUSAL_FLUSH_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(e) = sb.blocking(|sb| sb.flush_closed_refusals()).await {
+                    tracing::error!(error = %e, "could not record counted ingest refusals");
+                }
+            }
+        }
+    });
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
@@ -109,20 +133,38 @@ pub async fn serve_on(
         {
             tracing::error!(error = %e, "the ingest API stopped");
         }
+        flusher.abort();
+        // Nothing counted is lost at a clean shutdown.
+        if let Err(e) = sb.blocking(|sb| sb.flush_refusals()).await {
+            tracing::error!(error = %e, "could not record counted ingest refusals");
+        }
     });
     tracing::info!(%addr, "ingest API listening");
     Ok(IngestServer { addr, task })
 }
 
-/// The routes, for [`serve_on`] (and tests that drive the router without a socket).
-pub fn router(sb: Arc<Switchboard>) -> Router {
-    Router::new()
+/// The routes, for [`serve_on`] (and tests that drive the router without a socket). Starts the
+/// group committer, which stops when the router is dropped.
+pub fn router(sb: Arc<Switchboard>) -> Result<Router> {
+    let committer = Committer::start(Arc::clone(&sb))?;
+    Ok(Router::new()
         .route("/v1/events", post(post_event))
         .route("/v1/health", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(sb)
+        .with_state(Arc::new(Ingest {
+            sb,
+            committer,
+            keys: keys::KeyCache::default(),
+        })))
+}
+
+/// What every request shares.
+struct Ingest {
+    sb: Arc<Switchboard>,
+    committer: Committer,
+    keys: keys::KeyCache,
 }
 
 /// What a queued event answers.
@@ -141,8 +183,8 @@ async fn health() -> Response {
     .into_response()
 }
 
-async fn post_event(State(sb): State<Arc<Switchboard>>, request: Request) -> Response {
-    match accept(&sb, request).await {
+async fn post_event(State(ingest): State<Arc<Ingest>>, request: Request) -> Response {
+    match accept(&ingest, request).await {
         Ok(emitted) => {
             let status = if emitted.duplicate {
                 StatusCode::OK
@@ -160,34 +202,58 @@ async fn post_event(State(sb): State<Arc<Switchboard>>, request: Request) -> Res
     }
 }
 
-async fn accept(sb: &Arc<Switchboard>, request: Request) -> Result<Emitted, Problem> {
-    // The key first, before a byte of the body is read.
+async fn accept(ingest: &Ingest, request: Request) -> Result<Emitted, Problem> {
+    let sb = &ingest.sb;
+    // The key first, before a byte of the body is read: the one look-up of this request.
     let Some(secret) = bearer(request.headers()) else {
-        return Err(refuse(sb, Refusal::Missing).await);
+        return Err(refuse(sb, Refusal::Missing, None).await);
     };
-    let checked = secret.clone();
-    let key = match core(sb, move |sb| sb.authenticate(&checked, None)).await {
-        Ok(key) => key,
-        Err(AuthError::Refused(refusal)) => return Err(refuse(sb, refusal).await),
-        Err(AuthError::Core(e)) => return Err(Problem::from(&e)),
+    let key = match ingest.keys.get(sb, &secret) {
+        Some(key) => key,
+        None => {
+            let generation = sb.api_key_generation();
+            let checked = secret.clone();
+            match core(sb, move |sb| sb.authenticate(&checked, None)).await {
+                Ok(key) => {
+                    let key = Arc::new(key);
+                    ingest.keys.put(generation, &secret, &key);
+                    key
+                }
+                Err(AuthError::Refused(refusal)) => {
+                    return Err(refuse(sb, refusal, Some(secret)).await)
+                }
+                Err(AuthError::Core(e)) => return Err(Problem::from(&e)),
+            }
+        }
     };
     let body = match read_body(request).await {
         Ok(body) => body,
-        Err(problem) => return Err(refuse_known(sb, key, problem).await),
+        Err(problem) => return Err(refuse_known(sb, &key, problem).await),
     };
     let event = match parse(&body) {
         Ok(event) => event,
-        Err(problem) => return Err(refuse_known(sb, key, problem).await),
+        Err(problem) => return Err(refuse_known(sb, &key, problem).await),
     };
     drop(body);
-    // Checks the key again (it may have been revoked meanwhile) with the event's type, queues the
-    // event and records the use.
-    core(sb, move |sb| sb.emit_with_api_key(&secret, &event))
-        .await
-        .map_err(|e| match e {
-            AuthError::Refused(refusal) => Problem::refused(&refusal),
-            AuthError::Core(e) => Problem::from(&e),
-        })
+    // The scope against the key already read; an unknown type is the validation's to name.
+    let event_type = event.event_type.trim();
+    if is_known_event_type(event_type) && !key.scopes.iter().any(|s| s == "*" || s == event_type) {
+        let refusal = Refusal::OutOfScope {
+            key: Box::new((*key).clone()),
+            event_type: event_type.to_owned(),
+        };
+        return Err(refuse(sb, refusal, None).await);
+    }
+    let prepared = match events::prepare(&event) {
+        Ok(prepared) => prepared,
+        Err(e) => return Err(refuse_known(sb, &key, Problem::from(&e)).await),
+    };
+    match ingest.committer.submit(Arc::clone(&key), prepared).await {
+        Ok(emitted) => Ok(emitted),
+        // Revoked or expired between the check and the commit.
+        Err(AuthError::Refused(refusal)) => Err(refuse(sb, refusal, None).await),
+        Err(AuthError::Core(e)) => Err(Problem::from(&e)),
+    }
 }
 
 /// The body, refused with 413 as soon as it is known to be too large: from its declared length,
@@ -294,26 +360,29 @@ where
 }
 
 /// Records a refused key and answers 401 or 403.
-async fn refuse(sb: &Arc<Switchboard>, refusal: Refusal) -> Problem {
+async fn refuse(sb: &Arc<Switchboard>, refusal: Refusal, presented: Option<Secret>) -> Problem {
     let problem = Problem::refused(&refusal);
-    record(sb, move |sb| sb.record_refusal(&refusal)).await;
-    problem
-}
-
-/// Records a refused request from a good key (a body that is too large or not an event).
-async fn refuse_known(sb: &Arc<Switchboard>, key: ApiKey, problem: Problem) -> Problem {
-    let detail = match &problem.body.field {
-        Some(field) => format!("request refused ({field}): {}", problem.body.message),
-        None => format!("request refused: {}", problem.body.message),
-    };
     record(sb, move |sb| {
-        sb.record_api_key_use(Some(&key), AuditResult::Refused, &detail)
+        sb.record_refusal_from(&refusal, presented.as_ref())
     })
     .await;
     problem
 }
 
-/// Writes an audit row for a refusal. A failure is logged: the caller is refused either way.
+/// Records a refused request from a good key (a body that is too large or not an event).
+async fn refuse_known(sb: &Arc<Switchboard>, key: &ApiKey, problem: Problem) -> Problem {
+    let key = key.clone();
+    let field = problem.body.field.clone();
+    let message = problem.body.message.clone();
+    record(sb, move |sb| {
+        sb.record_request_refusal(&key, field.as_deref(), &message)
+    })
+    .await;
+    problem
+}
+
+/// Counts a refusal (aggregated: only the first of a minute writes). A failure is logged: the
+/// caller is refused either way.
 async fn record(
     sb: &Arc<Switchboard>,
     f: impl FnOnce(&Switchboard) -> Result<()> + Send + 'static,
