@@ -6,11 +6,11 @@
 //! are scoped to event types, may expire, and can be revoked. Creating and revoking are audited in
 //! the same transaction as the change. An accepted event names its key in its own row (the usage
 //! log, [`Switchboard::api_key_uses`]); refusals go to the audit chain, aggregated per key and
-//! reason per minute ([`crate::ingest::refusals`]).
+//! reason per minute ([`switchboard_domain::refusals`]).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -18,11 +18,12 @@ use subtle::ConstantTimeEq;
 use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{AppError, Error, Result};
-use crate::ingest::refusals::{Refused, Subject};
 use crate::providers::validate;
 use crate::secrets::Secret;
+use crate::webhooks::events::{self, Prepared};
 use crate::webhooks::{is_known_event_type, EmitRequest, Emitted, EVENT_TYPES};
 use crate::{time, Switchboard};
+use switchboard_domain::refusals::{self, Refused, Subject};
 
 /// Every key starts with this, so a leaked one is recognisable (and scanners can find it).
 pub const KEY_PREFIX: &str = "sbk_";
@@ -372,7 +373,7 @@ impl Switchboard {
     /// checks the key once (with the event's scope), stores the event in a synced transaction
     /// naming the key, and records a refusal (aggregated) when there is one. An unknown event
     /// type is a validation error, not a scope refusal. The ingest API itself goes through its
-    /// group committer instead; both store with [`crate::ingest::commit::store`].
+    /// group committer instead; both store with [`store_events`].
     pub fn emit_with_api_key(
         &self,
         secret: &Secret,
@@ -397,7 +398,7 @@ impl Switchboard {
         };
         let mut results = self
             .db()
-            .write_synced(|tx| crate::ingest::commit::store(tx, std::iter::once((&key, &event))))?;
+            .write_synced(|tx| store_events(tx, std::iter::once((&key, &event))))?;
         let result = results
             .pop()
             .unwrap_or_else(|| Err(Error::Internal("no result for the event".into()).into()));
@@ -410,7 +411,7 @@ impl Switchboard {
     }
 
     /// Records a refused use (no key, wrong, expired, revoked or out of scope), aggregated per
-    /// key and reason (see [`crate::ingest::refusals`]).
+    /// key and reason (see [`switchboard_domain::refusals`]).
     pub fn record_refusal(&self, refusal: &Refusal) -> Result<()> {
         self.record_refusal_from(refusal, None)
     }
@@ -423,7 +424,7 @@ impl Switchboard {
         presented: Option<&Secret>,
     ) -> Result<()> {
         let subject = match refusal.key() {
-            Some(key) => Subject::key(key),
+            Some(key) => key_subject(key),
             None => Subject::Unknown {
                 prefix: presented
                     .and_then(|s| shown_prefix(s.expose()))
@@ -463,7 +464,7 @@ impl Switchboard {
             ),
         };
         self.note_refusal(Refused {
-            subject: Subject::key(key),
+            subject: key_subject(key),
             reason,
             detail,
         })
@@ -522,7 +523,7 @@ impl Switchboard {
                  FROM audit_log a
                  WHERE a.object_type = 'api_key' AND a.object_id = ?1
                    AND a.action = ?2 AND a.result = 'refused'",
-                params![key.id, crate::ingest::refusals::ACTION],
+                params![key.id, refusals::ACTION],
                 |r| r.get(0),
             )?;
             Ok(ApiKeyUses {
@@ -580,6 +581,71 @@ pub(crate) fn refusal_for_dead_key(c: &Connection, id: &str) -> Result<Refusal> 
 /// The columns [`read_row`] reads, in order.
 const COLUMNS: &str =
     "id, name, prefix, scopes, created_at, created_by, expires_at, revoked_at, revoked_by, last_used_at";
+
+/// Stores events sent with API keys, each in its own savepoint, inside the caller's transaction:
+/// the ingest API's group commit passes a whole group, `emit_with_api_key` a group of one. One
+/// `UPDATE` per key stamps its use and, matching only a live key, refuses events from a key
+/// revoked or expired since it was checked. The outer `Err` fails the whole transaction; an
+/// inner one is that event's own answer.
+pub(crate) fn store_events<'a>(
+    tx: &Transaction<'_>,
+    group: impl Iterator<Item = (&'a ApiKey, &'a Prepared)> + Clone,
+) -> Result<Vec<Result<Emitted, AuthError>>> {
+    let now = time::now_ms();
+    // Keys seen in this group and whether they still work; groups hold few distinct keys.
+    let mut keys: Vec<(&str, Option<Refusal>)> = Vec::new();
+    for (key, _) in group.clone() {
+        if keys.iter().any(|(id, _)| *id == key.id) {
+            continue;
+        }
+        let live = tx
+            .prepare_cached(
+                "UPDATE api_keys SET last_used_at = ?2
+                 WHERE id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
+            )?
+            .execute(rusqlite::params![key.id, now])?
+            == 1;
+        let refusal = if live {
+            None
+        } else {
+            Some(refusal_for_dead_key(tx, &key.id)?)
+        };
+        keys.push((&key.id, refusal));
+    }
+    let mut results = Vec::new();
+    for (key, event) in group {
+        let refused = keys
+            .iter()
+            .find(|(id, _)| *id == key.id)
+            .and_then(|(_, r)| r.clone());
+        if let Some(refusal) = refused {
+            results.push(Err(AuthError::Refused(refusal)));
+            continue;
+        }
+        tx.prepare_cached("SAVEPOINT ingest_event")?.execute([])?;
+        let source = format!("api:{}", key.name);
+        match events::enqueue(tx, event, &source, Some(&key.id)) {
+            Ok(emitted) => {
+                tx.prepare_cached("RELEASE ingest_event")?.execute([])?;
+                results.push(Ok(emitted));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, event = %event.id, "an ingest event failed alone");
+                tx.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
+                results.push(Err(AuthError::Core(e)));
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// The subject of a known key's refusals.
+fn key_subject(key: &ApiKey) -> Subject {
+    Subject::Key {
+        id: key.id.clone(),
+        name: key.name.clone(),
+    }
+}
 
 fn find(c: &Connection, id: &str) -> Result<ApiKey> {
     let now = time::now_ms();

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::info::AppInfo;
-use crate::paths::{self, BuildKind};
+use crate::paths;
 use crate::providers::http::{self, Timeouts};
 use crate::secrets::Keychain;
 use crate::store::Db;
@@ -36,7 +35,7 @@ pub struct Switchboard {
     /// Wakes the delivery worker when events are queued or deliveries resent.
     worker_wakeup: tokio::sync::Notify,
     /// Refused ingest requests counted and not yet in the audit log.
-    refusals: crate::ingest::refusals::RefusalLog,
+    refusals: switchboard_domain::refusals::RefusalLog,
     /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
     api_key_generation: std::sync::atomic::AtomicU64,
 }
@@ -113,7 +112,7 @@ impl Switchboard {
         self.worker_wakeup.notify_one();
     }
 
-    pub(crate) fn refusals(&self) -> &crate::ingest::refusals::RefusalLog {
+    pub(crate) fn refusals(&self) -> &switchboard_domain::refusals::RefusalLog {
         &self.refusals
     }
 
@@ -156,19 +155,6 @@ impl Switchboard {
     #[cfg(not(feature = "test-support"))]
     pub(crate) fn keychain(&self) -> &Keychain {
         &self.keychain
-    }
-
-    pub fn info(&self) -> Result<AppInfo> {
-        Ok(AppInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            build_kind: BuildKind::current(),
-            data_dir: self.data_dir.display().to_string(),
-            database_path: self.db.path().display().to_string(),
-            schema_version: self.db.schema_version()?,
-            keychain: self.keychain.status(),
-            clinic_name: self.setting("clinic_name")?,
-            services: crate::info::ServicesInfo::of(&self.data_dir),
-        })
     }
 }
 

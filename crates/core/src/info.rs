@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
+use crate::error::Result;
 use crate::paths::BuildKind;
 use crate::secrets::KeychainStatus;
+use crate::Switchboard;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -37,5 +39,21 @@ impl ServicesInfo {
             running_here: holder.as_ref().is_some_and(|h| h.pid == std::process::id()),
             holder: holder.map(|h| h.describe().replace('`', "")),
         }
+    }
+}
+
+impl Switchboard {
+    /// What Settings › About and `switchboard info` show.
+    pub fn info(&self) -> Result<AppInfo> {
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            build_kind: BuildKind::current(),
+            data_dir: self.data_dir().display().to_string(),
+            database_path: self.db().path().display().to_string(),
+            schema_version: self.db().schema_version()?,
+            keychain: self.keychain().status(),
+            clinic_name: self.setting("clinic_name")?,
+            services: ServicesInfo::of(self.data_dir()),
+        })
     }
 }

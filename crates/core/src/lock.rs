@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::{time, Switchboard};
+use crate::time;
 
 pub const LOCK_FILE: &str = "services.lock";
 pub const HOLDER_FILE: &str = "services.holder.json";
@@ -115,19 +115,6 @@ pub enum Acquired {
 }
 
 impl ServicesLock {
-    /// Takes the lock for `sb`'s data folder without waiting.
-    pub fn try_acquire(sb: &Switchboard, program: Program) -> Result<Acquired> {
-        Self::try_acquire_in(sb.data_dir(), program)
-    }
-
-    /// Takes the lock, or refuses with a `conflict` error naming the holder.
-    pub fn acquire(sb: &Switchboard, program: Program) -> Result<ServicesLock> {
-        match Self::try_acquire(sb, program)? {
-            Acquired::Held(lock) => Ok(lock),
-            Acquired::Taken(holder) => Err(Error::Conflict(refusal(holder.as_ref()))),
-        }
-    }
-
     pub(crate) fn try_acquire_in(data_dir: &Path, program: Program) -> Result<Acquired> {
         let path = data_dir.join(LOCK_FILE);
         let fail = |e: std::io::Error| Error::DataDir {

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::checks::{scheduler, TestRun};
 use crate::error::{Error, Result};
 use crate::ingest;
-use crate::lock::{Holder, ServicesLock};
+use crate::lock::{refusal, Acquired, Holder, Program, ServicesLock};
 use crate::webhooks::worker::{self, Worker, WorkerConfig};
 use crate::{time, Actor, Switchboard};
 
@@ -304,6 +304,23 @@ async fn retention(sb: Arc<Switchboard>, stop: StopSignal) {
         tokio::select! {
             () = &mut stop => return,
             () = tokio::time::sleep(RETENTION_EVERY) => {}
+        }
+    }
+}
+
+/// Taking the lock for a [`Switchboard`]'s data folder (here, not in `lock`, which knows only
+/// folders).
+impl ServicesLock {
+    /// Takes the lock for `sb`'s data folder without waiting.
+    pub fn try_acquire(sb: &Switchboard, program: Program) -> Result<Acquired> {
+        Self::try_acquire_in(sb.data_dir(), program)
+    }
+
+    /// Takes the lock, or refuses with a `conflict` error naming the holder.
+    pub fn acquire(sb: &Switchboard, program: Program) -> Result<ServicesLock> {
+        match Self::try_acquire(sb, program)? {
+            Acquired::Held(lock) => Ok(lock),
+            Acquired::Taken(holder) => Err(Error::Conflict(refusal(holder.as_ref()))),
         }
     }
 }

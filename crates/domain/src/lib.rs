@@ -12,6 +12,7 @@ pub mod endpoint_url;
 pub mod events;
 pub mod net;
 pub mod outcome;
+pub mod refusals;
 pub mod retry;
 pub mod settings;
 pub mod status;

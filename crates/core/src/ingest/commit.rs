@@ -16,11 +16,11 @@ use std::sync::Arc;
 use rusqlite::Transaction;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api_keys::{self, ApiKey, AuthError, Refusal};
+use crate::api_keys::{self, ApiKey, AuthError};
 use crate::error::{Error, Result};
-use crate::webhooks::events::{self, Prepared};
+use crate::webhooks::events::Prepared;
 use crate::webhooks::Emitted;
-use crate::{time, Switchboard};
+use crate::Switchboard;
 
 /// The most events in one transaction: bounds how long one commit holds the writer.
 pub(crate) const MAX_GROUP: usize = 1024;
@@ -107,60 +107,7 @@ fn commit(sb: &Switchboard, group: &mut Vec<Job>) {
 /// Stores each event of the group in its own savepoint. The outer `Err` fails the whole group
 /// (the transaction itself broke); an inner one is that event's own answer.
 fn store_group(tx: &Transaction<'_>, group: &[Job]) -> Result<Vec<Result<Emitted, AuthError>>> {
-    store(tx, group.iter().map(|j| (&*j.key, &j.event)))
-}
-
-/// [`store_group`] over borrowed keys and events (the synchronous path stores a group of one).
-pub(crate) fn store<'a>(
-    tx: &Transaction<'_>,
-    group: impl Iterator<Item = (&'a ApiKey, &'a Prepared)> + Clone,
-) -> Result<Vec<Result<Emitted, AuthError>>> {
-    let now = time::now_ms();
-    // Keys seen in this group and whether they still work; groups hold few distinct keys.
-    let mut keys: Vec<(&str, Option<Refusal>)> = Vec::new();
-    for (key, _) in group.clone() {
-        if keys.iter().any(|(id, _)| *id == key.id) {
-            continue;
-        }
-        let live = tx
-            .prepare_cached(
-                "UPDATE api_keys SET last_used_at = ?2
-                 WHERE id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
-            )?
-            .execute(rusqlite::params![key.id, now])?
-            == 1;
-        let refusal = if live {
-            None
-        } else {
-            Some(api_keys::refusal_for_dead_key(tx, &key.id)?)
-        };
-        keys.push((&key.id, refusal));
-    }
-    let mut results = Vec::new();
-    for (key, event) in group {
-        let refused = keys
-            .iter()
-            .find(|(id, _)| *id == key.id)
-            .and_then(|(_, r)| r.clone());
-        if let Some(refusal) = refused {
-            results.push(Err(AuthError::Refused(refusal)));
-            continue;
-        }
-        tx.prepare_cached("SAVEPOINT ingest_event")?.execute([])?;
-        let source = format!("api:{}", key.name);
-        match events::enqueue(tx, event, &source, Some(&key.id)) {
-            Ok(emitted) => {
-                tx.prepare_cached("RELEASE ingest_event")?.execute([])?;
-                results.push(Ok(emitted));
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, event = %event.id, "an ingest event failed alone");
-                tx.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
-                results.push(Err(AuthError::Core(e)));
-            }
-        }
-    }
-    Ok(results)
+    api_keys::store_events(tx, group.iter().map(|j| (&*j.key, &j.event)))
 }
 
 /// The group's error for each of its requests, keeping what the caller is told (storage vs.
@@ -183,7 +130,8 @@ fn copy(e: &Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api_keys::ApiKeyDraft;
+    use crate::api_keys::{store_events as store, ApiKeyDraft, Refusal};
+    use crate::webhooks::events;
     use crate::webhooks::EmitRequest;
     use crate::{Keychain, OpenOptions};
 
