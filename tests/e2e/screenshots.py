@@ -1,5 +1,5 @@
 """Screenshots for the README: docs/screenshots/{sign-in,dashboard,integrations,integration-form,
-settings,users,webhooks,delivery-log,audit-log,front-desk}.png.
+settings,users,webhooks,delivery-log,audit-log,front-desk,serve-and-key-uses}.png.
 
 Not part of the normal test run (pytest collects only test_*.py); scripts/screenshots.sh runs it.
 The data dir has a fixed, readable path, because the Settings page shows it.
@@ -15,9 +15,13 @@ manager and a front-desk user exist too, for Settings' users panel and the front
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -147,3 +151,44 @@ def test_screenshots(demo_clinic, start_app):
     for name, _provider, _environment, _scenario, level in demo_clinic:
         dashboard.wait_level(name, level)
     shoot(front_desk, "front-desk.png")
+
+
+def test_screenshot_serve_and_key_uses(run_cli, start_app, data_dir):
+    """A window opened while `switchboard serve` runs the background services (the notice), and
+    Settings › API keys showing a key's recent uses, which came in through serve's ingest API."""
+    run_cli.seed()
+    key = run_cli.json("--json", "apikey", "create", "--name", "Practice system", "--scope",
+                       "appointment.created", "--scope", "invoice.created")
+    serve = subprocess.Popen(
+        [str(run_cli.binary), "--data-dir", str(data_dir), "--user", ADMIN, "--password-stdin",
+         "--json", "serve", "--port", "0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=run_cli.base_env())
+    try:
+        assert serve.stdin is not None and serve.stdout is not None
+        serve.stdin.write(ADMIN_PASSWORD + "\n")
+        serve.stdin.close()
+        # `--json` prints what it started as one object, ending with "}" alone on a line.
+        lines = []
+        while not lines or lines[-1] != "}\n":
+            lines.append(serve.stdout.readline())
+        url = json.loads("".join(lines))["url"]
+        for i, event_type in enumerate(["appointment.created", "invoice.created"]):
+            request = urllib.request.Request(
+                url, data=json.dumps({"type": event_type, "data": {"id": f"demo_{i}"}}).encode(),
+                headers={"Authorization": f"Bearer {key['secret']}",
+                         "Content-Type": "application/json"})
+            assert urllib.request.urlopen(request).status == 202
+        app = start_app(env={"SWITCHBOARD_INGEST_PORT": "0"})
+        app.text("services-holder")
+        app.goto("settings")
+        app.click("show-api-key-uses")
+        app.find("api-key-use")
+        app.driver.execute_script(
+            "document.querySelector('[data-testid=api-key-uses]').scrollIntoView({block: 'center'})")
+        path = app.screenshot(OUT_DIR / "serve-and-key-uses.png")
+        assert path.stat().st_size > 10_000, f"{path} looks empty"
+        print(f"wrote {path}")
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(timeout=30)
