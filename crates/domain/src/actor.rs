@@ -90,6 +90,25 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Every permission, in the roles table's order. The `match` stops compiling when one is
+    /// added, so this list (and every table exported from it) cannot silently leave it out.
+    pub const ALL: [Permission; 7] = {
+        use Permission::*;
+        let all = [
+            View,
+            RunTests,
+            Configure,
+            SendEvents,
+            ManageUsers,
+            Audit,
+            Retention,
+        ];
+        match all[0] {
+            View | RunTests | Configure | SendEvents | ManageUsers | Audit | Retention => {}
+        }
+        all
+    };
+
     /// The refusal, in words a clinic worker understands.
     pub fn refusal(self) -> &'static str {
         match self {

@@ -14,11 +14,12 @@ use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
 use switchboard_core::webhooks::{log, retry, EVENT_TYPES};
+use switchboard_core::Permission;
 use switchboard_core::{settings, Role};
 
 use switchboard_core::{Actor, Error, Keychain, OpenOptions, Switchboard};
 
-use super::permissions::{all_permissions, Needs, COMMANDS};
+use super::permissions::{Needs, COMMANDS};
 
 /// The whole file, as committed. The cases are a second constant that only tests import, so the
 /// app's bundle leaves them out.
@@ -43,7 +44,7 @@ fn export() -> Value {
         "providers": providers::catalog(),
         "roles": Role::ALL.iter()
             .map(|r| (r.as_str().to_owned(), json!(r.permissions()))).collect::<serde_json::Map<_, _>>(),
-        "refusals": all_permissions().into_iter()
+        "refusals": Permission::ALL.into_iter()
             .map(|p| (name_of(&p), json!(p.refusal()))).collect::<serde_json::Map<_, _>>(),
         "commands": commands(),
         "eventTypes": EVENT_TYPES,

@@ -35,7 +35,6 @@ impl Needs {
 
 use Needs::{ByEnabled, Nothing, Op, Session};
 use Operation::*;
-use Permission::{Audit, Configure, ManageUsers, Retention, RunTests, SendEvents, View};
 
 /// Every command registered in [`super::specta_builder`], by its Rust name.
 pub const COMMANDS: &[(&str, Needs)] = &[
@@ -96,23 +95,3 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("export_audit", Op(AuditExport)),
     ("prune_now", Op(AuditPrune)),
 ];
-
-/// Every permission, in the roles table's order. The `match` stops compiling when core adds one,
-/// so the export cannot silently leave it out.
-pub fn all_permissions() -> [Permission; 7] {
-    let all = [
-        View,
-        RunTests,
-        Configure,
-        SendEvents,
-        ManageUsers,
-        Audit,
-        Retention,
-    ];
-    for p in all {
-        match p {
-            View | RunTests | Configure | SendEvents | ManageUsers | Audit | Retention => {}
-        }
-    }
-    all
-}
