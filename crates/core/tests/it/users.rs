@@ -89,6 +89,22 @@ fn first_run_creates_one_admin_whose_password_is_stored_only_as_argon2id() {
     }
 }
 
+/// The audit log's sign-in rows for the username "boss", newest first.
+fn boss_sign_ins(sb: &Switchboard, admin: &Actor) -> Vec<switchboard_core::audit::AuditRow> {
+    sb.audit_page(
+        admin,
+        &AuditFilter {
+            action: Some("session.login".into()),
+            object: Some("boss".into()),
+            ..Default::default()
+        },
+        None,
+        100,
+    )
+    .unwrap()
+    .rows
+}
+
 #[test]
 fn sign_in_checks_the_password_throttles_wrong_tries_and_audits_each() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,19 +144,7 @@ fn sign_in_checks_the_password_throttles_wrong_tries_and_audits_each() {
             Err(Error::Validation { .. })
         ));
     }
-    let rows = sb
-        .audit_page(
-            &admin,
-            &AuditFilter {
-                action: Some("session.login".into()),
-                object: Some("boss".into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .unwrap()
-        .rows;
+    let rows = boss_sign_ins(&sb, &admin);
     let results: Vec<AuditResult> = rows.iter().map(|r| r.result).collect();
     use AuditResult::*;
     assert_eq!(
@@ -189,19 +193,7 @@ fn parallel_wrong_passwords_check_at_most_the_free_tries() {
         (3, 9),
         "at most three tries reach the hash: {results:?}"
     );
-    let rows = open(dir.path())
-        .audit_page(
-            &admin,
-            &AuditFilter {
-                action: Some("session.login".into()),
-                object: Some("boss".into()),
-                ..Default::default()
-            },
-            None,
-            100,
-        )
-        .unwrap()
-        .rows;
+    let rows = boss_sign_ins(&open(dir.path()), &admin);
     let failed = rows
         .iter()
         .filter(|r| r.result == AuditResult::Failed)

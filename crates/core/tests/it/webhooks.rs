@@ -498,102 +498,62 @@ async fn gone_disables_the_endpoint_and_redirects_are_not_followed() {
     assert_eq!(moved.received().len(), 1, "the redirect was not followed");
 }
 
+/// One ping to a fresh endpoint at `url`, one worker pass: the delivery's status and its first
+/// attempt.
+async fn first_attempt(url: &str) -> (DeliveryStatus, switchboard_core::webhooks::log::AttemptRow) {
+    let (_d, sb) = open();
+    sb.create_endpoint(&actor(), local(url)).unwrap();
+    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
+        .unwrap();
+    worker(&sb).run_once().await.unwrap();
+    let admin = switchboard_core::Actor::admin_for_tests();
+    let row = sb
+        .deliveries(&admin, &DeliveryFilter::default(), None, 1)
+        .unwrap()
+        .rows
+        .remove(0);
+    let mut detail = sb.delivery(&admin, &row.id).unwrap();
+    (row.status, detail.attempts.remove(0))
+}
+
 #[tokio::test]
 async fn network_faults_are_classified() {
     let fakes = switchboard_fakes::FakeProviders::start().await;
     // The fakes' Hang, Reset and HugeBody scenarios apply to Twilio's POST Messages path too.
+    let messages = format!(
+        "{}/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json",
+        fakes.base_url()
+    );
     let cases = [
         (switchboard_fakes::Scenario::Hang, "timeout"),
+        // Regression: a connection cut after the request was sent was classed `connect`.
         (switchboard_fakes::Scenario::Reset, "reset"),
     ];
     for (scenario, class) in cases {
-        let (_d, sb) = open();
         fakes.set(switchboard_fakes::FakeProvider::Twilio, scenario);
-        sb.create_endpoint(
-            &actor(),
-            local(&format!(
-                "{}/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json",
-                fakes.base_url()
-            )),
-        )
-        .unwrap();
-        sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
-            .unwrap();
-        worker(&sb).run_once().await.unwrap();
-        let row = &sb
-            .deliveries(
-                &switchboard_core::Actor::admin_for_tests(),
-                &DeliveryFilter::default(),
-                None,
-                1,
-            )
-            .unwrap()
-            .rows[0];
-        let detail = sb
-            .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
-            .unwrap();
+        let (status, attempt) = first_attempt(&messages).await;
         assert_eq!(
-            detail.attempts[0].error_class.as_deref(),
+            attempt.error_class.as_deref(),
             Some(class),
-            "{scenario:?}: {:?}",
-            detail.attempts[0]
+            "{scenario:?}: {attempt:?}"
         );
-        assert_eq!(row.status, DeliveryStatus::Retrying);
+        assert_eq!(status, DeliveryStatus::Retrying);
     }
 
     // Nothing listens: the connection itself is refused, which is `connect`, not `reset`.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_url = format!("http://{}/hook", closed.local_addr().unwrap());
     drop(closed);
-    let (_d, sb) = open();
-    sb.create_endpoint(&actor(), local(&closed_url)).unwrap();
-    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
-        .unwrap();
-    worker(&sb).run_once().await.unwrap();
-    let row = &sb
-        .deliveries(
-            &switchboard_core::Actor::admin_for_tests(),
-            &DeliveryFilter::default(),
-            None,
-            1,
-        )
-        .unwrap()
-        .rows[0];
-    let detail = sb
-        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
-        .unwrap();
-    assert_eq!(detail.attempts[0].error_class.as_deref(), Some("connect"));
+    let (_, attempt) = first_attempt(&closed_url).await;
+    assert_eq!(attempt.error_class.as_deref(), Some("connect"));
 
-    let (_d, sb) = open();
     fakes.set(
         switchboard_fakes::FakeProvider::Twilio,
         switchboard_fakes::Scenario::HugeBody,
     );
-    sb.create_endpoint(
-        &actor(),
-        local(&format!(
-            "{}/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json",
-            fakes.base_url()
-        )),
-    )
-    .unwrap();
-    sb.emit(&switchboard_core::Actor::admin_for_tests(), &ping("{}"))
-        .unwrap();
-    worker(&sb).run_once().await.unwrap();
-    let row = &sb
-        .deliveries(
-            &switchboard_core::Actor::admin_for_tests(),
-            &DeliveryFilter::default(),
-            None,
-            1,
-        )
-        .unwrap()
-        .rows[0];
-    let detail = sb
-        .delivery(&switchboard_core::Actor::admin_for_tests(), &row.id)
-        .unwrap();
+    let (_, attempt) = first_attempt(&messages).await;
     assert_eq!(
-        detail.attempts[0].response.len(),
+        attempt.response.len(),
         64 * 1024,
         "only the first 64 KiB is kept"
     );
