@@ -936,6 +936,28 @@ class Cli:
         except ValueError as err:
             raise AssertionError(f"stdout is not JSON ({err}):\n{result.stdout}") from err
 
+    def start_serve(self) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+        """Starts `switchboard serve` on a free port as the seeded admin and waits until it has
+        started its services; returns the process and what it printed (`url`, `started`, …).
+        Stop it with SIGINT."""
+        self.seed()
+        serve = subprocess.Popen(
+            [str(self.binary), "--data-dir", str(self.data_dir), "--user", ADMIN,
+             "--password-stdin", "--json", "serve", "--port", "0"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=self.base_env())
+        assert serve.stdin is not None and serve.stdout is not None
+        serve.stdin.write(self.passwords[ADMIN] + "\n")
+        serve.stdin.close()
+        # `--json` prints what it started as one object, ending with "}" alone on a line.
+        printed: list[str] = []
+        while not printed or printed[-1] != "}\n":
+            line = serve.stdout.readline()
+            if not line:
+                raise AssertionError(f"serve stopped: {serve.stderr.read() if serve.stderr else ''}")
+            printed.append(line)
+        return serve, json.loads("".join(printed))
+
     def describe_history(self) -> str:
         parts = []
         for cmd, result in self.history:

@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -156,23 +155,11 @@ def test_screenshots(demo_clinic, start_app):
 def test_screenshot_serve_and_key_uses(run_cli, start_app, data_dir):
     """A window opened while `switchboard serve` runs the background services (the notice), and
     Settings › API keys showing a key's recent uses, which came in through serve's ingest API."""
-    run_cli.seed()
     key = run_cli.json("--json", "apikey", "create", "--name", "Practice system", "--scope",
                        "appointment.created", "--scope", "invoice.created")
-    serve = subprocess.Popen(
-        [str(run_cli.binary), "--data-dir", str(data_dir), "--user", ADMIN, "--password-stdin",
-         "--json", "serve", "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=run_cli.base_env())
+    serve, started = run_cli.start_serve()
     try:
-        assert serve.stdin is not None and serve.stdout is not None
-        serve.stdin.write(ADMIN_PASSWORD + "\n")
-        serve.stdin.close()
-        # `--json` prints what it started as one object, ending with "}" alone on a line.
-        lines = []
-        while not lines or lines[-1] != "}\n":
-            lines.append(serve.stdout.readline())
-        url = json.loads("".join(lines))["url"]
+        url = started["url"]
         for i, event_type in enumerate(["appointment.created", "invoice.created"]):
             request = urllib.request.Request(
                 url, data=json.dumps({"type": event_type, "data": {"id": f"demo_{i}"}}).encode(),

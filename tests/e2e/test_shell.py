@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import queue
 import re
 import shutil
 import signal
 import subprocess
-import threading
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -140,23 +138,8 @@ def test_a_window_opened_while_serve_runs_is_a_ui_that_names_it_and_takes_over_a
         start_app, run_cli, data_dir):
     """One process runs a data folder's background services. A window opened while `switchboard
     serve` runs them still works, says where they run, and takes them over once serve stops."""
-    run_cli.seed()
-    serve = subprocess.Popen(
-        [str(run_cli.binary), "--data-dir", str(data_dir), "--user", ADMIN, "--password-stdin",
-         "--json", "serve", "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=run_cli.base_env())
+    serve, _ = run_cli.start_serve()
     try:
-        assert serve.stdin is not None and serve.stdout is not None
-        serve.stdin.write(ADMIN_PASSWORD + "\n")
-        serve.stdin.close()
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(line) for line in serve.stdout],
-                         daemon=True).start()
-        # `--json` prints what it started as one object, ending with a lone "}".
-        while lines.get(timeout=30).strip() != "}":
-            pass
-
         app = start_app(env={"SWITCHBOARD_INGEST_PORT": "0"})
         holder = app.text("services-holder")
         assert holder.startswith(f"switchboard serve (pid {serve.pid}, since "), holder
