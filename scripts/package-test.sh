@@ -15,6 +15,12 @@ cd "$ROOT"
 TARGET="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 say() { printf 'package-test: %s\n' "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
+# A process and everything it started (runuser, the wrapper, dbus and serve), deepest first.
+kill_tree() {
+  local child
+  for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
 
 [ "$(id -u)" -eq 0 ] || fail "run as root (it installs the package with dpkg)"
 deb=$(ls "$TARGET"/release/bundle/deb/*.deb 2>/dev/null | head -1)
@@ -79,15 +85,37 @@ say "switchboard --version"
 got=$(/usr/bin/switchboard --version)
 [ "$got" = "switchboard $version" ] || fail "switchboard --version says '$got', the package $version"
 
-say "the service's keychain wrapper, as the switchboard user"
+say "the service's keychain wrapper, as the switchboard user: setup, then serve signed in"
 mkdir -m 700 "$work/svc-home"
 head -c 24 /dev/urandom | base64 >"$work/keyring-password"
-chown -R switchboard:switchboard "$work/svc-home" "$work/keyring-password"
-svc_info=$(runuser -u switchboard -- env -i PATH=/usr/bin:/bin HOME="$work/svc-home" \
-  SWITCHBOARD_KEYRING_PASSWORD_FILE="$work/keyring-password" \
-  /usr/lib/switchboard/serve-with-keyring /usr/bin/switchboard --data-dir "$work/svc-home/data" info --json)
+printf '%s\n' 'lantern-quartz-73-harbor' >"$work/serve-password"
+chown -R switchboard:switchboard "$work/svc-home" "$work/keyring-password" "$work/serve-password"
+as_service() {
+  runuser -u switchboard -- env -i PATH=/usr/bin:/bin HOME="$work/svc-home" \
+    SWITCHBOARD_KEYRING_PASSWORD_FILE="$work/keyring-password" "$@"
+}
+svc=(/usr/lib/switchboard/serve-with-keyring /usr/bin/switchboard --data-dir "$work/svc-home/data")
+svc_info=$(as_service "${svc[@]}" info --json)
 echo "$svc_info" | python3 -c 'import json,sys; k=json.load(sys.stdin)["keychain"]; assert k["available"], k' \
   || fail "no keychain inside serve-with-keyring: $svc_info"
+echo 'tulip-ferry-49-granite' | as_service "${svc[@]}" setup --clinic-name "Service Clinic" --admin admin >/dev/null
+printf 'tulip-ferry-49-granite\nlantern-quartz-73-harbor\n' \
+  | as_service "${svc[@]}" --user admin --password-stdin user add serve-bot --role manager >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# What switchboard.service runs, minus systemd (not running in a container): the password file
+# stands in for the unit's LoadCredential.
+as_service SWITCHBOARD_USER=serve-bot SWITCHBOARD_PASSWORD_FILE="$work/serve-password" \
+  SWITCHBOARD_INGEST_PORT="$port" "${svc[@]}" serve >"$work/serve.log" 2>&1 &
+serve_pid=$!
+listening=0
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then listening=1; break; fi
+  kill -0 "$serve_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill_tree "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+[ "$listening" = 1 ] || fail "serve did not listen on 127.0.0.1:$port: $(cat "$work/serve.log")"
 
 say "the installed app under Xvfb (tests/e2e/test_installed.py)"
 SWITCHBOARD_APP=/usr/bin/switchboard-app SWITCHBOARD_CLI=/usr/bin/switchboard \
