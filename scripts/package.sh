@@ -50,6 +50,16 @@ cp "$cli" "$STAGE/switchboard"
 "$cli" generate completions bash >"$STAGE/completions/switchboard.bash"
 "$cli" generate completions zsh >"$STAGE/completions/_switchboard"
 "$cli" generate completions fish >"$STAGE/completions/switchboard.fish"
+# Debian wants its own changelog format in a native package; it points at CHANGELOG.md's section.
+version=$("$cli" --version | cut -d' ' -f2)
+maintainer=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["bundle"]["publisher"])')
+{
+  echo "switchboard ($version) stable; urgency=medium"
+  echo
+  echo "  * Release $version: see the section \"$version\" of Switchboard's CHANGELOG.md."
+  echo
+  echo " -- $maintainer  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}")"
+} | gzip -9n >"$STAGE/changelog.gz"
 
 say "bundling .deb and .rpm"
 rm -rf "$TARGET/release/bundle/deb" "$TARGET/release/bundle/rpm"
