@@ -1,6 +1,7 @@
 //! `switchboard`: the headless front over switchboard-core, for scripts, servers and tests.
 
 mod apikey;
+mod generate;
 mod integration;
 mod output;
 mod users;
@@ -119,6 +120,9 @@ enum Command {
         )]
         port: u16,
     },
+    /// The man page or shell completions (for packagers).
+    #[command(subcommand, hide = true)]
+    Generate(generate::GenerateCommand),
     /// Show or change settings.
     Settings {
         /// Minutes between background connection tests (1 to 1440).
@@ -212,7 +216,12 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    // Before opening the data dir: a package build has none.
+    let result = match &cli.command {
+        Command::Generate(what) => generate::run::<Cli>(what).map(|()| ExitCode::SUCCESS),
+        _ => run(&cli),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             output::report_error(cli.json, &e);
@@ -258,7 +267,11 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
     }
     let actor = users::sign_in(&sb, needs_user(cli)?, cli.password_stdin)?;
     match &cli.command {
-        Command::Info | Command::Setup { .. } | Command::Login | Command::Logout => {}
+        Command::Info
+        | Command::Setup { .. }
+        | Command::Login
+        | Command::Logout
+        | Command::Generate(_) => {}
         Command::User(cmd) => users::run(&sb, &actor, out, cmd)?,
         Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {

@@ -8,6 +8,7 @@ mod audit;
 mod connection;
 mod info;
 mod integration;
+mod packaging;
 mod services;
 mod users;
 mod webhooks;
