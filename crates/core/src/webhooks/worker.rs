@@ -399,14 +399,18 @@ pub fn reclaim_leases(sb: &Switchboard, _held: &crate::lock::ServicesLock) -> Re
     let now = time::now_ms();
     sb.db().write(|tx| {
         Ok(tx.execute(
-            "UPDATE deliveries SET next_attempt_at = ?1
-             WHERE id IN (
-                 SELECT d.id FROM deliveries d INDEXED BY deliveries_due
-                 WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at > ?1
-                   AND (d.status = 'pending'
-                        OR d.next_attempt_at IS NOT (
-                            SELECT a.next_attempt_at FROM delivery_attempts a
-                            WHERE a.delivery_id = d.id ORDER BY a.attempt DESC LIMIT 1)))",
+            &format!(
+                "UPDATE deliveries SET next_attempt_at = ?1
+                 WHERE id IN (
+                     SELECT d.id FROM deliveries d INDEXED BY deliveries_due
+                     WHERE d.status IN ({open}) AND d.next_attempt_at > ?1
+                       AND (d.status = '{pending}'
+                            OR d.next_attempt_at IS NOT (
+                                SELECT a.next_attempt_at FROM delivery_attempts a
+                                WHERE a.delivery_id = d.id ORDER BY a.attempt DESC LIMIT 1)))",
+                open = DeliveryStatus::sql_list(&DeliveryStatus::OPEN),
+                pending = DeliveryStatus::Pending.as_str(),
+            ),
             [now],
         )?)
     })
