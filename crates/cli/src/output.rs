@@ -62,7 +62,8 @@ pub fn info_text(i: &AppInfo) -> String {
     };
     format!(
         "Switchboard {} ({:?} build)\nData directory:  {}\nDatabase:        {}\n\
-         Schema version:  {}\nKeychain:        {} ({})\nClinic:          {}",
+         Schema version:  {}\nKeychain:        {} ({})\nClinic:          {}\n\
+         Background:      {}",
         i.version,
         i.build_kind,
         i.data_dir,
@@ -70,7 +71,11 @@ pub fn info_text(i: &AppInfo) -> String {
         i.schema_version,
         i.keychain.backend,
         keychain,
-        i.clinic_name.as_deref().unwrap_or("(not set)")
+        i.clinic_name.as_deref().unwrap_or("(not set)"),
+        i.services.holder.as_deref().map_or_else(
+            || "not running (the app window or `switchboard serve` runs them)".to_owned(),
+            |holder| format!("run by {holder}")
+        )
     )
 }
 

@@ -228,6 +228,15 @@ async fn serve_takes_events_with_a_key_and_delivers_them_until_interrupted() {
                 .failure()
                 .stderr(predicate::str::contains(holder.as_str()));
         }
+        // `info` says where the background services run.
+        crate::raw(&d)
+            .arg("info")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "Background:      run by switchboard serve (pid {}, since ",
+                serve.id()
+            )));
         let port = addr.rsplit(':').next().unwrap().to_owned();
         let elsewhere = tempfile::tempdir().unwrap();
         switchboard(elsewhere.path())

@@ -29,7 +29,10 @@ fn info_human_names_data_dir_and_schema() {
         .stdout(predicate::str::contains(format!(
             "Schema version:  {}",
             switchboard_core::store::latest_version()
-        )));
+        )))
+        .stdout(predicate::str::contains(
+            "Background:      not running (the app window or `switchboard serve` runs them)",
+        ));
 }
 
 #[test]
