@@ -8,6 +8,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::Subcommand;
 use switchboard_core::integrations::{IntegrationDraft, IntegrationPatch};
 use switchboard_core::providers::{self, Provider};
+use switchboard_core::sync::job::SyncRule;
 use switchboard_core::{Actor, Error, Result, Switchboard};
 
 use crate::output::{self, print, Output};
@@ -55,6 +56,10 @@ pub enum Command {
         /// Refuse the change if the integration is no longer at this revision.
         #[arg(long)]
         revision: Option<u32>,
+        /// Turn a sync rule on or off: appointment_texts (Twilio), invoices (QuickBooks),
+        /// payments_in (Square). Repeatable.
+        #[arg(long = "sync", value_name = "RULE=on|off")]
+        sync: Vec<String>,
     },
     /// Stop using an integration without removing it.
     Disable { integration: String },
@@ -110,20 +115,43 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
             values,
             secrets,
             revision,
+            sync,
         } => {
-            let provider = sb.get_integration(actor, integration)?.provider;
-            let patch = IntegrationPatch {
-                expected_revision: *revision,
-                name: name.clone(),
-                environment: environment.clone(),
-                base_url: base_url.clone(),
-                values: parse_values(values)?,
-                secrets: read_secrets(provider, secrets)?,
-            };
-            let saved = sb.update_integration(actor, integration, patch)?;
-            output::warnings(out, &saved.warnings);
-            print(out, &saved, |s| {
-                format!("Saved {}", output::integration_text(&s.integration))
+            let rules = parse_sync(sync)?;
+            let current = sb.get_integration(actor, integration)?;
+            let only_rules = !rules.is_empty()
+                && name.is_none()
+                && environment.is_none()
+                && base_url.is_none()
+                && values.is_empty()
+                && secrets.is_empty();
+            if !only_rules {
+                let patch = IntegrationPatch {
+                    expected_revision: *revision,
+                    name: name.clone(),
+                    environment: environment.clone(),
+                    base_url: base_url.clone(),
+                    values: parse_values(values)?,
+                    secrets: read_secrets(current.provider, secrets)?,
+                };
+                let saved = sb.update_integration(actor, integration, patch)?;
+                output::warnings(out, &saved.warnings);
+                if rules.is_empty() {
+                    return print(out, &saved, |s| {
+                        format!("Saved {}", output::integration_text(&s.integration))
+                    });
+                }
+            }
+            for (rule, on) in &rules {
+                sb.set_sync_rule(actor, &current.id, *rule, *on)?;
+            }
+            let states = sb.sync_rules(actor, &current.id)?;
+            print(out, &states, |states| {
+                states
+                    .iter()
+                    .map(|r| format!("{}: {}", r.label, if r.enabled { "on" } else { "off" }))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
         }
         Command::Disable { integration } => print(
@@ -188,4 +216,29 @@ fn read_secrets(provider: Provider, fields: &[String]) -> Result<BTreeMap<String
         secrets.insert(field.clone(), value);
     }
     Ok(secrets)
+}
+
+/// `--sync RULE=on|off` values, checked before anything changes.
+fn parse_sync(values: &[String]) -> Result<Vec<(SyncRule, bool)>> {
+    values
+        .iter()
+        .map(|v| {
+            let (rule, state) = v.split_once('=').ok_or_else(|| {
+                Error::validation("sync", format!("“{v}” is not RULE=on or RULE=off."))
+            })?;
+            let rule =
+                SyncRule::parse(rule.trim()).map_err(|e| Error::validation("sync", e.message))?;
+            let on = match state.trim() {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(Error::validation(
+                        "sync",
+                        format!("“{other}” is not on or off."),
+                    ))
+                }
+            };
+            Ok((rule, on))
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@ mod apikey;
 mod generate;
 mod integration;
 mod output;
+mod sync;
 mod users;
 mod webhooks;
 
@@ -98,7 +99,7 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
-    /// Deliver queued webhooks (headless); runs until stopped.
+    /// Deliver queued webhooks and perform sync jobs (headless); runs until stopped.
     Worker {
         /// Stop once nothing is due instead of waiting for more.
         #[arg(long)]
@@ -110,6 +111,9 @@ enum Command {
     /// Keys for the ingest API: create (shown once), list, revoke.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
+    /// The sync log (list, show, retry, skip, ack, export) and "Sync now".
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Run the ingest API (POST /v1/events on 127.0.0.1) and deliver webhooks until Ctrl-C.
     Serve {
         /// Port on 127.0.0.1 (0 for any free port).
@@ -337,6 +341,7 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         }
         Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
         Command::Apikey(cmd) => apikey::run(&sb, &actor, out, cmd)?,
+        Command::Sync(cmd) => sync::run(&sb, &actor, out, cmd)?,
         Command::Serve { port } => {
             sb.authorize(&actor, Operation::WorkerRun, None)?;
             runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?

@@ -34,6 +34,8 @@ pub struct Switchboard {
     checks_wakeup: tokio::sync::Notify,
     /// Wakes the delivery worker when events are queued or deliveries resent.
     worker_wakeup: tokio::sync::Notify,
+    /// Wakes the sync worker: new jobs, a rule turned on, "Sync now".
+    sync_wakeup: tokio::sync::Notify,
     /// Refused ingest requests counted and not yet in the audit log.
     refusals: switchboard_domain::refusals::RefusalLog,
     /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
@@ -69,6 +71,7 @@ impl Switchboard {
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
+            sync_wakeup: tokio::sync::Notify::new(),
             refusals: Default::default(),
             api_key_generation: Default::default(),
         })
@@ -110,6 +113,14 @@ impl Switchboard {
 
     pub(crate) fn wake_worker(&self) {
         self.worker_wakeup.notify_one();
+    }
+
+    pub async fn sync_wakeup(&self) {
+        self.sync_wakeup.notified().await;
+    }
+
+    pub(crate) fn wake_sync(&self) {
+        self.sync_wakeup.notify_one();
     }
 
     pub(crate) fn refusals(&self) -> &switchboard_domain::refusals::RefusalLog {

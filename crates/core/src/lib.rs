@@ -7,6 +7,7 @@ pub mod actor;
 pub mod api_keys;
 pub mod audit;
 pub mod checks;
+pub mod engine;
 pub mod error;
 pub mod export;
 pub mod info;
@@ -22,6 +23,7 @@ pub mod services;
 pub mod settings;
 pub mod status;
 pub mod store;
+pub mod sync;
 pub mod users;
 pub mod webhooks;
 

@@ -92,6 +92,7 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         |r| r.get::<_, Option<i64>>(0),
     )?;
     let last_ms = last_at("SELECT max(at) FROM connection_tests WHERE integration_id = ?1")?;
+    let sync = crate::sync::log::failures(c, id)?;
     let facts = Facts {
         enabled,
         last_test: last.as_ref().zip(last_ms).map(|(t, at)| {
@@ -106,6 +107,9 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         failing_since,
         check_interval_ms: interval,
         refresh_token_expires_at: refresh,
+        sync_dead: sync.failed,
+        sync_retrying: sync.retrying,
+        sync_latest_failure: sync.latest_failure,
     };
     let (level, reason, action) = compute(&facts, now);
     Ok(IntegrationStatus {

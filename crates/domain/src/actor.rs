@@ -200,11 +200,21 @@ pub enum Operation {
     AuditExport,
     AuditVerify,
     AuditPrune,
+    SyncRuleSet,
+    SyncLogView,
+    SyncJobView,
+    SyncNow,
+    SyncJobRetry,
+    SyncJobSkip,
+    SyncJobAcknowledge,
+    SyncLogExport,
+    OptOutView,
+    OptOutChange,
 }
 
 impl Operation {
     /// Every operation, for tables exported to the UI and for tests.
-    pub const ALL: [Operation; 40] = [
+    pub const ALL: [Operation; 50] = [
         Operation::UserList,
         Operation::UserCreate,
         Operation::UserUpdate,
@@ -245,6 +255,16 @@ impl Operation {
         Operation::AuditExport,
         Operation::AuditVerify,
         Operation::AuditPrune,
+        Operation::SyncRuleSet,
+        Operation::SyncLogView,
+        Operation::SyncJobView,
+        Operation::SyncNow,
+        Operation::SyncJobRetry,
+        Operation::SyncJobSkip,
+        Operation::SyncJobAcknowledge,
+        Operation::SyncLogExport,
+        Operation::OptOutView,
+        Operation::OptOutChange,
     ];
 
     /// What the actor must be allowed to do.
@@ -290,6 +310,16 @@ impl Operation {
             Operation::AuditExport => Permission::Audit,
             Operation::AuditVerify => Permission::Audit,
             Operation::AuditPrune => Permission::Retention,
+            Operation::SyncRuleSet => Permission::Configure,
+            Operation::SyncLogView => Permission::View,
+            Operation::SyncJobView => Permission::View,
+            Operation::SyncNow => Permission::RunTests,
+            Operation::SyncJobRetry => Permission::SendEvents,
+            Operation::SyncJobSkip => Permission::SendEvents,
+            Operation::SyncJobAcknowledge => Permission::SendEvents,
+            Operation::SyncLogExport => Permission::SendEvents,
+            Operation::OptOutView => Permission::View,
+            Operation::OptOutChange => Permission::Configure,
         }
     }
 
@@ -336,6 +366,16 @@ impl Operation {
             Operation::AuditExport => "audit.export",
             Operation::AuditVerify => "audit.verify",
             Operation::AuditPrune => "audit.prune",
+            Operation::SyncRuleSet => "sync_rule.set",
+            Operation::SyncLogView => "sync_log.view",
+            Operation::SyncJobView => "sync_log.view",
+            Operation::SyncNow => "sync.now",
+            Operation::SyncJobRetry => "sync_job.retry",
+            Operation::SyncJobSkip => "sync_job.skip",
+            Operation::SyncJobAcknowledge => "sync_job.acknowledge",
+            Operation::SyncLogExport => "sync_log.export",
+            Operation::OptOutView => "opt_out.view",
+            Operation::OptOutChange => "opt_out.change",
         }
     }
 
@@ -382,6 +422,16 @@ impl Operation {
             Operation::AuditExport => "audit_log",
             Operation::AuditVerify => "audit_log",
             Operation::AuditPrune => "audit_log",
+            Operation::SyncRuleSet => "integration",
+            Operation::SyncLogView => "sync_log",
+            Operation::SyncJobView => "sync_job",
+            Operation::SyncNow => "integration",
+            Operation::SyncJobRetry => "sync_job",
+            Operation::SyncJobSkip => "sync_job",
+            Operation::SyncJobAcknowledge => "sync_job",
+            Operation::SyncLogExport => "sync_log",
+            Operation::OptOutView => "opt_out",
+            Operation::OptOutChange => "opt_out",
         }
     }
 }

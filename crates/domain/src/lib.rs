@@ -10,12 +10,14 @@ pub mod catalog;
 pub mod delivery;
 pub mod endpoint_url;
 pub mod events;
+pub mod job;
 pub mod net;
 pub mod outcome;
 pub mod refusals;
 pub mod retry;
 pub mod settings;
 pub mod status;
+pub mod sync_plan;
 pub mod time;
 pub mod validate;
 

@@ -8,5 +8,6 @@ mod keychain;
 mod receiver;
 mod roles;
 mod services;
+mod sync;
 mod users;
 mod webhooks;

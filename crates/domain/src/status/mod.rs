@@ -33,6 +33,12 @@ pub struct Facts {
     pub failing_since: Option<i64>,
     pub check_interval_ms: i64,
     pub refresh_token_expires_at: Option<i64>,
+    /// Sync jobs that failed for good and nobody has acknowledged.
+    pub sync_dead: u32,
+    /// Sync jobs waiting to be tried again.
+    pub sync_retrying: u32,
+    /// The newest of those failures, in plain words.
+    pub sync_latest_failure: Option<String>,
 }
 
 /// Level, reason and action for one integration at `now`.
@@ -45,7 +51,40 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
             "Enable it on the Integrations page to use it again.",
         );
     }
+    let failure = || {
+        f.sync_latest_failure
+            .as_deref()
+            .map(|r| format!(" Latest: {r}"))
+            .unwrap_or_default()
+    };
+    if f.sync_dead > 0 {
+        let jobs = if f.sync_dead == 1 {
+            "1 sync job".to_owned()
+        } else {
+            format!("{} sync jobs", f.sync_dead)
+        };
+        return (
+            Level::Red,
+            format!("{jobs} failed.{}", failure()),
+            "Open the sync log: retry, skip or acknowledge the failed jobs.".to_owned(),
+        );
+    }
+    let retrying = || {
+        let jobs = if f.sync_retrying == 1 {
+            "1 sync job is".to_owned()
+        } else {
+            format!("{} sync jobs are", f.sync_retrying)
+        };
+        (
+            Level::Yellow,
+            format!("{jobs} being retried.{}", failure()),
+            "Nothing to do unless it keeps failing; the sync log shows each attempt.".to_owned(),
+        )
+    };
     let Some((kind, at, summary, action)) = &f.last_test else {
+        if f.sync_retrying > 0 {
+            return retrying();
+        }
         return done(
             Level::Yellow,
             "Not tested yet.",
@@ -85,6 +124,9 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
             );
         }
     }
+    if f.sync_retrying > 0 {
+        return retrying();
+    }
     if now - at > 2 * f.check_interval_ms {
         return done(
             Level::Yellow,
@@ -118,7 +160,37 @@ mod tests {
             failing_since: None,
             check_interval_ms: INTERVAL,
             refresh_token_expires_at: None,
+            sync_dead: 0,
+            sync_retrying: 0,
+            sync_latest_failure: None,
         }
+    }
+
+    #[test]
+    fn dead_sync_jobs_are_red_and_retrying_ones_yellow() {
+        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
+        f.sync_retrying = 2;
+        f.sync_latest_failure = Some("QuickBooks did not answer.".into());
+        let (l, reason, _) = compute(&f, NOW);
+        assert_eq!(l, Level::Yellow);
+        assert_eq!(
+            reason,
+            "2 sync jobs are being retried. Latest: QuickBooks did not answer."
+        );
+        f.sync_dead = 1;
+        f.sync_latest_failure = Some("Duplicate invoice number.".into());
+        let (l, reason, action) = compute(&f, NOW);
+        assert_eq!(l, Level::Red);
+        assert_eq!(
+            reason,
+            "1 sync job failed. Latest: Duplicate invoice number."
+        );
+        assert!(action.contains("acknowledge"));
+        // Red even before the first connection test; off still wins.
+        f.last_test = None;
+        assert_eq!(level(&f), Level::Red);
+        f.enabled = false;
+        assert_eq!(level(&f), Level::Off);
     }
 
     fn level(f: &Facts) -> Level {
