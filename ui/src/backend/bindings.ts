@@ -344,6 +344,8 @@ export type Emitted = {
 	duplicate: boolean,
 	/**  Deliveries queued (one per subscribed, enabled endpoint). */
 	deliveries: number,
+	/**  Sync jobs made by the integrations' rules. */
+	syncJobs: number,
 };
 
 /**  An endpoint as the UI and the CLI see it: never its secret or header values. */
