@@ -16,6 +16,7 @@ mod integrations;
 mod permissions;
 mod session;
 mod settings;
+mod sync;
 mod users;
 mod webhooks;
 
@@ -77,6 +78,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             audit::verify_audit,
             audit::export_audit,
             audit::prune_now,
+            sync::sync_rules,
+            sync::set_sync_rule,
+            sync::list_sync_jobs,
+            sync::get_sync_job,
+            sync::retry_sync_jobs,
+            sync::skip_sync_jobs,
+            sync::acknowledge_sync_jobs,
+            sync::sync_now,
+            sync::sync_counts,
+            sync::export_sync_jobs,
         ])
         .events(collect_events![
             ConnectionTested,
@@ -274,6 +285,23 @@ mod tests {
                 .export_audit(actor, &Default::default(), fmt, Some(exports.to_path_buf()))
                 .map(drop),
             "prune_now" => sb.prune(actor).map(drop),
+            "sync_rules" => sb.sync_rules(actor, "none").map(drop),
+            "set_sync_rule" => sb.set_sync_rule(
+                actor,
+                "none",
+                switchboard_core::sync::job::SyncRule::Invoices,
+                true,
+            ),
+            "list_sync_jobs" => sb.sync_jobs(actor, &Default::default(), None, 1).map(drop),
+            "get_sync_job" => sb.sync_job(actor, "1").map(drop),
+            "retry_sync_jobs" => sb.retry_sync_jobs(actor, &[]).map(drop),
+            "skip_sync_jobs" => sb.skip_sync_jobs(actor, &[]).map(drop),
+            "acknowledge_sync_jobs" => sb.acknowledge_sync_jobs(actor, &[]).map(drop),
+            "sync_now" => sb.sync_now(actor, "none").map(drop),
+            "sync_counts" => sb.sync_counts(actor).map(drop),
+            "export_sync_jobs" => sb
+                .export_sync_jobs(actor, &Default::default(), fmt, Some(exports.to_path_buf()))
+                .map(drop),
             _ => return None,
         };
         Some(matches!(result, Err(Error::Forbidden(_))))
