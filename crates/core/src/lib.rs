@@ -31,6 +31,8 @@ mod app;
 
 /// Moved to `switchboard-domain`; kept at core's paths so callers need not change.
 pub use switchboard_domain::time;
+/// Exact money and the SMS rules, from the domain crate.
+pub use switchboard_domain::{money, sms};
 
 pub use actor::{Actor, Operation, Permission, Role};
 pub use app::{OpenOptions, Switchboard};
