@@ -51,6 +51,14 @@ pub enum FieldKind {
     Digits,
     /// One of a fixed set of values.
     Choice { options: &'static [ChoiceOption] },
+    /// A text message template with `{placeholders}` (any characters; see `sms::Template`).
+    SmsTemplate,
+    /// A wall-clock time, `HH:MM` (24-hour).
+    TimeOfDay,
+    /// An IANA time zone name (`America/New_York`).
+    TimeZone,
+    /// A whole number within bounds.
+    Number { min: u32, max: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
@@ -230,6 +238,87 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                     requirement: Requirement::Required,
                     kind: FieldKind::TwilioSender,
                     max_len: 34,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "confirmation_template",
+                    label: "Confirmation text",
+                    help: "Sent when an appointment is booked (sync rule: appointment texts). \
+                           Placeholders: {clinic_name} {pet_name} {owner_name} {date} {time} \
+                           {vet_name}.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: {pet_name}'s appointment is booked for {date} at {time}. Reply STOP to opt out."),
+                },
+                FieldSpec {
+                    name: "reminder_template",
+                    label: "Reminder text",
+                    help: "Sent the set number of hours before the appointment.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: reminder, {pet_name} sees {vet_name} on {date} at {time}. Reply STOP to opt out."),
+                },
+                FieldSpec {
+                    name: "cancellation_template",
+                    label: "Cancellation text",
+                    help: "Sent when an appointment is cancelled.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: {pet_name}'s appointment on {date} at {time} is cancelled. Call us to rebook."),
+                },
+                FieldSpec {
+                    name: "reminder_hours",
+                    label: "Remind hours before",
+                    help: "How many hours before the appointment the reminder goes out (1 to 168).",
+                    placeholder: "24",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Number { min: 1, max: 168 },
+                    max_len: 3,
+                    default: Some("24"),
+                },
+                FieldSpec {
+                    name: "quiet_start",
+                    label: "Quiet hours from",
+                    help: "No texts from this time (the clinic's clock, HH:MM)…",
+                    placeholder: "21:00",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeOfDay,
+                    max_len: 5,
+                    default: Some("21:00"),
+                },
+                FieldSpec {
+                    name: "quiet_end",
+                    label: "Quiet hours until",
+                    help: "…until this time; texts due meanwhile wait. The same time twice means no \
+                           quiet hours.",
+                    placeholder: "08:00",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeOfDay,
+                    max_len: 5,
+                    default: Some("08:00"),
+                },
+                FieldSpec {
+                    name: "time_zone",
+                    label: "Clinic time zone",
+                    help: "For quiet hours and the times in texts, e.g. America/New_York. Empty: \
+                           this computer's time zone.",
+                    placeholder: "America/New_York",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeZone,
+                    max_len: 64,
                     default: None,
                 },
             ],

@@ -14,6 +14,7 @@ import type {
   Provider,
   ProviderSpec,
   Role,
+  SyncRule,
 } from './types';
 
 /** What a command needs, as `src-tauri/src/commands/permissions.rs` says. */
@@ -81,6 +82,7 @@ export interface DomainExport {
   refusals: Record<Permission, string>;
   commands: Record<CommandName, CommandRule>;
   eventTypes: string[];
+  syncRules: SyncRuleInfo[];
   retry: { delaysMs: number[]; maxRetryAfterMs: number };
   limits: {
     deliveryLogMaxPage: number;
@@ -106,6 +108,22 @@ export const PROVIDERS: readonly ProviderSpec[] = domain.providers;
 
 /** Core's event types, as `listEventTypes` returns them. */
 export const EVENT_TYPES: readonly string[] = domain.eventTypes;
+
+/** A sync rule: what it does, which provider runs it, and the settings that belong to it. */
+export interface SyncRuleInfo {
+  rule: SyncRule;
+  label: string;
+  provider: Provider;
+  description: string;
+  fields: string[];
+}
+
+export const SYNC_RULES: readonly SyncRuleInfo[] = domain.syncRules;
+
+/** Whether a provider field is a sync rule's setting (shown with the rule, not the connection). */
+export function isSyncField(provider: Provider, field: string): boolean {
+  return SYNC_RULES.some((r) => r.provider === provider && r.fields.includes(field));
+}
 
 /** The delay after the 1st, 2nd, … failed attempt; one more attempt than delays, then dead. */
 export const RETRY_SCHEDULE_MS: readonly number[] = domain.retry.delaysMs;
