@@ -13,6 +13,7 @@ pub mod events;
 pub mod job;
 pub mod net;
 pub mod outcome;
+pub mod provider_errors;
 pub mod refusals;
 pub mod retry;
 pub mod settings;
