@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod endpoint_url;
 pub mod events;
 pub mod job;
+pub mod message_status;
 pub mod net;
 pub mod outcome;
 pub mod provider_errors;

@@ -5,6 +5,7 @@
 mod connection;
 mod ingest;
 mod keychain;
+mod provider_calls;
 mod receiver;
 mod roles;
 mod services;
