@@ -14,6 +14,7 @@ pub mod job;
 pub mod message_status;
 pub mod net;
 pub mod outcome;
+pub mod phone;
 pub mod provider_errors;
 pub mod refusals;
 pub mod retry;

@@ -10,5 +10,6 @@ mod receiver;
 mod roles;
 mod services;
 mod sync;
+mod test_text;
 mod users;
 mod webhooks;
