@@ -17,7 +17,7 @@ use crate::providers::twilio_messages::{Message, Sender, TwilioAuth, TwilioMessa
 use crate::providers::Provider;
 use crate::secrets::Secret;
 use crate::Switchboard;
-use switchboard_domain::message_status::MessageStatus;
+pub use switchboard_domain::message_status::MessageStatus;
 use switchboard_domain::phone;
 use switchboard_domain::provider_errors::VerdictKind;
 
