@@ -67,10 +67,82 @@ pub enum Command {
     Enable { integration: String },
     /// Remove an integration and its secrets from the keychain.
     Remove { integration: String },
+    /// Send a test text from a Twilio integration and follow its status until it is final
+    /// (queued → sent → delivered, or undelivered/failed with Twilio's code and its meaning).
+    /// Exits 0 only when the text was delivered (or accepted with test credentials).
+    TestText {
+        integration: String,
+        /// The number to text, in international form (+15551234567).
+        #[arg(long)]
+        to: String,
+        /// Seconds between status reads.
+        #[arg(long, default_value_t = 2.0, hide = true)]
+        interval: f64,
+        /// Give up following the status after this many seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+}
+
+/// `integration test-text`: sends, then reads the status until it is final, printing each
+/// change (one JSON object per line with `--json`). `Ok(true)` when delivered or accepted with
+/// test credentials.
+#[allow(clippy::too_many_arguments)]
+pub fn test_text(
+    sb: std::sync::Arc<Switchboard>,
+    actor: &Actor,
+    out: Output,
+    runtime: &tokio::runtime::Runtime,
+    integration: &str,
+    to: &str,
+    interval: f64,
+    timeout: u64,
+) -> Result<bool> {
+    use switchboard_core::checks::test_text::{MessageStatus, TestText, TestTextRequest};
+
+    let show = |text: &TestText| -> Result<()> {
+        if out.json {
+            let line = serde_json::to_string(text).map_err(|e| Error::Internal(e.to_string()))?;
+            println!("{line}");
+        } else {
+            let status = text.status.map_or("not sent", MessageStatus::as_str);
+            println!("{status}: {}", text.summary);
+        }
+        Ok(())
+    };
+    let request = TestTextRequest { to: to.to_owned() };
+    let mut text = runtime.block_on(sb.send_test_text(actor, integration, &request))?;
+    if !out.json {
+        if let Some(sid) = &text.sid {
+            println!("Sent test text {sid} to {}", text.to);
+        }
+    }
+    show(&text)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+    let pause = std::time::Duration::from_secs_f64(interval.clamp(0.05, 60.0));
+    while !text.is_final && std::time::Instant::now() < deadline {
+        std::thread::sleep(pause);
+        let Some(sid) = text.sid.clone() else { break };
+        let next = runtime.block_on(sb.test_text_status(actor, integration, &sid))?;
+        if next.status != text.status || next.is_final {
+            show(&next)?;
+        }
+        text = next;
+    }
+    if !text.is_final {
+        println!(
+            "Still {} after {timeout} s; Twilio may not have had a delivery receipt yet.",
+            text.status.map_or("unknown", MessageStatus::as_str)
+        );
+    }
+    Ok(text.status == Some(MessageStatus::Delivered)
+        || (text.test_credentials && text.sid.is_some()))
 }
 
 pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Result<()> {
     match cmd {
+        // Needs the async runtime: main.rs runs it through [`test_text`].
+        Command::TestText { .. } => Err(Error::Internal("test-text runs from main".into())),
         Command::Add {
             provider,
             name,

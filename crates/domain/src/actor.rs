@@ -169,6 +169,10 @@ pub enum Operation {
     IntegrationView,
     IntegrationStatusView,
     IntegrationTest,
+    /// Send a real text to a number the manager types (Twilio "Send a test text").
+    IntegrationTestText,
+    /// Read that text's status from Twilio.
+    IntegrationTestTextStatus,
     IntegrationCreate,
     IntegrationUpdate,
     IntegrationEnable,
@@ -214,7 +218,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tables exported to the UI and for tests.
-    pub const ALL: [Operation; 50] = [
+    pub const ALL: [Operation; 52] = [
         Operation::UserList,
         Operation::UserCreate,
         Operation::UserUpdate,
@@ -224,6 +228,8 @@ impl Operation {
         Operation::IntegrationView,
         Operation::IntegrationStatusView,
         Operation::IntegrationTest,
+        Operation::IntegrationTestText,
+        Operation::IntegrationTestTextStatus,
         Operation::IntegrationCreate,
         Operation::IntegrationUpdate,
         Operation::IntegrationEnable,
@@ -279,6 +285,8 @@ impl Operation {
             Operation::IntegrationView => Permission::View,
             Operation::IntegrationStatusView => Permission::View,
             Operation::IntegrationTest => Permission::RunTests,
+            Operation::IntegrationTestText => Permission::Configure,
+            Operation::IntegrationTestTextStatus => Permission::Configure,
             Operation::IntegrationCreate => Permission::Configure,
             Operation::IntegrationUpdate => Permission::Configure,
             Operation::IntegrationEnable => Permission::Configure,
@@ -335,6 +343,8 @@ impl Operation {
             Operation::IntegrationView => "integration.view",
             Operation::IntegrationStatusView => "status.view",
             Operation::IntegrationTest => "integration.test",
+            Operation::IntegrationTestText => "integration.test_text",
+            Operation::IntegrationTestTextStatus => "integration.test_text_status",
             Operation::IntegrationCreate => "integration.create",
             Operation::IntegrationUpdate => "integration.update",
             Operation::IntegrationEnable => "integration.enable",
@@ -391,6 +401,8 @@ impl Operation {
             Operation::IntegrationView => "integration",
             Operation::IntegrationStatusView => "integration",
             Operation::IntegrationTest => "integration",
+            Operation::IntegrationTestText => "integration",
+            Operation::IntegrationTestTextStatus => "integration",
             Operation::IntegrationCreate => "integration",
             Operation::IntegrationUpdate => "integration",
             Operation::IntegrationEnable => "integration",

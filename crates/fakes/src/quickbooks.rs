@@ -16,9 +16,9 @@ use crate::{
 /// The official CompanyInfo sample, verbatim (providers.md §3.3).
 const COMPANY_INFO: &str = include_str!("samples/quickbooks_company_info.json");
 /// The gateway's lower-case 401 envelope, verbatim (providers.md §3.4).
-const FAULT_3200: &str = include_str!("samples/quickbooks_fault_3200.json");
+pub(crate) const FAULT_3200: &str = include_str!("samples/quickbooks_fault_3200.json");
 /// The gateway's lower-case 403 envelope, verbatim (providers.md §3.4).
-const FAULT_3100: &str = include_str!("samples/quickbooks_fault_3100.json");
+pub(crate) const FAULT_3100: &str = include_str!("samples/quickbooks_fault_3100.json");
 /// The token endpoint's refusal of a refresh token, verbatim (providers.md §3.4).
 const INVALID_GRANT: &str = r#"{"error_description":"Token invalid","error":"invalid_grant"}"#;
 const INVALID_CLIENT: &str = r#"{"error":"invalid_client"}"#;
@@ -32,7 +32,7 @@ const COMPANY_INFO_XML: &str = r#"<IntuitResponse xmlns="http://schema.intuit.co
 const AUTHENTICATION_FAULT_XML: &str = r#"<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2015-07-10T09:38:58.155-07:00"><Fault type="AuthenticationFault"><Error code="100"><Message>General Authentication Error</Message><Detail>AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401</Detail></Error></Fault></IntuitResponse>"#;
 
 /// Every Intuit response carries a transaction id for support (providers.md §3.2).
-const INTUIT_TID: &str = "1-fake-0000-switchboard";
+pub(crate) const INTUIT_TID: &str = "1-fake-0000-switchboard";
 
 /// Access tokens last an hour, refresh tokens 101 days (providers.md §3.1).
 const ACCESS_TOKEN_LIFETIME: u32 = 3600;
@@ -221,7 +221,7 @@ async fn company_info(
 }
 
 /// 401 3200 in the gateway's lower-case JSON envelope, or the XML fault if JSON was not asked for.
-fn authentication_failed(req: &Req) -> Response {
+pub(crate) fn authentication_failed(req: &Req) -> Response {
     if req.accepts_json() {
         respond::json(StatusCode::UNAUTHORIZED, FAULT_3200)
     } else {

@@ -10,6 +10,7 @@ mod info;
 mod integration;
 mod packaging;
 mod services;
+mod test_text;
 mod users;
 mod webhooks;
 

@@ -4,6 +4,7 @@
 //! first to finish, then runs its own.
 
 pub mod scheduler;
+pub mod test_text;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -3,11 +3,17 @@
 //! [`catalog`] describes each provider once (its form fields, rules and environments); the UI
 //! renders forms from it and [`validate`] is the authority on what may be saved. `twilio`,
 //! `square` and `quickbooks` are the connection tests, over the one client from [`http`].
+//! `twilio_messages`, `quickbooks_api` and `square_payments` are the sync calls, each answering a
+//! [`call::Called`]: the attempt's record and the typed result or a [`call::CallFailure`].
 
+pub mod call;
 pub mod http;
 pub mod quickbooks;
+pub mod quickbooks_api;
 pub mod square;
+pub mod square_payments;
 pub mod twilio;
+pub mod twilio_messages;
 
 /// The catalogue and its rules are pure data in `switchboard-domain`, kept at these paths.
 pub use switchboard_domain::{catalog, validate};

@@ -5,9 +5,11 @@
 mod connection;
 mod ingest;
 mod keychain;
+mod provider_calls;
 mod receiver;
 mod roles;
 mod services;
 mod sync;
+mod test_text;
 mod users;
 mod webhooks;

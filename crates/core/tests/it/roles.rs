@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use switchboard_core::api_keys::ApiKeyDraft;
 use switchboard_core::audit::view::AuditFilter;
 use switchboard_core::audit::AuditResult;
+use switchboard_core::checks::test_text::TestTextRequest;
 use switchboard_core::export::ExportFormat;
 use switchboard_core::integrations::{IntegrationDraft, IntegrationPatch};
 use switchboard_core::providers::Provider;
@@ -29,6 +30,7 @@ struct Fixture {
     sb: Arc<Switchboard>,
     dir: tempfile::TempDir,
     integration: String,
+    twilio: String,
     endpoint: String,
     api_key: String,
     delivery: String,
@@ -65,6 +67,31 @@ fn fixture() -> Fixture {
                 base_url: Some("http://127.0.0.1:9".into()),
                 values: BTreeMap::from([("location_id".into(), "18YC4JDH91E1H".into())]),
                 secrets: BTreeMap::from([("access_token".into(), "EAAAl3ikZIe18J".into())]),
+            },
+        )
+        .unwrap()
+        .integration
+        .id;
+    let twilio = sb
+        .create_integration(
+            &admin,
+            IntegrationDraft {
+                provider: Provider::Twilio,
+                name: "Texts".into(),
+                environment: "live".into(),
+                // Nothing listens here: a test text fails at once, as an answer, never forbidden.
+                base_url: Some("http://127.0.0.1:9".into()),
+                values: BTreeMap::from([
+                    (
+                        "account_sid".into(),
+                        "AC0123456789abcdef0123456789abcdef".into(),
+                    ),
+                    ("sender".into(), "+15551234567".into()),
+                ]),
+                secrets: BTreeMap::from([(
+                    "auth_token".into(),
+                    "0123456789abcdef0123456789abcdef".into(),
+                )]),
             },
         )
         .unwrap()
@@ -118,6 +145,7 @@ fn fixture() -> Fixture {
         sb,
         dir,
         integration,
+        twilio,
         endpoint,
         api_key,
         delivery,
@@ -176,6 +204,20 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
             f.sb.missing_secrets(a).map(drop)
         }),
         // Run a connection test: everyone.
+        // A real text costs money and reaches a person: manager, admin.
+        ("send a test text", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let request = TestTextRequest {
+                to: "+14155552345".into(),
+            };
+            rt.block_on(f.sb.send_test_text(a, &f.twilio, &request))
+                .map(drop)
+        }),
+        ("read a test text's status", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(f.sb.test_text_status(a, &f.twilio, "SM0123456789abcdef0123456789abcdef"))
+                .map(drop)
+        }),
         ("run a connection test", &[FD, MG, AD], |f, a| {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(f.sb.test_integration(a, &f.integration))

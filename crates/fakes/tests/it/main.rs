@@ -4,10 +4,13 @@
 
 mod control;
 mod quickbooks;
+mod quickbooks_api;
 mod square;
+mod square_payments;
 mod tls;
 mod transport;
 mod twilio;
+mod twilio_messages;
 
 use std::time::Duration;
 
