@@ -24,6 +24,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             get(refresh_token).put(set_refresh_token),
         )
         .route("/reset", post(reset))
+        .route("/oauth/expire_codes", post(expire_codes))
 }
 
 async fn scenarios(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
@@ -117,5 +118,12 @@ async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     }
     state.requests.clear();
     state.quickbooks_tokens = Default::default();
+    state.oauth = Default::default();
+    StatusCode::NO_CONTENT
+}
+
+/// Ages every outstanding authorization code past its 5 minutes.
+async fn expire_codes(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.lock().oauth.expire_codes();
     StatusCode::NO_CONTENT
 }

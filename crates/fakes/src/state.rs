@@ -18,6 +18,8 @@ pub(crate) struct State {
     pub(crate) quickbooks_tokens: QuickbooksTokens,
     /// Numbers the SIDs of created messages.
     pub(crate) messages_created: u64,
+    /// The authorization servers' codes and tokens (`oauth.rs`).
+    pub(crate) oauth: crate::oauth::OAuthState,
 }
 
 /// The token endpoint's memory: which refresh token it accepts and which access token the API does.
