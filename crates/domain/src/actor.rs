@@ -174,6 +174,9 @@ pub enum Operation {
     IntegrationEnable,
     IntegrationDisable,
     IntegrationDelete,
+    IntegrationConnect,
+    IntegrationDisconnect,
+    IntegrationChooseLocation,
     EndpointList,
     EndpointView,
     EndpointStatusView,
@@ -204,7 +207,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tables exported to the UI and for tests.
-    pub const ALL: [Operation; 40] = [
+    pub const ALL: [Operation; 43] = [
         Operation::UserList,
         Operation::UserCreate,
         Operation::UserUpdate,
@@ -219,6 +222,9 @@ impl Operation {
         Operation::IntegrationEnable,
         Operation::IntegrationDisable,
         Operation::IntegrationDelete,
+        Operation::IntegrationConnect,
+        Operation::IntegrationDisconnect,
+        Operation::IntegrationChooseLocation,
         Operation::EndpointList,
         Operation::EndpointView,
         Operation::EndpointStatusView,
@@ -264,6 +270,9 @@ impl Operation {
             Operation::IntegrationEnable => Permission::Configure,
             Operation::IntegrationDisable => Permission::Configure,
             Operation::IntegrationDelete => Permission::Configure,
+            Operation::IntegrationConnect => Permission::Configure,
+            Operation::IntegrationDisconnect => Permission::Configure,
+            Operation::IntegrationChooseLocation => Permission::Configure,
             Operation::EndpointList => Permission::View,
             Operation::EndpointView => Permission::View,
             Operation::EndpointStatusView => Permission::View,
@@ -310,6 +319,9 @@ impl Operation {
             Operation::IntegrationEnable => "integration.enable",
             Operation::IntegrationDisable => "integration.disable",
             Operation::IntegrationDelete => "integration.delete",
+            Operation::IntegrationConnect => "integration.connect",
+            Operation::IntegrationDisconnect => "integration.disconnect",
+            Operation::IntegrationChooseLocation => "integration.choose_location",
             Operation::EndpointList => "endpoint.list",
             Operation::EndpointView => "endpoint.view",
             Operation::EndpointStatusView => "status.view",
@@ -356,6 +368,9 @@ impl Operation {
             Operation::IntegrationEnable => "integration",
             Operation::IntegrationDisable => "integration",
             Operation::IntegrationDelete => "integration",
+            Operation::IntegrationConnect => "integration",
+            Operation::IntegrationDisconnect => "integration",
+            Operation::IntegrationChooseLocation => "integration",
             Operation::EndpointList => "endpoint",
             Operation::EndpointView => "endpoint",
             Operation::EndpointStatusView => "endpoint",

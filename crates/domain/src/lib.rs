@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod endpoint_url;
 pub mod events;
 pub mod net;
+pub mod oauth;
 pub mod outcome;
 pub mod refusals;
 pub mod retry;
