@@ -13,6 +13,7 @@ pub mod info;
 pub mod ingest;
 pub mod integrations;
 pub mod lock;
+pub mod oauth;
 pub mod logging;
 pub mod missing;
 pub mod paths;

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_api_keys.sql"),
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_ingest_usage.sql"),
+    include_str!("migrations/0009_oauth_connect.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =
