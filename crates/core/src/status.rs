@@ -96,14 +96,17 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         },
     )?;
     let provider = Provider::parse(&provider).ok_or_else(|| {
-        crate::Error::Internal(format!("integration {id} has an unknown provider “{provider}”"))
+        crate::Error::Internal(format!(
+            "integration {id} has an unknown provider “{provider}”"
+        ))
     })?;
     let secrets_set: std::collections::BTreeSet<String> =
         serde_json::from_str(&secrets_set).map_err(|e| crate::Error::Internal(e.to_string()))?;
-    let connection = switchboard_domain::oauth::supports_connect(provider).then(|| OAuthConnection {
-        connected: switchboard_domain::oauth::is_connected(provider, &secrets_set),
-        refresh_refused: refused.is_some(),
-    });
+    let connection =
+        switchboard_domain::oauth::supports_connect(provider).then(|| OAuthConnection {
+            connected: switchboard_domain::oauth::is_connected(provider, &secrets_set),
+            refresh_refused: refused.is_some(),
+        });
     let last = history(c, id, 1)?.into_iter().next();
     let last_at = |sql: &str| -> Result<Option<i64>> {
         Ok(

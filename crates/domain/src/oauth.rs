@@ -117,14 +117,14 @@ pub fn redirect_uri(
             }
             Ok(url.to_owned())
         }
-        None if provider == Provider::Quickbooks && environment == "production" => Err(
-            Invalid::new(
+        None if provider == Provider::Quickbooks && environment == "production" => {
+            Err(Invalid::new(
                 "relay_url",
                 "QuickBooks production keys only redirect to an HTTPS page: host the relay page \
                  (docs/oauth-relay.md) and enter its address, or use development keys with the \
                  sandbox.",
-            ),
-        ),
+            ))
+        }
         None => Ok(format!("http://localhost:{port}{CALLBACK_PATH}")),
     }
 }
@@ -193,17 +193,41 @@ mod tests {
 
     #[test]
     fn custom_base_puts_every_step_under_it_with_the_providers_paths() {
-        let e = endpoints(Provider::Quickbooks, "https://x", Some("http://127.0.0.1:9/"));
+        let e = endpoints(
+            Provider::Quickbooks,
+            "https://x",
+            Some("http://127.0.0.1:9/"),
+        );
         assert_eq!(e.authorize, "http://127.0.0.1:9/connect/oauth2");
         assert_eq!(e.token, "http://127.0.0.1:9/oauth2/v1/tokens/bearer");
         assert_eq!(e.revoke, "http://127.0.0.1:9/v2/oauth2/tokens/revoke");
-        let e = endpoints(Provider::Quickbooks, "https://sandbox-quickbooks.api.intuit.com", None);
+        let e = endpoints(
+            Provider::Quickbooks,
+            "https://sandbox-quickbooks.api.intuit.com",
+            None,
+        );
         assert_eq!(e.authorize, "https://appcenter.intuit.com/connect/oauth2");
-        assert_eq!(e.token, "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer");
-        assert_eq!(e.revoke, "https://developer.api.intuit.com/v2/oauth2/tokens/revoke");
-        let e = endpoints(Provider::Square, "https://connect.squareupsandbox.com", None);
-        assert_eq!(e.authorize, "https://connect.squareupsandbox.com/oauth2/authorize");
-        assert_eq!(e.revoke, "https://connect.squareupsandbox.com/oauth2/revoke");
+        assert_eq!(
+            e.token,
+            "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+        );
+        assert_eq!(
+            e.revoke,
+            "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+        );
+        let e = endpoints(
+            Provider::Square,
+            "https://connect.squareupsandbox.com",
+            None,
+        );
+        assert_eq!(
+            e.authorize,
+            "https://connect.squareupsandbox.com/oauth2/authorize"
+        );
+        assert_eq!(
+            e.revoke,
+            "https://connect.squareupsandbox.com/oauth2/revoke"
+        );
     }
 
     #[test]
@@ -214,12 +238,22 @@ mod tests {
             redirect_uri(Provider::Quickbooks, "sandbox", None, 47321).unwrap(),
             "http://localhost:47321/callback"
         );
-        let err = redirect_uri(Provider::Quickbooks, "production", Some("http://r.example"), 1)
-            .unwrap_err();
+        let err = redirect_uri(
+            Provider::Quickbooks,
+            "production",
+            Some("http://r.example"),
+            1,
+        )
+        .unwrap_err();
         assert_eq!(err.field, "relay_url");
         assert_eq!(
-            redirect_uri(Provider::Square, "production", Some("https://r.example/oauth/"), 1)
-                .unwrap(),
+            redirect_uri(
+                Provider::Square,
+                "production",
+                Some("https://r.example/oauth/"),
+                1
+            )
+            .unwrap(),
             "https://r.example/oauth/"
         );
     }
@@ -228,7 +262,10 @@ mod tests {
     fn redirect_port_is_a_port_number() {
         assert_eq!(redirect_port(None).unwrap(), DEFAULT_REDIRECT_PORT);
         assert_eq!(redirect_port(Some("8080")).unwrap(), 8080);
-        assert_eq!(redirect_port(Some("70000")).unwrap_err().field, "redirect_port");
+        assert_eq!(
+            redirect_port(Some("70000")).unwrap_err().field,
+            "redirect_port"
+        );
     }
 
     #[test]
@@ -243,9 +280,18 @@ mod tests {
     #[test]
     fn connected_means_a_stored_token() {
         let set = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect();
-        assert!(!is_connected(Provider::Quickbooks, &set(&["client_secret"])));
-        assert!(is_connected(Provider::Quickbooks, &set(&["client_secret", "refresh_token"])));
-        assert!(!is_connected(Provider::Square, &set(&["application_secret"])));
+        assert!(!is_connected(
+            Provider::Quickbooks,
+            &set(&["client_secret"])
+        ));
+        assert!(is_connected(
+            Provider::Quickbooks,
+            &set(&["client_secret", "refresh_token"])
+        ));
+        assert!(!is_connected(
+            Provider::Square,
+            &set(&["application_secret"])
+        ));
         assert!(is_connected(Provider::Square, &set(&["access_token"])));
         assert!(square_uses_pkce(&set(&[])));
         assert!(!square_uses_pkce(&set(&["application_secret"])));

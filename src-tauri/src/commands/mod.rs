@@ -262,10 +262,10 @@ mod tests {
             "square_locations" => {
                 tauri::async_runtime::block_on(sb.square_locations(actor, "none")).map(drop)
             }
-            "choose_square_location" => tauri::async_runtime::block_on(
-                sb.choose_square_location(actor, "none", "L1"),
-            )
-            .map(drop),
+            "choose_square_location" => {
+                tauri::async_runtime::block_on(sb.choose_square_location(actor, "none", "L1"))
+                    .map(drop)
+            }
             "test_history" => sb.test_history(actor, "none", 1).map(drop),
             "list_endpoints" => sb.list_endpoints(actor).map(drop),
             "create_endpoint" => sb.create_endpoint(actor, Default::default()).map(drop),

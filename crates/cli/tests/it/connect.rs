@@ -53,7 +53,15 @@ async fn quickbooks_connects_through_the_browser_and_no_token_or_code_is_left_an
     let (d, base) = (dir.path().to_owned(), fakes.base_url());
     let out = blocking(move || {
         switchboard(&d)
-            .args(["integration", "add", "quickbooks", "--name", "Books", "--env", "sandbox"])
+            .args([
+                "integration",
+                "add",
+                "quickbooks",
+                "--name",
+                "Books",
+                "--env",
+                "sandbox",
+            ])
             .args(["--base-url", &base, "--set", "client_id=ABclient"])
             .args(["--set", "redirect_port=0", "--secret", "client_secret"])
             .write_stdin(crate::with_password("qb-client-secret\n"))
@@ -70,8 +78,12 @@ async fn quickbooks_connects_through_the_browser_and_no_token_or_code_is_left_an
             .timeout(std::time::Duration::from_secs(60))
             .assert()
             .success()
-            .stdout(predicate::str::contains("Sign in to QuickBooks Online at this address"))
-            .stdout(predicate::str::contains("/connect/oauth2?client_id=ABclient"))
+            .stdout(predicate::str::contains(
+                "Sign in to QuickBooks Online at this address",
+            ))
+            .stdout(predicate::str::contains(
+                "/connect/oauth2?client_id=ABclient",
+            ))
             .stdout(predicate::str::contains("Company ID 9341453000000001"))
             .stdout(predicate::str::contains("Larry's Bakery"))
             .get_output()
@@ -130,8 +142,21 @@ async fn no_browser_prints_the_address_and_waits_for_it_to_be_opened() {
     let (d, base) = (dir.path().to_owned(), fakes.base_url());
     blocking(move || {
         switchboard(&d)
-            .args(["integration", "add", "square", "--name", "Payments", "--env", "sandbox"])
-            .args(["--base-url", &base, "--set", "application_id=sandbox-sq0idb-app"])
+            .args([
+                "integration",
+                "add",
+                "square",
+                "--name",
+                "Payments",
+                "--env",
+                "sandbox",
+            ])
+            .args([
+                "--base-url",
+                &base,
+                "--set",
+                "application_id=sandbox-sq0idb-app",
+            ])
             .args(["--set", "redirect_port=0"])
             .assert()
             .success();
@@ -139,7 +164,13 @@ async fn no_browser_prints_the_address_and_waits_for_it_to_be_opened() {
     .await;
     let mut child = spawn_as_admin(
         dir.path(),
-        &["--json", "integration", "connect", "Payments", "--no-browser"],
+        &[
+            "--json",
+            "integration",
+            "connect",
+            "Payments",
+            "--no-browser",
+        ],
     )
     .env("BROWSER", "/bin/false")
     .stdout(std::process::Stdio::piped())
@@ -169,13 +200,23 @@ async fn no_browser_prints_the_address_and_waits_for_it_to_be_opened() {
         .await
         .unwrap();
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
-    let page = client.get(&callback).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(&callback)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Switchboard is connected"), "{page}");
     let output = blocking(move || child.wait_with_output().unwrap()).await;
     assert!(output.status.success());
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(result["connected"]["needsLocation"], true);
-    assert_eq!(result["connected"]["locations"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        result["connected"]["locations"].as_array().unwrap().len(),
+        2
+    );
 
     // A new process: the access token was only in the other one's memory, so listing renews
     // it (rotating the single-use refresh token), then the location is chosen and tested.
@@ -185,14 +226,24 @@ async fn no_browser_prints_the_address_and_waits_for_it_to_be_opened() {
             .args(["integration", "location", "Payments"])
             .assert()
             .success()
-            .stdout(predicate::str::contains("18YC4JDH91E1H").and(predicate::str::contains("Midtown")));
+            .stdout(
+                predicate::str::contains("18YC4JDH91E1H").and(predicate::str::contains("Midtown")),
+            );
         switchboard(&d)
             .args(["integration", "location", "Payments", "--choose", "NOPE"])
             .assert()
             .failure()
-            .stderr(predicate::str::contains("not one of this merchant's active locations"));
+            .stderr(predicate::str::contains(
+                "not one of this merchant's active locations",
+            ));
         switchboard(&d)
-            .args(["integration", "location", "Payments", "--choose", "3Z4V4WHQK64X9"])
+            .args([
+                "integration",
+                "location",
+                "Payments",
+                "--choose",
+                "3Z4V4WHQK64X9",
+            ])
             .assert()
             .success();
         switchboard(&d)
@@ -218,12 +269,22 @@ async fn a_declined_sign_in_fails_with_a_clear_message_and_changes_nothing() {
     let fakes = FakeProviders::start().await;
     let scratch = tempfile::tempdir().unwrap();
     let script = browser(scratch.path());
-    let text = std::fs::read_to_string(&script).unwrap().replace("approve", "deny");
+    let text = std::fs::read_to_string(&script)
+        .unwrap()
+        .replace("approve", "deny");
     std::fs::write(&script, text).unwrap();
     let (d, base) = (dir.path().to_owned(), fakes.base_url());
     blocking(move || {
         switchboard(&d)
-            .args(["integration", "add", "quickbooks", "--name", "Books", "--env", "sandbox"])
+            .args([
+                "integration",
+                "add",
+                "quickbooks",
+                "--name",
+                "Books",
+                "--env",
+                "sandbox",
+            ])
             .args(["--base-url", &base, "--set", "client_id=ABclient"])
             .args(["--set", "redirect_port=0", "--secret", "client_secret"])
             .write_stdin(crate::with_password("qb-client-secret\n"))

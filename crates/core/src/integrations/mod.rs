@@ -435,7 +435,14 @@ impl Switchboard {
 
     /// Records an operation that failed for a reason outside the user's input (the keychain),
     /// in its own transaction since the change itself was rolled back.
-    pub(crate) fn audit_failure(&self, actor: &Actor, action: &str, id: Option<&str>, label: &str, e: &Error) {
+    pub(crate) fn audit_failure(
+        &self,
+        actor: &Actor,
+        action: &str,
+        id: Option<&str>,
+        label: &str,
+        e: &Error,
+    ) {
         let written = self.db().write(|tx| {
             audit::append(
                 tx,

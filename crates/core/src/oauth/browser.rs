@@ -6,7 +6,10 @@ use std::process::{Command, Stdio};
 
 /// Starts the browser on `url` and returns without waiting for it.
 pub fn open(url: &str) -> std::io::Result<()> {
-    match std::env::var("BROWSER").ok().filter(|v| !v.trim().is_empty()) {
+    match std::env::var("BROWSER")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
         Some(browser) => run_browser_variable(&browser, url),
         None => open::that_detached(url),
     }

@@ -93,7 +93,14 @@ impl Listener {
         });
         let app = Router::new()
             .route(CALLBACK_PATH, get(callback))
-            .fallback(|| async { page(StatusCode::NOT_FOUND, false, "Not found", "Switchboard only answers its sign-in callback here.") })
+            .fallback(|| async {
+                page(
+                    StatusCode::NOT_FOUND,
+                    false,
+                    "Not found",
+                    "Switchboard only answers its sign-in callback here.",
+                )
+            })
             .with_state(shared);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -203,7 +203,16 @@ impl Switchboard {
             )));
         };
         let result = self
-            .finish_connect(actor, stored, app, &endpoints, &env_base, &redirect_uri, verifier, &received.callback)
+            .finish_connect(
+                actor,
+                stored,
+                app,
+                &endpoints,
+                &env_base,
+                &redirect_uri,
+                verifier,
+                &received.callback,
+            )
             .await;
         let page = match &result {
             Ok(_) => listener::Page {
@@ -307,15 +316,10 @@ impl Switchboard {
                     .settings
                     .get("square_version")
                     .map_or("2026-08-19", String::as_str);
-                let all = tokens::square_locations(
-                    self.http(),
-                    api_base,
-                    &set.access,
-                    version,
-                    timeout,
-                )
-                .await
-                .map_err(outcome_error)?;
+                let all =
+                    tokens::square_locations(self.http(), api_base, &set.access, version, timeout)
+                        .await
+                        .map_err(outcome_error)?;
                 let active = all.into_iter().filter(|l| l.status == "ACTIVE").collect();
                 (set, None, active)
             }
@@ -363,7 +367,11 @@ impl Switchboard {
             if let Some(realm) = &t.realm {
                 let before = settings.insert("realm_id".to_owned(), realm.clone());
                 if before.as_deref() != Some(realm.as_str()) {
-                    changes.push(FieldChange::value("realm_id", before.as_deref(), Some(realm)));
+                    changes.push(FieldChange::value(
+                        "realm_id",
+                        before.as_deref(),
+                        Some(realm),
+                    ));
                 }
             }
             if let Some(location) = &t.location {
@@ -443,7 +451,9 @@ impl Switchboard {
                 sb.authorize(&actor, Operation::IntegrationDisconnect, Some(&key))?;
                 let stored = sb.db().read(|c| integrations::find(c, &key))?;
                 let app = app_credentials(sb, &stored)?;
-                let refresh = sb.keychain().get(&secret_account(&stored.id, "refresh_token"))?;
+                let refresh = sb
+                    .keychain()
+                    .get(&secret_account(&stored.id, "refresh_token"))?;
                 Ok((stored, app, refresh))
             })
             .await?
@@ -456,8 +466,15 @@ impl Switchboard {
         let timeout = self.timeouts().total;
         let revoked = match (stored.provider, &app.secret, &refresh) {
             (Provider::Quickbooks, Some(secret), Some(token)) => Some(
-                tokens::intuit_revoke(self.http(), &endpoints.revoke, &app.id, secret, token, timeout)
-                    .await,
+                tokens::intuit_revoke(
+                    self.http(),
+                    &endpoints.revoke,
+                    &app.id,
+                    secret,
+                    token,
+                    timeout,
+                )
+                .await,
             ),
             (Provider::Square, Some(secret), _) => {
                 let access = self.access_tokens().get(&stored.id);
@@ -479,7 +496,10 @@ impl Switchboard {
         let (was_revoked, message) = match revoked {
             Some(Ok(())) => (
                 true,
-                format!("{} revoked the connection; its tokens were removed.", spec.name),
+                format!(
+                    "{} revoked the connection; its tokens were removed.",
+                    spec.name
+                ),
             ),
             // Unreachable or failing: keep everything, so the revoke can be tried again.
             Some(Err(o)) if o.kind.is_transient() => {
@@ -621,9 +641,10 @@ impl Switchboard {
             .settings
             .get("square_version")
             .map_or("2026-08-19", String::as_str);
-        let all = tokens::square_locations(self.http(), base, &access, version, self.timeouts().total)
-            .await
-            .map_err(outcome_error)?;
+        let all =
+            tokens::square_locations(self.http(), base, &access, version, self.timeouts().total)
+                .await
+                .map_err(outcome_error)?;
         Ok(all.into_iter().filter(|l| l.status == "ACTIVE").collect())
     }
 
@@ -753,7 +774,10 @@ fn app_credentials(sb: &Switchboard, stored: &Stored) -> Result<App> {
     match stored.provider {
         Provider::Quickbooks => {
             let id = setting("client_id").ok_or_else(|| {
-                Error::validation("client_id", "Enter the Client ID and save before connecting.")
+                Error::validation(
+                    "client_id",
+                    "Enter the Client ID and save before connecting.",
+                )
             })?;
             let secret = secret("client_secret")?.ok_or_else(missing_client_secret)?;
             Ok(App {

@@ -52,7 +52,9 @@ pub async fn intuit_code(
         return Err(intuit_code_error(&answer));
     }
     let now = time::now_ms();
-    let body = answer.json().ok_or_else(|| not_json("QuickBooks", &answer))?;
+    let body = answer
+        .json()
+        .ok_or_else(|| not_json("QuickBooks", &answer))?;
     let access = text(&body, "access_token");
     let refresh = text(&body, "refresh_token");
     let (Some(access), Some(refresh)) = (access, refresh) else {
@@ -176,9 +178,7 @@ async fn square_token(
     let Some(access) = text(&json, "access_token") else {
         return Err(no_tokens("Square"));
     };
-    let at = |k: &str| {
-        text(&json, k).and_then(|t| time::parse_time(k, &t).ok())
-    };
+    let at = |k: &str| text(&json, k).and_then(|t| time::parse_time(k, &t).ok());
     Ok(TokenSet {
         access: Secret::new(access),
         refresh: text(&json, "refresh_token").map(Secret::new),
@@ -230,7 +230,9 @@ fn square_token_error(a: &Answer) -> Outcome {
         OutcomeKind::CredentialsRejected,
         format!(
             "Square refused the sign-in (invalid_grant): {}",
-            detail.as_deref().unwrap_or("the code or refresh token is no longer valid.")
+            detail
+                .as_deref()
+                .unwrap_or("the code or refresh token is no longer valid.")
         ),
         "Press Connect (or Reconnect) and sign in to Square again.",
     )
@@ -278,12 +280,12 @@ pub async fn square_revoke(
     }
     let mut auth = reqwest::header::HeaderValue::from_str(&format!("Client {}", secret.expose()))
         .map_err(|_| {
-            Outcome::new(
-                OutcomeKind::CredentialsRejected,
-                "The Square application secret contains characters a header cannot carry.",
-                "Enter the application secret again.",
-            )
-        })?;
+        Outcome::new(
+            OutcomeKind::CredentialsRejected,
+            "The Square application secret contains characters a header cannot carry.",
+            "Enter the application secret again.",
+        )
+    })?;
     auth.set_sensitive(true);
     let request = client
         .post(revoke_url)

@@ -214,7 +214,9 @@ pub struct AccessTokens(std::sync::Mutex<std::collections::HashMap<String, Secre
 
 impl AccessTokens {
     fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Secret>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn get(&self, id: &str) -> Option<Secret> {

@@ -90,7 +90,12 @@ enum Browser {
     Replay,
 }
 
-fn browser(s: &Setup, how: Browser, replay: Option<String>, seen: Arc<Mutex<Seen>>) -> ConnectOptions {
+fn browser(
+    s: &Setup,
+    how: Browser,
+    replay: Option<String>,
+    seen: Arc<Mutex<Seen>>,
+) -> ConnectOptions {
     let control = s.fakes.control_url();
     ConnectOptions {
         open_browser: false,
@@ -101,7 +106,11 @@ fn browser(s: &Setup, how: Browser, replay: Option<String>, seen: Arc<Mutex<Seen
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .unwrap();
-                let decision = if how == Browser::Deny { "deny" } else { "approve" };
+                let decision = if how == Browser::Deny {
+                    "deny"
+                } else {
+                    "approve"
+                };
                 let answer = client
                     .get(format!("{url}&fake_decision={decision}"))
                     .send()
@@ -120,7 +129,11 @@ fn browser(s: &Setup, how: Browser, replay: Option<String>, seen: Arc<Mutex<Seen
                         let pairs: Vec<(String, String)> = parsed
                             .query_pairs()
                             .map(|(k, v)| {
-                                let v = if k == "state" { format!("X{v}") } else { v.into_owned() };
+                                let v = if k == "state" {
+                                    format!("X{v}")
+                                } else {
+                                    v.into_owned()
+                                };
                                 (k.into_owned(), v)
                             })
                             .collect();
@@ -211,33 +224,47 @@ async fn quickbooks_saved_with_app_credentials_is_not_connected_then_connect_mak
     let status = s.sb.integration_status(&manager(), &id).unwrap();
     assert_eq!(
         (status.level, status.reason.as_str(), status.connect),
-        (Level::Yellow, "Not connected.", Some(ConnectAction::Connect))
+        (
+            Level::Yellow,
+            "Not connected.",
+            Some(ConnectAction::Connect)
+        )
     );
 
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let connected = s
-        .sb
-        .connect_integration(&manager(), &id, browser(&s, Browser::Approve, None, seen.clone()))
+    let connected =
+        s.sb.connect_integration(
+            &manager(),
+            &id,
+            browser(&s, Browser::Approve, None, seen.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(connected.company_id.as_deref(), Some(QUICKBOOKS_REALM_ID));
     assert_eq!(
-        connected.integration.settings.get("realm_id").map(String::as_str),
+        connected
+            .integration
+            .settings
+            .get("realm_id")
+            .map(String::as_str),
         Some(QUICKBOOKS_REALM_ID)
     );
     assert!(connected.renew_by.is_some());
     let refresh = s.fakes.quickbooks_refresh_token().unwrap();
-    let stored = s
-        .sb
-        .keychain()
-        .get(&secret_account(&id, "refresh_token"))
-        .unwrap()
-        .unwrap();
+    let stored =
+        s.sb.keychain()
+            .get(&secret_account(&id, "refresh_token"))
+            .unwrap()
+            .unwrap();
     assert_eq!(stored.expose(), refresh);
     let seen = pages(&seen, 1).await;
     assert_eq!(seen.pages.len(), 1);
     assert_eq!(seen.pages[0].0, 200);
-    assert!(seen.pages[0].1.contains("Switchboard is connected"), "{}", seen.pages[0].1);
+    assert!(
+        seen.pages[0].1.contains("Switchboard is connected"),
+        "{}",
+        seen.pages[0].1
+    );
     // The exchange sent the code with Basic client auth and the loopback redirect URI.
     let exchange = s
         .fakes
@@ -245,7 +272,10 @@ async fn quickbooks_saved_with_app_credentials_is_not_connected_then_connect_mak
         .into_iter()
         .find(|r| r.path == "/oauth2/v1/tokens/bearer")
         .unwrap();
-    assert!(exchange.header("authorization").unwrap().starts_with("Basic "));
+    assert!(exchange
+        .header("authorization")
+        .unwrap()
+        .starts_with("Basic "));
     assert!(exchange
         .form()
         .iter()
@@ -262,8 +292,16 @@ async fn quickbooks_saved_with_app_credentials_is_not_connected_then_connect_mak
         .any(|r| r.action == "integration.connect" && r.result == AuditResult::Ok));
     // No token or code in the data folder (database, WAL, logs).
     let access = s.fakes.quickbooks_access_token().unwrap();
-    for secret in [refresh.as_str(), access.as_str(), seen.code.as_deref().unwrap(), QB_SECRET] {
-        assert!(!files_contain(&s, secret), "{secret} found in the data folder");
+    for secret in [
+        refresh.as_str(),
+        access.as_str(),
+        seen.code.as_deref().unwrap(),
+        QB_SECRET,
+    ] {
+        assert!(
+            !files_contain(&s, secret),
+            "{secret} found in the data folder"
+        );
     }
 }
 
@@ -273,9 +311,12 @@ async fn denied_consent_is_a_clear_error_and_stores_nothing_but_the_audit_row() 
     let id = add_quickbooks(&s, "Books");
     let before = revision(&s, &id);
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let err = s
-        .sb
-        .connect_integration(&manager(), &id, browser(&s, Browser::Deny, None, seen.clone()))
+    let err =
+        s.sb.connect_integration(
+            &manager(),
+            &id,
+            browser(&s, Browser::Deny, None, seen.clone()),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Provider);
@@ -312,42 +353,53 @@ async fn a_replayed_or_expired_code_is_refused_and_changes_nothing() {
     let s = setup().await;
     let id = add_quickbooks(&s, "Books");
     let seen = Arc::new(Mutex::new(Seen::default()));
-    s.sb.connect_integration(&manager(), &id, browser(&s, Browser::Approve, None, seen.clone()))
-        .await
-        .unwrap();
+    s.sb.connect_integration(
+        &manager(),
+        &id,
+        browser(&s, Browser::Approve, None, seen.clone()),
+    )
+    .await
+    .unwrap();
     let old_code = seen.lock().unwrap().code.clone();
     let before = revision(&s, &id);
     let kept = s.fakes.quickbooks_refresh_token();
 
-    let err = s
-        .sb
-        .connect_integration(
+    let err =
+        s.sb.connect_integration(
             &manager(),
             &id,
-            browser(&s, Browser::Replay, old_code, Arc::new(Mutex::new(Seen::default()))),
+            browser(
+                &s,
+                Browser::Replay,
+                old_code,
+                Arc::new(Mutex::new(Seen::default())),
+            ),
         )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("invalid_grant"), "{err}");
     assert_eq!(revision(&s, &id), before);
 
-    let err = s
-        .sb
-        .connect_integration(
+    let err =
+        s.sb.connect_integration(
             &manager(),
             &id,
-            browser(&s, Browser::ExpireCode, None, Arc::new(Mutex::new(Seen::default()))),
+            browser(
+                &s,
+                Browser::ExpireCode,
+                None,
+                Arc::new(Mutex::new(Seen::default())),
+            ),
         )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("5 minutes"), "{err}");
     assert_eq!(revision(&s, &id), before);
-    let stored = s
-        .sb
-        .keychain()
-        .get(&secret_account(&id, "refresh_token"))
-        .unwrap()
-        .unwrap();
+    let stored =
+        s.sb.keychain()
+            .get(&secret_account(&id, "refresh_token"))
+            .unwrap()
+            .unwrap();
     assert_eq!(Some(stored.expose().to_owned()), kept);
 }
 
@@ -357,12 +409,16 @@ async fn a_token_endpoint_that_is_down_is_a_network_error_and_stores_nothing() {
     let id = add_quickbooks(&s, "Books");
     let before = revision(&s, &id);
     s.fakes.set(FakeProvider::Quickbooks, Scenario::Reset);
-    let err = s
-        .sb
-        .connect_integration(
+    let err =
+        s.sb.connect_integration(
             &manager(),
             &id,
-            browser(&s, Browser::Approve, None, Arc::new(Mutex::new(Seen::default()))),
+            browser(
+                &s,
+                Browser::Approve,
+                None,
+                Arc::new(Mutex::new(Seen::default())),
+            ),
         )
         .await
         .unwrap_err();
@@ -374,15 +430,27 @@ async fn a_token_endpoint_that_is_down_is_a_network_error_and_stores_nothing() {
 async fn a_refused_refresh_token_turns_red_with_reconnect_and_reconnect_repairs_it() {
     let s = setup().await;
     let id = add_quickbooks(&s, "Books");
-    let options = || browser(&s, Browser::Approve, None, Arc::new(Mutex::new(Seen::default())));
-    s.sb.connect_integration(&manager(), &id, options()).await.unwrap();
-    s.fakes.set(FakeProvider::Quickbooks, Scenario::InvalidGrant);
+    let options = || {
+        browser(
+            &s,
+            Browser::Approve,
+            None,
+            Arc::new(Mutex::new(Seen::default())),
+        )
+    };
+    s.sb.connect_integration(&manager(), &id, options())
+        .await
+        .unwrap();
+    s.fakes
+        .set(FakeProvider::Quickbooks, Scenario::InvalidGrant);
     let run = s.sb.test_integration(&manager(), &id).await.unwrap();
     assert_eq!(run.status.level, Level::Red);
     assert_eq!(run.status.action, "Reconnect");
     assert_eq!(run.status.connect, Some(ConnectAction::Reconnect));
     s.fakes.set(FakeProvider::Quickbooks, Scenario::Ok);
-    s.sb.connect_integration(&manager(), &id, options()).await.unwrap();
+    s.sb.connect_integration(&manager(), &id, options())
+        .await
+        .unwrap();
     let run = s.sb.test_integration(&manager(), &id).await.unwrap();
     assert_eq!(run.status.level, Level::Green, "{:?}", run.status);
 }
@@ -394,7 +462,12 @@ async fn quickbooks_disconnect_revokes_at_intuit_and_removes_the_token() {
     s.sb.connect_integration(
         &manager(),
         &id,
-        browser(&s, Browser::Approve, None, Arc::new(Mutex::new(Seen::default()))),
+        browser(
+            &s,
+            Browser::Approve,
+            None,
+            Arc::new(Mutex::new(Seen::default())),
+        ),
     )
     .await
     .unwrap();
@@ -408,7 +481,10 @@ async fn quickbooks_disconnect_revokes_at_intuit_and_removes_the_token() {
         .find(|r| r.path == "/v2/oauth2/tokens/revoke")
         .unwrap();
     assert!(revoke.body_text().contains(&refresh));
-    assert!(revoke.header("authorization").unwrap().starts_with("Basic "));
+    assert!(revoke
+        .header("authorization")
+        .unwrap()
+        .starts_with("Basic "));
     assert!(s
         .sb
         .keychain()
@@ -436,9 +512,8 @@ async fn quickbooks_production_keys_need_the_relay_page_before_anything_opens() 
     .unwrap();
     let opened = Arc::new(Mutex::new(false));
     let flag = opened.clone();
-    let err = s
-        .sb
-        .connect_integration(
+    let err =
+        s.sb.connect_integration(
             &manager(),
             &id,
             ConnectOptions {
@@ -458,11 +533,10 @@ async fn front_desk_may_not_connect_and_the_refusal_is_audited() {
     let s = setup().await;
     let id = add_quickbooks(&s, "Books");
     let desk = Actor::user("usr_fd", "desk", switchboard_core::Role::FrontDesk);
-    let err = s
-        .sb
-        .connect_integration(&desk, &id, ConnectOptions::default())
-        .await
-        .unwrap_err();
+    let err =
+        s.sb.connect_integration(&desk, &id, ConnectOptions::default())
+            .await
+            .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Forbidden);
     let newest = &s.sb.recent_audit(&Actor::admin_for_tests(), 1).unwrap()[0];
     assert_eq!(
@@ -475,12 +549,16 @@ async fn front_desk_may_not_connect_and_the_refusal_is_audited() {
 async fn square_pkce_connect_lists_active_locations_then_renews_with_rotation() {
     let s = setup().await;
     let id = add_square(&s, None);
-    let connected = s
-        .sb
-        .connect_integration(
+    let connected =
+        s.sb.connect_integration(
             &manager(),
             &id,
-            browser(&s, Browser::Approve, None, Arc::new(Mutex::new(Seen::default()))),
+            browser(
+                &s,
+                Browser::Approve,
+                None,
+                Arc::new(Mutex::new(Seen::default())),
+            ),
         )
         .await
         .unwrap();
@@ -497,17 +575,15 @@ async fn square_pkce_connect_lists_active_locations_then_renews_with_rotation() 
     assert!(exchange.body_text().contains("code_verifier"));
     assert!(!exchange.body_text().contains("client_secret"));
 
-    let err = s
-        .sb
-        .choose_square_location(&manager(), &id, "NOTALOCATION")
-        .await
-        .unwrap_err();
+    let err =
+        s.sb.choose_square_location(&manager(), &id, "NOTALOCATION")
+            .await
+            .unwrap_err();
     assert_eq!(err.field(), Some("location_id"));
-    let chosen = s
-        .sb
-        .choose_square_location(&manager(), &id, "3Z4V4WHQK64X9")
-        .await
-        .unwrap();
+    let chosen =
+        s.sb.choose_square_location(&manager(), &id, "3Z4V4WHQK64X9")
+            .await
+            .unwrap();
     assert_eq!(chosen.settings["location_id"], "3Z4V4WHQK64X9");
     let run = s.sb.test_integration(&manager(), &id).await.unwrap();
     assert_eq!(run.status.level, Level::Green, "{:?}", run.test.outcome);
@@ -515,12 +591,11 @@ async fn square_pkce_connect_lists_active_locations_then_renews_with_rotation() 
 
     // Eight days later the access token is renewed; the single-use refresh token rotates and
     // the new one is in the keychain.
-    let first = s
-        .sb
-        .keychain()
-        .get(&secret_account(&id, "refresh_token"))
-        .unwrap()
-        .unwrap();
+    let first =
+        s.sb.keychain()
+            .get(&secret_account(&id, "refresh_token"))
+            .unwrap()
+            .unwrap();
     s.sb.db()
         .write(|tx| {
             tx.execute(
@@ -534,12 +609,11 @@ async fn square_pkce_connect_lists_active_locations_then_renews_with_rotation() 
     let run = s.sb.test_integration(&manager(), &id).await.unwrap();
     assert_eq!(run.status.level, Level::Green, "{:?}", run.test.outcome);
     assert!(s.fakes.requests().iter().any(|r| r.path == "/oauth2/token"));
-    let second = s
-        .sb
-        .keychain()
-        .get(&secret_account(&id, "refresh_token"))
-        .unwrap()
-        .unwrap();
+    let second =
+        s.sb.keychain()
+            .get(&secret_account(&id, "refresh_token"))
+            .unwrap()
+            .unwrap();
     assert_ne!(first.expose(), second.expose());
     // Within the week no renewal happens: the access token in memory is used.
     s.fakes.clear_requests();
@@ -550,23 +624,34 @@ async fn square_pkce_connect_lists_active_locations_then_renews_with_rotation() 
     let done = s.sb.disconnect_integration(&manager(), &id).await.unwrap();
     assert!(!done.revoked);
     assert!(done.message.contains("Square keeps"), "{}", done.message);
-    assert!(!s.fakes.requests().iter().any(|r| r.path == "/oauth2/revoke"));
+    assert!(!s
+        .fakes
+        .requests()
+        .iter()
+        .any(|r| r.path == "/oauth2/revoke"));
 }
 
 #[tokio::test]
 async fn square_code_flow_uses_the_secret_and_disconnect_revokes() {
     let s = setup().await;
     let id = add_square(&s, Some("sq0csb-app-secret"));
-    let connected = s
-        .sb
-        .connect_integration(
+    let connected =
+        s.sb.connect_integration(
             &manager(),
             &id,
-            browser(&s, Browser::Approve, None, Arc::new(Mutex::new(Seen::default()))),
+            browser(
+                &s,
+                Browser::Approve,
+                None,
+                Arc::new(Mutex::new(Seen::default())),
+            ),
         )
         .await
         .unwrap();
-    assert!(connected.renew_by.is_none(), "code-flow refresh tokens do not expire");
+    assert!(
+        connected.renew_by.is_none(),
+        "code-flow refresh tokens do not expire"
+    );
     let exchange = s
         .fakes
         .requests()
@@ -583,5 +668,8 @@ async fn square_code_flow_uses_the_secret_and_disconnect_revokes() {
         .into_iter()
         .find(|r| r.path == "/oauth2/revoke")
         .unwrap();
-    assert_eq!(revoke.header("authorization"), Some("Client sq0csb-app-secret"));
+    assert_eq!(
+        revoke.header("authorization"),
+        Some("Client sq0csb-app-secret")
+    );
 }

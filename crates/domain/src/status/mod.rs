@@ -249,7 +249,11 @@ mod tests {
         f.connection = Some(Connection::default());
         assert_eq!(
             compute(&f, NOW),
-            (Level::Yellow, NOT_CONNECTED.to_owned(), "Connect".to_owned())
+            (
+                Level::Yellow,
+                NOT_CONNECTED.to_owned(),
+                "Connect".to_owned()
+            )
         );
         assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Connect));
     }
@@ -262,7 +266,10 @@ mod tests {
             refresh_refused: true,
         });
         let (l, reason, action) = compute(&f, NOW);
-        assert_eq!((l, reason.as_str(), action.as_str()), (Level::Red, REFUSED, "Reconnect"));
+        assert_eq!(
+            (l, reason.as_str(), action.as_str()),
+            (Level::Red, REFUSED, "Reconnect")
+        );
         assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Reconnect));
         f.connection = Some(Connection {
             connected: true,
