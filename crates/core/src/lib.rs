@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod lock;
 pub mod logging;
 pub mod missing;
+pub mod oauth;
 pub mod paths;
 pub mod providers;
 pub mod secrets;

@@ -344,13 +344,51 @@ pub fn spec(provider: Provider) -> ProviderSpec {
             ],
             fields: vec![
                 FieldSpec {
+                    name: "application_id",
+                    label: "Application ID",
+                    help: "Square Developer Console → your application → Credentials → \
+                           Application ID (sandbox or production, matching the environment). \
+                           Needed for “Connect to Square”.",
+                    placeholder: "sq0idp-…",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 191,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "application_secret",
+                    label: "Application secret (optional)",
+                    help: "Only if your organisation keeps the secret: Connect then uses the code \
+                           flow and Disconnect can revoke the grant. Without it Connect uses PKCE.",
+                    placeholder: "sq0csp-…",
+                    secret: true,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
                     name: "access_token",
                     label: "Access token",
-                    help: "Square Developer Console → your application → Credentials → Access \
-                           token (production or sandbox, matching the environment).",
+                    help: "Filled by “Connect to Square”, or enter one instead: Square Developer \
+                           Console → your application → Credentials → Access token (production or \
+                           sandbox, matching the environment).",
                     placeholder: "EAAA…",
                     secret: true,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "refresh_token",
+                    label: "Refresh token",
+                    help: "Filled by “Connect to Square”; Switchboard keeps each new one Square \
+                           returns.",
+                    placeholder: "EQAA…",
+                    secret: true,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Token,
                     max_len: 1024,
                     default: None,
@@ -358,13 +396,38 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "location_id",
                     label: "Location ID",
-                    help: "Square Dashboard → Settings → Locations → the clinic's location → \
-                           Location ID.",
+                    help: "Chosen from the merchant's active locations after Connect, or Square \
+                           Dashboard → Settings → Locations → the clinic's location → Location ID.",
                     placeholder: "18YC4JDH91E1H",
                     secret: false,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::SquareLocationId,
                     max_len: 32,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "redirect_port",
+                    label: "Redirect port",
+                    help: "Connect listens on http://localhost:<port>/callback; register exactly \
+                           that address with the provider (development keys / sandbox).",
+                    placeholder: "47321",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Digits,
+                    max_len: 5,
+                    default: Some("47321"),
+                },
+                FieldSpec {
+                    name: "relay_url",
+                    label: "Relay page URL (production keys)",
+                    help: "Production keys only redirect to an HTTPS page: host Switchboard's relay \
+                           page (docs/oauth-relay.md), register its address with the provider and \
+                           enter it here.",
+                    placeholder: "https://example.com/switchboard-oauth/",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 2048,
                     default: None,
                 },
                 FieldSpec {
@@ -427,11 +490,11 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "realm_id",
                     label: "Company ID (realm)",
-                    help: "QuickBooks → gear icon → Account and settings → Billing & \
-                           subscription → Company ID. Digits only.",
+                    help: "Filled by “Connect to QuickBooks”, or QuickBooks → gear icon → \
+                           Account and settings → Billing & subscription → Company ID. Digits only.",
                     placeholder: "9341453000000001",
                     secret: false,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Digits,
                     max_len: 20,
                     default: None,
@@ -439,13 +502,39 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "refresh_token",
                     label: "Refresh token",
-                    help: "From Intuit's OAuth Playground or your connection flow. Switchboard \
-                           stores each new one QuickBooks returns.",
+                    help: "Filled by “Connect to QuickBooks”, or enter one obtained elsewhere (e.g. \
+                           Intuit's OAuth Playground). Switchboard stores each new one QuickBooks \
+                           returns.",
                     placeholder: "RT1-…",
                     secret: true,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Token,
                     max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "redirect_port",
+                    label: "Redirect port",
+                    help: "Connect listens on http://localhost:<port>/callback; register exactly \
+                           that address with the provider (development keys / sandbox).",
+                    placeholder: "47321",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Digits,
+                    max_len: 5,
+                    default: Some("47321"),
+                },
+                FieldSpec {
+                    name: "relay_url",
+                    label: "Relay page URL (production keys)",
+                    help: "Production keys only redirect to an HTTPS page: host Switchboard's relay \
+                           page (docs/oauth-relay.md), register its address with the provider and \
+                           enter it here.",
+                    placeholder: "https://example.com/switchboard-oauth/",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 2048,
                     default: None,
                 },
             ],

@@ -15,6 +15,7 @@ pub mod job;
 pub mod message_status;
 pub mod money;
 pub mod net;
+pub mod oauth;
 pub mod outcome;
 pub mod phone;
 pub mod provider_errors;

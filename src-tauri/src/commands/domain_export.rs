@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
-use switchboard_core::status::{self, Facts};
+use switchboard_core::status::{self, Facts, OAuthConnection};
 use switchboard_core::sync::job::SyncRule;
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
@@ -496,11 +496,39 @@ fn status_cases() -> Vec<Value> {
         ("refresh token expired", refresh(-MIN)),
         ("refresh token expires in five days", refresh(5 * DAY + MIN)),
         ("refresh token expires in twenty days", refresh(20 * DAY)),
+        (
+            "oauth integration not connected",
+            Facts {
+                connection: Some(OAuthConnection::default()),
+                ..base.clone()
+            },
+        ),
+        (
+            "oauth refresh token refused",
+            Facts {
+                connection: Some(OAuthConnection {
+                    connected: true,
+                    refresh_refused: true,
+                }),
+                ..ok_at(5 * MIN)
+            },
+        ),
+        (
+            "oauth connected and passing",
+            Facts {
+                connection: Some(OAuthConnection {
+                    connected: true,
+                    refresh_refused: false,
+                }),
+                ..ok_at(5 * MIN)
+            },
+        ),
     ];
     cases
         .into_iter()
         .map(|(name, f)| {
             let (level, reason, action) = status::compute(&f, NOW);
+            let connect = status::connect_action(&f, NOW);
             json!({
                 "name": name,
                 "now": NOW,
@@ -513,8 +541,11 @@ fn status_cases() -> Vec<Value> {
                     "failingSince": f.failing_since,
                     "checkIntervalMs": f.check_interval_ms,
                     "refreshTokenExpiresAt": f.refresh_token_expires_at,
+                    "connection": f.connection.map(|c| json!({
+                        "connected": c.connected, "refreshRefused": c.refresh_refused,
+                    })),
                 },
-                "expected": { "level": level, "reason": reason, "action": action },
+                "expected": { "level": level, "reason": reason, "action": action, "connect": connect },
             })
         })
         .collect()

@@ -44,6 +44,8 @@ export interface StatusFacts {
   failingSince: number | null;
   checkIntervalMs: number;
   refreshTokenExpiresAt: number | null;
+  /** QuickBooks and Square (they connect through the provider's sign-in page); null otherwise. */
+  connection: { connected: boolean; refreshRefused: boolean } | null;
 }
 
 /** Core's facts for an endpoint's status (`webhooks::health::EndpointFacts`). */
@@ -68,7 +70,12 @@ export interface DomainCases {
   baseUrls: { input: string; value: string | null; issues: FieldIssue[] }[];
   endpointUrls: { url: string; allowHttp: boolean; allowPrivate: boolean; value: string | null; issue: FieldIssue | null }[];
   privateAddresses: { ip: string; private: boolean }[];
-  statuses: { name: string; now: number; facts: StatusFacts; expected: { level: Level; reason: string; action: string } }[];
+  statuses: {
+    name: string;
+    now: number;
+    facts: StatusFacts;
+    expected: { level: Level; reason: string; action: string; connect: 'connect' | 'reconnect' | null };
+  }[];
   endpointStatuses: {
     name: string;
     facts: EndpointFacts;
