@@ -84,8 +84,8 @@ use std::{borrow::Cow, io, net::SocketAddr, sync::Arc};
 
 use tokio::sync::watch;
 
-pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
 pub use oauth::{CODE_LIFETIME, QUICKBOOKS_REALM_ID, QUICKBOOKS_SCOPE, SQUARE_MERCHANT_ID};
+pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
 pub use respond::{GARBAGE_BODY, HTML_BODY, HUGE_BODY_LEN, SLOW_DRIP_INTERVAL};
 pub use scenario::{FakeProvider, Scenario};
 pub use square_payments::{NewPayment, NewRefund};

@@ -395,3 +395,105 @@ mod tests {
         assert_eq!(QUEUE.scheduled, Some(JobStatus::Scheduled.as_str()));
     }
 }
+
+/// A number that replied STOP, as the opt-out list shows it (masked to its last four digits).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OptOut {
+    /// Names the entry for "Clear" without showing the whole number.
+    pub id: String,
+    pub phone: String,
+    pub since: String,
+    /// `twilio:21610` (the owner replied STOP), or the user who added it.
+    pub source: String,
+}
+
+impl Switchboard {
+    /// Numbers never texted until a manager clears them, newest first.
+    pub fn sms_opt_outs(&self, actor: &Actor) -> Result<Vec<OptOut>> {
+        self.authorize(actor, Operation::OptOutView, None)?;
+        self.db().read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT rowid, phone, since, source FROM sms_opt_outs ORDER BY since DESC",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(OptOut {
+                        id: r.get::<_, i64>(0)?.to_string(),
+                        phone: switchboard_domain::phone::mask(&r.get::<_, String>(1)?),
+                        since: time::to_rfc3339(r.get(2)?),
+                        source: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Adds a number by hand (the owner asked at the desk). Audited, masked.
+    pub fn add_sms_opt_out(&self, actor: &Actor, phone: &str) -> Result<()> {
+        self.authorize(actor, Operation::OptOutChange, None)?;
+        let phone = switchboard_domain::phone::e164("phone", phone)
+            .map_err(|e| Error::validation(e.field, e.message))?;
+        let now = time::now_ms();
+        self.db().write(|tx| {
+            let added = tx.execute(
+                "INSERT INTO sms_opt_outs (phone, since, source) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (phone) DO NOTHING",
+                params![phone, now, actor.name()],
+            )?;
+            if added == 0 {
+                return Err(Error::Conflict(
+                    "That number is already on the opt-out list.".into(),
+                ));
+            }
+            opt_out_audit(tx, actor, &phone, true)
+        })
+    }
+
+    /// Clears a number so it may be texted again (it replied START, or was added by mistake).
+    pub fn clear_sms_opt_out(&self, actor: &Actor, id: &str) -> Result<()> {
+        self.authorize(actor, Operation::OptOutChange, Some(id))?;
+        let rowid: i64 = id
+            .trim()
+            .parse()
+            .map_err(|_| Error::validation("id", "Not an opt-out entry."))?;
+        self.db().write(|tx| {
+            let phone: Option<String> = tx
+                .query_row(
+                    "SELECT phone FROM sms_opt_outs WHERE rowid = ?1",
+                    [rowid],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(phone) = phone else {
+                return Err(Error::NotFound(format!("Opt-out entry {id}")));
+            };
+            tx.execute("DELETE FROM sms_opt_outs WHERE rowid = ?1", [rowid])?;
+            opt_out_audit(tx, actor, &phone, false)
+        })
+    }
+}
+
+fn opt_out_audit(tx: &Transaction<'_>, actor: &Actor, phone: &str, added: bool) -> Result<()> {
+    let masked = switchboard_domain::phone::mask(phone);
+    let (before, after) = if added {
+        ("false", "true")
+    } else {
+        ("true", "false")
+    };
+    audit::append(
+        tx,
+        &Record {
+            actor,
+            action: Operation::OptOutChange.action(),
+            object_type: Operation::OptOutChange.object_kind(),
+            object_id: Some(&masked),
+            object_label: Some(&masked),
+            changes: vec![FieldChange::value("opted_out", Some(before), Some(after))],
+            outcome: AuditResult::Ok,
+            detail: None,
+        },
+    )?;
+    Ok(())
+}
