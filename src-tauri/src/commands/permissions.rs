@@ -108,4 +108,9 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("sync_now", Op(SyncNow)),
     ("sync_counts", Op(IntegrationStatusView)),
     ("export_sync_jobs", Op(SyncLogExport)),
+    ("quickbooks_choices", Op(IntegrationUpdate)),
+    ("preview_sms", Session),
+    ("sms_opt_outs", Op(OptOutView)),
+    ("add_sms_opt_out", Op(OptOutChange)),
+    ("clear_sms_opt_out", Op(OptOutChange)),
 ];

@@ -126,6 +126,14 @@ export const commands = {
 	/**  Today's sync counts for every integration that syncs, for the cards. */
 	syncCounts: () => typedError<SyncCounts[], AppError>(__TAURI_INVOKE("sync_counts")),
 	exportSyncJobs: (filter: JobFilter, format: ExportFormat) => typedError<Exported, AppError>(__TAURI_INVOKE("export_sync_jobs", { filter, format })),
+	/**  The QuickBooks company's Items, Accounts and PaymentMethods, read live for the dropdowns. */
+	quickbooksChoices: (integrationId: string) => typedError<QuickbooksChoices, AppError>(__TAURI_INVOKE("quickbooks_choices", { integrationId })),
+	/**  A text template rendered with a sample appointment, with its segment count. */
+	previewSms: (field: string, template: string) => typedError<SmsPreview, AppError>(__TAURI_INVOKE("preview_sms", { field, template })),
+	/**  Numbers that replied STOP (masked). */
+	smsOptOuts: () => typedError<OptOut[], AppError>(__TAURI_INVOKE("sms_opt_outs")),
+	addSmsOptOut: (phone: string) => typedError<null, AppError>(__TAURI_INVOKE("add_sms_opt_out", { phone })),
+	clearSmsOptOut: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("clear_sms_opt_out", { id })),
 };
 
 /** Events */
@@ -736,6 +744,16 @@ export type NetFailure =
 /**  Not sent: the endpoint's stored settings could not be used (its secret is missing, say). */
 "config";
 
+/**  A number that replied STOP, as the opt-out list shows it (masked to its last four digits). */
+export type OptOut = {
+	/**  Names the entry for "Clear" without showing the whole number. */
+	id: string,
+	phone: string,
+	since: string,
+	/**  `twilio:21610` (the owner replied STOP), or the user who added it. */
+	source: string,
+};
+
 /**  One connection test's result, with the provider's own words and what to do next. */
 export type Outcome = {
 	kind: OutcomeKind,
@@ -802,6 +820,32 @@ export type Pruned = {
 	deliveries: number,
 	/**  Rows written before this time were removed (RFC 3339). */
 	cutoff: string,
+};
+
+/**  An Item, Account or PaymentMethod for a dropdown. */
+export type QbChoice = {
+	Id: string,
+	Name: string,
+	Active?: boolean,
+} & ({
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	kind?: string | null,
+} & {
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	Type?: string | null,
+} & {
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	AccountType?: string | null,
+});
+
+/**
+ *  The QuickBooks company's own Items, Accounts and PaymentMethods, for the rule settings'
+ *  dropdowns (read live).
+ */
+export type QuickbooksChoices = {
+	items: QbChoice[],
+	accounts: QbChoice[],
+	paymentMethods: QbChoice[],
 };
 
 export type Requirement = { kind: "required" } | { kind: "optional" } | 
@@ -897,6 +941,16 @@ export type SetupRequest = {
 };
 
 export type Severity = "error" | "warning";
+
+/**  A text as it would be sent, with what it costs. */
+export type SmsPreview = {
+	text: string,
+	encoding: string,
+	characters: number,
+	segments: number,
+	/**  Problems with the template (an unknown placeholder), naming the field. */
+	issues: FieldIssue[],
+};
 
 /**  One of the merchant's locations, as the location picker shows it. */
 export type SquareLocation = {

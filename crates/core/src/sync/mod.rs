@@ -497,3 +497,85 @@ fn opt_out_audit(tx: &Transaction<'_>, actor: &Actor, phone: &str, added: bool) 
     )?;
     Ok(())
 }
+
+/// The QuickBooks company's own Items, Accounts and PaymentMethods, for the rule settings'
+/// dropdowns (read live).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickbooksChoices {
+    pub items: Vec<crate::providers::quickbooks_api::QbChoice>,
+    pub accounts: Vec<crate::providers::quickbooks_api::QbChoice>,
+    pub payment_methods: Vec<crate::providers::quickbooks_api::QbChoice>,
+}
+
+/// A text as it would be sent, with what it costs.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsPreview {
+    pub text: String,
+    pub encoding: String,
+    pub characters: u32,
+    pub segments: u32,
+    /// Problems with the template (an unknown placeholder), naming the field.
+    pub issues: Vec<crate::providers::validate::FieldIssue>,
+}
+
+impl Switchboard {
+    /// Reads the company's Items, Accounts and PaymentMethods from QuickBooks now.
+    pub async fn quickbooks_choices(
+        self: &std::sync::Arc<Self>,
+        actor: &Actor,
+        integration: &str,
+    ) -> Result<QuickbooksChoices> {
+        {
+            let (actor, key) = (actor.clone(), integration.to_owned());
+            self.blocking(move |sb| sb.authorize(&actor, Operation::IntegrationUpdate, Some(&key)))
+                .await?;
+        }
+        let key = integration.to_owned();
+        let i = self.blocking(move |sb| sb.integration(&key)).await?;
+        if i.provider != crate::providers::Provider::Quickbooks {
+            return Err(Error::validation(
+                "integration",
+                format!("{} is not a QuickBooks integration.", i.name),
+            ));
+        }
+        perform::quickbooks_choices(self, &i).await
+    }
+
+    /// Renders a text template with a sample appointment (for the live preview) and counts its
+    /// segments. No permission beyond a session: it reads nothing stored but the clinic's name.
+    pub fn preview_sms(&self, field: &str, template: &str) -> Result<SmsPreview> {
+        use switchboard_domain::sms::{count_segments, Template, Values};
+        let clinic = self
+            .settings()?
+            .clinic_name
+            .unwrap_or_else(|| "Your clinic".into());
+        let start = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(24))
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_zoned(jiff::tz::TimeZone::system());
+        let values = Values {
+            clinic_name: &clinic,
+            pet_name: Some("Rex"),
+            owner_name: Some("Jane Doe"),
+            vet_name: Some("Dr. Ortiz"),
+            start: &start,
+        };
+        let (text, issues) = match Template::parse(field, template) {
+            Ok(t) => (
+                t.render(&values).unwrap_or_default(),
+                Template::warnings(field, template),
+            ),
+            Err(issue) => (template.to_owned(), vec![issue]),
+        };
+        let count = count_segments(&text);
+        Ok(SmsPreview {
+            encoding: count.encoding.as_str().to_owned(),
+            characters: count.characters,
+            segments: count.segments,
+            text,
+            issues,
+        })
+    }
+}

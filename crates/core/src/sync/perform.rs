@@ -836,6 +836,36 @@ mod quickbooks {
     }
 }
 
+/// The company's Items, Accounts and PaymentMethods, read live for the settings' dropdowns.
+pub(super) async fn quickbooks_choices(
+    sb: &Arc<Switchboard>,
+    i: &crate::integrations::Integration,
+) -> crate::Result<super::QuickbooksChoices> {
+    use crate::providers::call::Api;
+    use crate::providers::quickbooks_api::QuickbooksApi;
+    let unavailable = |e: Ended| match e {
+        Ended::Permanent(r) | Ended::RetryBecause(r, _) => crate::Error::Provider(r),
+        Ended::Outcome(_) => crate::Error::Provider("QuickBooks is not connected.".into()),
+    };
+    let token = access_token(sb, i).await.map_err(unavailable)?;
+    let realm = setting(i, "realm_id");
+    let base = i.base_url.clone().unwrap_or_else(|| {
+        providers::spec(Provider::Quickbooks)
+            .environment(&i.environment)
+            .map_or("", |e| e.base_url)
+            .to_owned()
+    });
+    let mut api = Api::new(sb.http(), &base);
+    api.timeout = sb.timeouts().total;
+    let q = QuickbooksApi::new(api, &realm, &token);
+    let refused = |f: CallFailure| crate::Error::Provider(f.reason);
+    Ok(super::QuickbooksChoices {
+        items: q.list_items().await.result.map_err(refused)?,
+        accounts: q.list_accounts().await.result.map_err(refused)?,
+        payment_methods: q.list_payment_methods().await.result.map_err(refused)?,
+    })
+}
+
 mod square {
     use super::*;
     use crate::providers::call::Api;
