@@ -322,7 +322,8 @@ describe('send test event', () => {
     await user.click(await screen.findByTestId('send-test-event'));
     await user.selectOptions(screen.getByTestId('test-event-type'), 'invoice.paid');
     const data = screen.getByTestId<HTMLTextAreaElement>('test-event-data');
-    expect(JSON.parse(data.value)).toMatchObject({ invoiceId: 'inv_test_5001', test: true });
+    // The catalogue's example for the type, marked as a test.
+    expect(JSON.parse(data.value)).toMatchObject({ invoice_id: 'inv_5001', amount: '84.50', test: true });
 
     await user.clear(data);
     await user.type(data, '{{"invoiceId": "inv_9"');
@@ -335,6 +336,12 @@ describe('send test event', () => {
     await screen.findByTestId('test-event-result');
     expect(send).toHaveBeenCalledWith({ type: 'invoice.paid', data: '{"invoiceId": "inv_9"}' });
     expect(screen.getByTestId('test-event-result')).toHaveTextContent('Queued 1 delivery.');
+
+    // Data of the wrong type is refused as core refuses it, naming the JSON path under the data.
+    await user.clear(data);
+    await user.type(data, '{{"amount": 84.5}');
+    await user.click(screen.getByTestId('send-test-submit'));
+    expect(await screen.findByTestId('error-data')).toHaveTextContent('data.amount');
   });
 
   it('warns when the endpoint does not receive the chosen type', async () => {

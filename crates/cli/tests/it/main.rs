@@ -6,6 +6,7 @@
 mod apikey;
 mod audit;
 mod connection;
+mod events;
 mod info;
 mod integration;
 mod packaging;
