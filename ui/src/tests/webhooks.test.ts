@@ -357,3 +357,30 @@ describe('send test event', () => {
     expect(screen.queryByTestId('test-event-deliveries')).not.toBeInTheDocument();
   });
 });
+
+describe('Webhooks › Event types', () => {
+  it('shows every type of the catalogue with its fields, what the sync rules need, and its example', async () => {
+    const user = userEvent.setup();
+    const backend = createMockBackend();
+    const catalogue = vi.spyOn(backend, 'listEventCatalogue');
+    renderApp({ backend, page: 'webhooks' });
+    await user.click(await screen.findByTestId('show-event-types'));
+    const list = await screen.findByTestId('event-types');
+    expect(catalogue).toHaveBeenCalled();
+    const types = within(list).getAllByTestId('event-type').map((t) => t.dataset.type);
+    expect(types).toContain('lab.completed');
+    expect(types).toContain('invoice.created');
+
+    const invoice = within(list).getAllByTestId('event-type').find((t) => t.dataset.type === 'invoice.created') as HTMLElement;
+    await user.click(within(invoice).getByText('invoice.created'));
+    const amount = within(invoice).getAllByTestId('event-field').find((r) => r.dataset.path === 'lines[].amount') as HTMLElement;
+    expect(amount).toHaveTextContent('amount ("150.00")');
+    expect(within(amount).getByTestId('field-needed')).toHaveTextContent('needed');
+    const number = within(invoice).getAllByTestId('event-field').find((r) => r.dataset.path === 'number') as HTMLElement;
+    expect(within(number).queryByTestId('field-needed')).toBeNull();
+    expect(JSON.parse(within(invoice).getByTestId('event-example').textContent ?? '')).toMatchObject({ total: '84.50' });
+
+    await user.click(screen.getByTestId('back-to-list'));
+    expect(await screen.findByTestId('add-endpoint')).toBeInTheDocument();
+  });
+});
