@@ -7,13 +7,13 @@ use std::net::IpAddr;
 
 use serde_json::{json, Value};
 use switchboard_core::checks::OutcomeKind;
+use switchboard_core::money::Currency;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts};
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
-use switchboard_core::money::Currency;
 use switchboard_core::webhooks::{catalogue, log, retry, EVENT_TYPES};
 use switchboard_core::Permission;
 use switchboard_core::{settings, Role};
@@ -107,7 +107,9 @@ fn event_data_cases() -> Vec<Value> {
     catalogue::check_cases()
         .into_iter()
         .map(|(event_type, data)| {
-            let issues = catalogue::check_data(event_type, &data).err().unwrap_or_default();
+            let issues = catalogue::check_data(event_type, &data)
+                .err()
+                .unwrap_or_default();
             json!({ "type": event_type, "data": data, "issues": issues })
         })
         .collect()

@@ -1,7 +1,7 @@
+use switchboard_core::webhooks::catalogue::{self, EventTypeInfo};
 use switchboard_core::webhooks::log::{
     DeliveryDetail, DeliveryFilter, DeliveryPage, ExportFormat, Exported,
 };
-use switchboard_core::webhooks::catalogue::{self, EventTypeInfo};
 use switchboard_core::webhooks::{
     CreatedEndpoint, EmitRequest, Emitted, Endpoint, EndpointDraft, EndpointPatch, EVENT_TYPES,
 };

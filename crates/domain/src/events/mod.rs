@@ -707,13 +707,23 @@ mod tests {
     #[test]
     fn the_app_sees_nested_fields_by_path() {
         let info = catalogue_info();
-        let invoice = info.iter().find(|i| i.event_type == "invoice.created").unwrap();
-        let kind = invoice.fields.iter().find(|f| f.path == "lines[].kind").unwrap();
+        let invoice = info
+            .iter()
+            .find(|i| i.event_type == "invoice.created")
+            .unwrap();
+        let kind = invoice
+            .fields
+            .iter()
+            .find(|f| f.path == "lines[].kind")
+            .unwrap();
         assert!(kind.needed);
         assert_eq!(kind.values, ["service", "product", "fee"]);
         let example: Value = serde_json::from_str(&invoice.example).unwrap();
         assert_eq!(example["total"], "84.50");
-        let lab = info.iter().find(|i| i.event_type == "lab.completed").unwrap();
+        let lab = info
+            .iter()
+            .find(|i| i.event_type == "lab.completed")
+            .unwrap();
         assert!(lab.fields.iter().any(|f| f.path == "patient.name"));
     }
 
