@@ -5,6 +5,7 @@ mod events;
 mod generate;
 mod integration;
 mod output;
+mod sync;
 mod users;
 mod webhooks;
 
@@ -102,7 +103,7 @@ enum Command {
     /// The event catalogue: `schema` prints it as JSON Schema, `list` shows each type's fields.
     #[command(subcommand)]
     Events(events::EventsCommand),
-    /// Deliver queued webhooks (headless); runs until stopped.
+    /// Deliver queued webhooks and perform sync jobs (headless); runs until stopped.
     Worker {
         /// Stop once nothing is due instead of waiting for more.
         #[arg(long)]
@@ -114,6 +115,9 @@ enum Command {
     /// Keys for the ingest API: create (shown once), list, revoke.
     #[command(subcommand)]
     Apikey(apikey::ApiKeyCommand),
+    /// The sync log (list, show, retry, skip, ack, export) and "Sync now".
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Run the ingest API (POST /v1/events on 127.0.0.1) and deliver webhooks until Ctrl-C.
     Serve {
         /// Port on 127.0.0.1 (0 for any free port).
@@ -279,7 +283,28 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         | Command::Generate(_)
         | Command::Events(_) => {}
         Command::User(cmd) => users::run(&sb, &actor, out, cmd)?,
-        Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
+        Command::Integration(integration::Command::TestText {
+            integration,
+            to,
+            interval,
+            timeout,
+        }) => {
+            let runtime = runtime()?;
+            let ok = integration::test_text(
+                Arc::new(sb),
+                &actor,
+                out,
+                &runtime,
+                integration,
+                to,
+                *interval,
+                *timeout,
+            )?;
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Integration(cmd) => integration::run(&Arc::new(sb), &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {
             let v = sb.verify_audit(&actor)?;
             print(out, &v, |v| v.message.clone())?;
@@ -343,6 +368,7 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         }
         Command::Deliveries(cmd) => webhooks::deliveries(&sb, &actor, out, cmd)?,
         Command::Apikey(cmd) => apikey::run(&sb, &actor, out, cmd)?,
+        Command::Sync(cmd) => sync::run(&sb, &actor, out, cmd)?,
         Command::Serve { port } => {
             sb.authorize(&actor, Operation::WorkerRun, None)?;
             runtime()?.block_on(apikey::serve(Arc::new(sb), out, *port))?

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 use switchboard_core::lock::{Program, ServicesLock};
+use switchboard_core::sync::worker::{SyncConfig, SyncWorker};
 use switchboard_core::webhooks::log::{DeliveryFilter, DeliveryStatus, ExportFormat};
 use switchboard_core::webhooks::worker::{Worker, WorkerConfig};
 use switchboard_core::webhooks::{EmitRequest, EndpointDraft, EndpointPatch, Scheme};
@@ -323,17 +324,38 @@ pub async fn worker(sb: Arc<Switchboard>, drain: bool) -> Result<()> {
     // The worker is a background service: one process per data folder runs them, and holding
     // the lock means whatever leases are left belong to a process that died.
     let lock = ServicesLock::acquire(&sb, Program::Worker)?;
-    let (_, _lock) = switchboard_core::services::reclaim_leases(&sb, lock).await?;
+    let (_, lock) = switchboard_core::services::reclaim_leases(&sb, lock).await?;
+    let _lock = {
+        let sb = Arc::clone(&sb);
+        tokio::task::spawn_blocking(move || {
+            switchboard_core::sync::worker::reclaim_leases(&sb, &lock).map(|_| lock)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??
+    };
     let mut worker = Worker::new(Arc::clone(&sb), WorkerConfig::from_env())?;
+    let mut sync = SyncWorker::new(Arc::clone(&sb), SyncConfig::from_env());
     if drain {
-        while worker.run_once().await? > 0 {}
+        // Sync jobs can make events (Square payments) and so deliveries: drain both until
+        // neither has anything due.
+        while worker.run_once().await? + sync.run_once().await? > 0 {}
         return Ok(());
     }
     eprintln!(
-        "Delivering webhooks from {}; press Ctrl-C to stop.",
+        "Delivering webhooks and performing sync jobs from {}; press Ctrl-C to stop.",
         sb.data_dir().display()
     );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sync_task = tokio::spawn(async move {
+        let mut stopped = stopped;
+        sync.run(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await;
+    });
     worker.run(crate::apikey::interrupted()).await;
+    let _ = stop.send(true);
+    let _ = sync_task.await;
     Ok(())
 }
 

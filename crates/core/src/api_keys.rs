@@ -403,7 +403,14 @@ impl Switchboard {
             .pop()
             .unwrap_or_else(|| Err(Error::Internal("no result for the event".into()).into()));
         match &result {
-            Ok(emitted) if emitted.deliveries > 0 => self.wake_worker(),
+            Ok(emitted) => {
+                if emitted.deliveries > 0 {
+                    self.wake_worker();
+                }
+                if emitted.sync_jobs > 0 {
+                    self.wake_sync();
+                }
+            }
             Err(AuthError::Refused(refusal)) => self.record_refusal_from(refusal, Some(secret))?,
             _ => {}
         }

@@ -34,10 +34,14 @@ pub struct Switchboard {
     checks_wakeup: tokio::sync::Notify,
     /// Wakes the delivery worker when events are queued or deliveries resent.
     worker_wakeup: tokio::sync::Notify,
+    /// Wakes the sync worker: new jobs, a rule turned on, "Sync now".
+    sync_wakeup: tokio::sync::Notify,
     /// Refused ingest requests counted and not yet in the audit log.
     refusals: switchboard_domain::refusals::RefusalLog,
     /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
     api_key_generation: std::sync::atomic::AtomicU64,
+    /// OAuth access tokens, kept only in memory (`oauth`).
+    access_tokens: crate::secrets::AccessTokens,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -69,8 +73,10 @@ impl Switchboard {
             test_locks: Mutex::new(HashMap::new()),
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
+            sync_wakeup: tokio::sync::Notify::new(),
             refusals: Default::default(),
             api_key_generation: Default::default(),
+            access_tokens: Default::default(),
         })
     }
 
@@ -112,6 +118,14 @@ impl Switchboard {
         self.worker_wakeup.notify_one();
     }
 
+    pub async fn sync_wakeup(&self) {
+        self.sync_wakeup.notified().await;
+    }
+
+    pub(crate) fn wake_sync(&self) {
+        self.sync_wakeup.notify_one();
+    }
+
     pub(crate) fn refusals(&self) -> &switchboard_domain::refusals::RefusalLog {
         &self.refusals
     }
@@ -129,6 +143,10 @@ impl Switchboard {
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.test_locks.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(locks.entry(id.to_owned()).or_default())
+    }
+
+    pub(crate) fn access_tokens(&self) -> &crate::secrets::AccessTokens {
+        &self.access_tokens
     }
 
     pub fn data_dir(&self) -> &Path {

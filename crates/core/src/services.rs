@@ -23,6 +23,7 @@ use crate::checks::{scheduler, TestRun};
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::lock::{refusal, Acquired, Holder, Program, ServicesLock};
+use crate::sync::worker::{self as sync_worker, SyncConfig, SyncObserver, SyncWorker};
 use crate::webhooks::worker::{self, Worker, WorkerConfig};
 use crate::{time, Actor, Switchboard};
 
@@ -38,6 +39,7 @@ pub type TestObserver = Arc<dyn Fn(TestRun) + Send + Sync>;
 pub enum Service {
     IngestApi,
     DeliveryWorker,
+    SyncWorker,
     ConnectionTests,
     Retention,
 }
@@ -68,7 +70,9 @@ pub struct Services {
     retention: bool,
     on_tested: Option<TestObserver>,
     on_delivered: Option<worker::Observer>,
+    on_synced: Option<SyncObserver>,
     worker: WorkerConfig,
+    sync: SyncConfig,
 }
 
 impl Services {
@@ -80,7 +84,9 @@ impl Services {
             retention: true,
             on_tested: None,
             on_delivered: None,
+            on_synced: None,
             worker: WorkerConfig::from_env(),
+            sync: SyncConfig::from_env(),
         }
     }
 
@@ -121,6 +127,12 @@ impl Services {
         self
     }
 
+    /// Called with every batch the sync worker records.
+    pub fn on_synced(mut self, observer: SyncObserver) -> Self {
+        self.on_synced = Some(observer);
+        self
+    }
+
     pub fn worker_config(mut self, config: WorkerConfig) -> Self {
         self.worker = config;
         self
@@ -143,6 +155,13 @@ impl Services {
             worker = worker.with_observer(observer);
         }
         let (reclaimed, lock) = reclaim_leases(&sb, lock).await?;
+        let (reclaimed_jobs, lock) = sb
+            .blocking(move |sb| Ok((sync_worker::reclaim_leases(sb, &lock)?, lock)))
+            .await?;
+        let mut sync = SyncWorker::new(Arc::clone(&sb), self.sync);
+        if let Some(observer) = self.on_synced {
+            sync = sync.with_observer(observer);
+        }
         let (stop, stopping) = watch::channel(false);
         let mut running = Running {
             started: Vec::new(),
@@ -182,6 +201,11 @@ impl Services {
         running.spawn(Service::DeliveryWorker, description, |stop| {
             worker.run(stop)
         });
+        let description = match reclaimed_jobs {
+            0 => "sync worker".to_owned(),
+            n => format!("sync worker (resuming {n} jobs a stopped process had claimed)"),
+        };
+        running.spawn(Service::SyncWorker, description, |stop| sync.run(stop));
 
         if self.connection_tests {
             let minutes = sb.blocking(|sb| sb.check_interval_ms()).await? / 60_000;

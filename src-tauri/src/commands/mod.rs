@@ -7,6 +7,7 @@
 mod api_keys;
 mod audit;
 mod checks;
+mod connect;
 // Core's rules for the UI's mock; only tests write the export, so only tests build them.
 #[cfg(test)]
 mod domain_export;
@@ -16,6 +17,7 @@ mod integrations;
 mod permissions;
 mod session;
 mod settings;
+mod sync;
 mod users;
 mod webhooks;
 
@@ -52,6 +54,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             checks::test_integration,
             checks::integration_statuses,
             checks::test_history,
+            connect::connect_integration,
+            connect::disconnect_integration,
+            connect::square_locations,
+            connect::choose_square_location,
             settings::get_settings,
             settings::update_settings,
             webhooks::list_event_types,
@@ -78,6 +84,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             audit::verify_audit,
             audit::export_audit,
             audit::prune_now,
+            sync::sync_rules,
+            sync::set_sync_rule,
+            sync::list_sync_jobs,
+            sync::get_sync_job,
+            sync::retry_sync_jobs,
+            sync::skip_sync_jobs,
+            sync::acknowledge_sync_jobs,
+            sync::sync_now,
+            sync::sync_counts,
+            sync::export_sync_jobs,
         ])
         .events(collect_events![
             ConnectionTested,
@@ -244,6 +260,24 @@ mod tests {
                 tauri::async_runtime::block_on(sb.test_integration(actor, "none")).map(drop)
             }
             "integration_statuses" => sb.statuses(actor).map(drop),
+            "connect_integration" => {
+                let options = switchboard_core::oauth::ConnectOptions {
+                    open_browser: false,
+                    ..Default::default()
+                };
+                tauri::async_runtime::block_on(sb.connect_integration(actor, "none", options))
+                    .map(drop)
+            }
+            "disconnect_integration" => {
+                tauri::async_runtime::block_on(sb.disconnect_integration(actor, "none")).map(drop)
+            }
+            "square_locations" => {
+                tauri::async_runtime::block_on(sb.square_locations(actor, "none")).map(drop)
+            }
+            "choose_square_location" => {
+                tauri::async_runtime::block_on(sb.choose_square_location(actor, "none", "L1"))
+                    .map(drop)
+            }
             "test_history" => sb.test_history(actor, "none", 1).map(drop),
             "list_endpoints" => sb.list_endpoints(actor).map(drop),
             "create_endpoint" => sb.create_endpoint(actor, Default::default()).map(drop),
@@ -275,6 +309,23 @@ mod tests {
                 .export_audit(actor, &Default::default(), fmt, Some(exports.to_path_buf()))
                 .map(drop),
             "prune_now" => sb.prune(actor).map(drop),
+            "sync_rules" => sb.sync_rules(actor, "none").map(drop),
+            "set_sync_rule" => sb.set_sync_rule(
+                actor,
+                "none",
+                switchboard_core::sync::job::SyncRule::Invoices,
+                true,
+            ),
+            "list_sync_jobs" => sb.sync_jobs(actor, &Default::default(), None, 1).map(drop),
+            "get_sync_job" => sb.sync_job(actor, "1").map(drop),
+            "retry_sync_jobs" => sb.retry_sync_jobs(actor, &[]).map(drop),
+            "skip_sync_jobs" => sb.skip_sync_jobs(actor, &[]).map(drop),
+            "acknowledge_sync_jobs" => sb.acknowledge_sync_jobs(actor, &[]).map(drop),
+            "sync_now" => sb.sync_now(actor, "none").map(drop),
+            "sync_counts" => sb.sync_counts(actor).map(drop),
+            "export_sync_jobs" => sb
+                .export_sync_jobs(actor, &Default::default(), fmt, Some(exports.to_path_buf()))
+                .map(drop),
             _ => return None,
         };
         Some(matches!(result, Err(Error::Forbidden(_))))

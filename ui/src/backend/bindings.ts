@@ -102,6 +102,20 @@ export const commands = {
 	exportAudit: (filter: AuditFilter, format: ExportFormat) => typedError<AuditExport, AppError>(__TAURI_INVOKE("export_audit", { filter, format })),
 	/**  Removes audit rows and delivery history older than the retention period now. */
 	pruneNow: () => typedError<Pruned, AppError>(__TAURI_INVOKE("prune_now")),
+	/**  The sync rules an integration's provider offers, and which are on. */
+	syncRules: (integrationId: string) => typedError<RuleState[], AppError>(__TAURI_INVOKE("sync_rules", { integrationId })),
+	setSyncRule: (integrationId: string, rule: SyncRule, enabled: boolean) => typedError<RuleState[], AppError>(__TAURI_INVOKE("set_sync_rule", { integrationId, rule, enabled })),
+	/**  One page of the sync log, newest first. */
+	listSyncJobs: (filter: JobFilter, cursor: string | null, limit: number) => typedError<JobPage, AppError>(__TAURI_INVOKE("list_sync_jobs", { filter, cursor, limit })),
+	getSyncJob: (id: string) => typedError<JobDetail, AppError>(__TAURI_INVOKE("get_sync_job", { id })),
+	retrySyncJobs: (ids: string[]) => typedError<number, AppError>(__TAURI_INVOKE("retry_sync_jobs", { ids })),
+	skipSyncJobs: (ids: string[]) => typedError<number, AppError>(__TAURI_INVOKE("skip_sync_jobs", { ids })),
+	acknowledgeSyncJobs: (ids: string[]) => typedError<number, AppError>(__TAURI_INVOKE("acknowledge_sync_jobs", { ids })),
+	/**  "Sync now": the integration's waiting work is due at once. */
+	syncNow: (integrationId: string) => typedError<number, AppError>(__TAURI_INVOKE("sync_now", { integrationId })),
+	/**  Today's sync counts for every integration that syncs, for the cards. */
+	syncCounts: () => typedError<SyncCounts[], AppError>(__TAURI_INVOKE("sync_counts")),
+	exportSyncJobs: (filter: JobFilter, format: ExportFormat) => typedError<Exported, AppError>(__TAURI_INVOKE("export_sync_jobs", { filter, format })),
 };
 
 /** Events */
@@ -346,6 +360,8 @@ export type Emitted = {
 	duplicate: boolean,
 	/**  Deliveries queued (one per subscribed, enabled endpoint). */
 	deliveries: number,
+	/**  Sync jobs made by the integrations' rules. */
+	syncJobs: number,
 };
 
 /**  An endpoint as the UI and the CLI see it: never its secret or header values. */
@@ -492,7 +508,15 @@ export type FieldKind =
 /**  Digits only (the QuickBooks company / realm id). */
 { kind: "digits" } | 
 /**  One of a fixed set of values. */
-{ kind: "choice"; options: ChoiceOption[] };
+{ kind: "choice"; options: ChoiceOption[] } | 
+/**  A text message template with `{placeholders}` (any characters; see `sms::Template`). */
+{ kind: "sms_template" } | 
+/**  A wall-clock time, `HH:MM` (24-hour). */
+{ kind: "time_of_day" } | 
+/**  An IANA time zone name (`America/New_York`). */
+{ kind: "time_zone" } | 
+/**  A whole number within bounds. */
+{ kind: "number"; min: number; max: number };
 
 export type FieldSpec = {
 	name: string,
@@ -567,6 +591,89 @@ export type IntegrationStatus = {
 	lastCheckedAt: string | null,
 	lastSuccessAt: string | null,
 };
+
+export type JobDetail = {
+	job: JobRow,
+	/**  Amounts the provider computed beside the clinic's, and other facts, as JSON. */
+	detail: string,
+	attempts: SyncAttemptRow[],
+};
+
+export type JobFilter = {
+	integrationId?: string | null,
+	status?: JobStatus | null,
+	rule?: SyncRule | null,
+	/**
+	 *  Text found in the clinic object (invoice number, owner, masked phone), its id, the
+	 *  event id or the provider object.
+	 */
+	search?: string | null,
+};
+
+/**  What a job does at its provider. */
+export type JobKind = 
+/**  Text the owner that the appointment is booked. */
+"text_confirmation" | 
+/**  Text the owner N hours before the appointment (scheduled). */
+"text_reminder" | 
+/**  Text the owner that the appointment is cancelled. */
+"text_cancellation" | 
+/**  The owner as a QuickBooks Customer, then the Invoice. */
+"qbo_invoice" | 
+/**  A Payment linked to the QuickBooks Invoice. */
+"qbo_payment" | 
+/**  Read new Square payments and refunds and emit them as events. */
+"square_poll";
+
+export type JobPage = {
+	rows: JobRow[],
+	nextCursor: string | null,
+};
+
+export type JobRow = {
+	id: string,
+	integrationId: string,
+	integrationName: string,
+	rule: SyncRule,
+	kind: JobKind,
+	kindLabel: string,
+	eventId: string | null,
+	/**  The clinic object in words ("Invoice VET-1042 · Jane Doe"). */
+	subject: string,
+	status: JobStatus,
+	statusLabel: string,
+	/**  Why it was skipped, cancelled or failed, in plain words. */
+	reason: string | null,
+	attempts: number,
+	lastError: string | null,
+	/**  What it made at the provider ("Invoice 145", "SM…"). */
+	providerObject: string | null,
+	/**  The provider's own state of it (a text's delivery status). */
+	providerState: string | null,
+	/**  A link into the provider's app, where one exists. */
+	providerLink: string | null,
+	acknowledged: boolean,
+	dueAt: string | null,
+	nextAttemptAt: string | null,
+	createdAt: string,
+	updatedAt: string,
+};
+
+export type JobStatus = 
+/**  Due now (or as soon as the rate limit allows). */
+"pending" | 
+/**  Due at a set time (a reminder); becomes pending when claimed. */
+"scheduled" | 
+/**  Claimed by the engine and being performed (derived, never stored). */
+"running" | "succeeded" | 
+/**  Failed; tried again at `next_attempt_at`. */
+"retrying" | 
+/**  Failed for good, or the schedule is used up; red until acknowledged. */
+"dead" | 
+/**  Not done, on purpose, with the reason (no consent, opted out, not a mobile number). */
+"skipped" | 
+/**  Made unnecessary by a later event (a cancelled appointment's reminder). */
+"cancelled";
 
 /**  What the UI and `info` show about the keychain. */
 export type KeychainStatus = {
@@ -686,6 +793,13 @@ export type Requirement = { kind: "required" } | { kind: "optional" } |
 /**  A local account's role. */
 export type Role = "front_desk" | "manager" | "admin";
 
+/**  One rule of one integration, as the integration's page shows it. */
+export type RuleState = {
+	rule: SyncRule,
+	label: string,
+	enabled: boolean,
+};
+
 /**  The outcome of a save: the stored integration and any warnings worth showing. */
 export type Saved = {
 	integration: Integration,
@@ -765,6 +879,43 @@ export type SetupRequest = {
 };
 
 export type Severity = "error" | "warning";
+
+export type SyncAttemptRow = {
+	attempt: number,
+	at: string,
+	durationMs: number,
+	/**  The provider request(s): method, path and body, secrets scrubbed. */
+	request: string,
+	statusCode: number | null,
+	errorClass: string | null,
+	error: string | null,
+	response: string,
+	nextAttemptAt: string | null,
+};
+
+/**  Today's work of one integration, for its card. */
+export type SyncCounts = {
+	integrationId: string,
+	/**  Rules that are on. */
+	rulesOn: number,
+	syncedToday: number,
+	waiting: number,
+	retrying: number,
+	/**  Dead and not acknowledged. */
+	failed: number,
+	skippedToday: number,
+	/**  The latest failure, in plain words. */
+	latestFailure: string | null,
+};
+
+/**  The sync rules an integration can turn on (design.md's Sync table). */
+export type SyncRule = 
+/**  Twilio: confirmation, reminder and cancellation texts from appointment events. */
+"appointment_texts" | 
+/**  QuickBooks: invoices (with their customer) and payments. */
+"invoices" | 
+/**  Square: card payments (and refunds) brought in as events. */
+"payments_in";
 
 /**  A stored connection test. */
 export type TestRecord = {

@@ -698,7 +698,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
         return answer(fail('validation', 'An event id must be evt_ followed by up to 64 letters, digits, - or _.', 'id'));
       }
       const eventId = given || randomId('evt');
-      if (events.has(eventId)) return answer(ok({ eventId, duplicate: true, deliveries: 0 }));
+      if (events.has(eventId)) return answer(ok({ eventId, duplicate: true, deliveries: 0, syncJobs: 0 }));
       const now = Date.now();
       const body = envelope(eventId, type, now, request.data);
       events.set(eventId, { type, body });
@@ -706,7 +706,7 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
       for (const endpoint of targets) insert(endpoint, eventId, type, body, now);
       sortDeliveries();
       if (targets.length > 0) scheduleWorker();
-      return answer(ok({ eventId, duplicate: false, deliveries: targets.length }));
+      return answer(ok({ eventId, duplicate: false, deliveries: targets.length, syncJobs: 0 }));
     },
 
     async listDeliveries(filter: DeliveryFilter, cursor: string | null, limit: number) {

@@ -5,12 +5,14 @@
 
 mod apikey;
 mod audit;
+mod connect;
 mod connection;
 mod events;
 mod info;
 mod integration;
 mod packaging;
 mod services;
+mod test_text;
 mod users;
 mod webhooks;
 

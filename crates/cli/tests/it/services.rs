@@ -39,12 +39,13 @@ async fn serve_tests_integrations_and_prunes_without_being_asked() {
             .iter()
             .map(|s| s["description"].as_str().unwrap())
             .collect();
-        assert_eq!(described.len(), 4, "{described:?}");
+        assert_eq!(described.len(), 5, "{described:?}");
         assert!(described[0].starts_with("ingest API on http://127.0.0.1:"));
         assert_eq!(
             described[1..],
             [
                 "delivery worker",
+                "sync worker",
                 "connection tests every 15 min",
                 "retention pruning daily"
             ]

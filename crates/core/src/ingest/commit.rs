@@ -90,6 +90,12 @@ fn commit(sb: &Switchboard, group: &mut Vec<Job>) {
             {
                 sb.wake_worker();
             }
+            if results
+                .iter()
+                .any(|r| matches!(r, Ok(e) if e.sync_jobs > 0))
+            {
+                sb.wake_sync();
+            }
             for (job, result) in group.drain(..).zip(results) {
                 // A caller that went away (client disconnected) is no reason to stop.
                 let _ = job.reply.send(result);

@@ -33,6 +33,8 @@ pub struct Emitted {
     pub duplicate: bool,
     /// Deliveries queued (one per subscribed, enabled endpoint).
     pub deliveries: u32,
+    /// Sync jobs made by the integrations' rules.
+    pub sync_jobs: u32,
 }
 
 #[derive(Serialize)]
@@ -59,6 +61,9 @@ impl Switchboard {
         if emitted.deliveries > 0 {
             self.wake_worker();
         }
+        if emitted.sync_jobs > 0 {
+            self.wake_sync();
+        }
         Ok(emitted)
     }
 
@@ -74,13 +79,14 @@ impl Switchboard {
                 .collect::<Result<Vec<_>>>()
         })?;
         self.wake_worker();
+        self.wake_sync();
         Ok(emitted)
     }
 }
 
 /// An event checked and wrapped in its envelope, ready to be stored.
-#[derive(Debug)]
-pub(crate) struct Prepared {
+#[derive(Debug, Clone)]
+pub struct Prepared {
     pub(crate) id: String,
     pub(crate) event_type: String,
     body: Vec<u8>,
@@ -192,6 +198,7 @@ pub(crate) fn enqueue(
             event_id: p.id.clone(),
             duplicate: true,
             deliveries: 0,
+            sync_jobs: 0,
         });
     }
     let seq = tx.last_insert_rowid();
@@ -204,9 +211,11 @@ pub(crate) fn enqueue(
            AND EXISTS (SELECT 1 FROM json_each(e.event_types) t WHERE t.value IN ('*', ?3))",
     )?
     .execute(params![seq, p.id, p.event_type, now])?;
+    let sync_jobs = crate::sync::plan_event(tx, seq, &p.id, &p.event_type, &p.body, now)?;
     Ok(Emitted {
         event_id: p.id.clone(),
         duplicate: false,
         deliveries: u32::try_from(queued).unwrap_or(u32::MAX),
+        sync_jobs,
     })
 }

@@ -17,9 +17,10 @@ use tokio::task::JoinSet;
 
 use super::endpoints::is_private;
 use super::signing::Signer;
-use switchboard_domain::delivery::{self, DeliveryStatus, Transition};
+use switchboard_domain::delivery::{self, Transition};
 use switchboard_domain::net::NetFailure;
 
+use crate::engine::{self, Queue};
 use crate::error::{Error, Result};
 use crate::{time, Switchboard};
 
@@ -344,18 +345,7 @@ impl Worker {
     async fn until_next_due(&self) -> Option<Duration> {
         let next: Option<i64> = self
             .sb
-            .blocking(|sb| {
-                sb.db().read(|c| {
-                    Ok(c.query_row(
-                        &format!(
-                            "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ({})",
-                            DeliveryStatus::sql_list(&DeliveryStatus::OPEN)
-                        ),
-                        [],
-                        |r| r.get(0),
-                    )?)
-                })
-            })
+            .blocking(|sb| sb.db().read(|c| engine::next_due(c, &QUEUE)))
             .await
             .ok()?;
         let wait = next? - time::now_ms();
@@ -397,77 +387,64 @@ async fn private_destination(url: &reqwest::Url) -> Option<String> {
 /// which stays where the schedule (or the receiver's `Retry-After`) put it.
 pub fn reclaim_leases(sb: &Switchboard, _held: &crate::lock::ServicesLock) -> Result<usize> {
     let now = time::now_ms();
-    sb.db().write(|tx| {
-        Ok(tx.execute(
-            &format!(
-                "UPDATE deliveries SET next_attempt_at = ?1
-                 WHERE id IN (
-                     SELECT d.id FROM deliveries d INDEXED BY deliveries_due
-                     WHERE d.status IN ({open}) AND d.next_attempt_at > ?1
-                       AND (d.status = '{pending}'
-                            OR d.next_attempt_at IS NOT (
-                                SELECT a.next_attempt_at FROM delivery_attempts a
-                                WHERE a.delivery_id = d.id ORDER BY a.attempt DESC LIMIT 1)))",
-                open = DeliveryStatus::sql_list(&DeliveryStatus::OPEN),
-                pending = DeliveryStatus::Pending.as_str(),
-            ),
-            [now],
-        )?)
-    })
+    sb.db().write(|tx| engine::reclaim_leases(tx, &QUEUE, now))
 }
+
+/// The deliveries queue: open while pending or retrying, claimed only for enabled endpoints.
+pub(crate) const QUEUE: Queue = Queue {
+    table: "deliveries",
+    due_index: "deliveries_due",
+    open: "'pending', 'retrying'",
+    pending: "pending",
+    scheduled: None,
+    ready: "d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)",
+    attempts_table: "delivery_attempts",
+    owner: "delivery_id",
+};
 
 /// Claims due deliveries (and those whose lease expired) for enabled endpoints.
 fn claim(sb: &Switchboard, batch: usize, lease_ms: i64) -> Result<Vec<Claimed>> {
     let now = time::now_ms();
     sb.db().write(|tx| {
-        let mut claimed = Vec::new();
-        {
-            let mut stmt = tx.prepare_cached(&format!(
-                "UPDATE deliveries SET next_attempt_at = ?1
-                 WHERE id IN (
-                     SELECT d.id FROM deliveries d INDEXED BY deliveries_due
-                     WHERE d.status IN ({}) AND d.next_attempt_at <= ?2
-                       AND d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)
-                     ORDER BY d.next_attempt_at LIMIT ?3)
-                 RETURNING id, endpoint_id, event_seq, event_id, attempts, total_attempts",
-                DeliveryStatus::sql_list(&DeliveryStatus::OPEN)
-            ))?;
-            let rows = stmt.query_map(
-                params![now + lease_ms, now, i64::try_from(batch).unwrap_or(512)],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, u32>(4)?,
-                        r.get::<_, u32>(5)?,
-                    ))
-                },
-            )?;
-            let mut bodies: HashMap<i64, bytes::Bytes> = HashMap::new();
-            let mut body_stmt =
-                tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
-            for row in rows {
-                let (delivery_id, endpoint_id, seq, event_id, attempts, total_attempts) = row?;
-                let body = match bodies.get(&seq) {
-                    Some(b) => b.clone(),
-                    None => {
-                        let b: Vec<u8> = body_stmt.query_row([seq], |r| r.get(0))?;
-                        let b = bytes::Bytes::from(b);
-                        bodies.insert(seq, b.clone());
-                        b
-                    }
-                };
-                claimed.push(Claimed {
-                    delivery_id,
-                    endpoint_id,
-                    event_id,
-                    body,
-                    attempts,
-                    total_attempts,
-                });
-            }
+        let rows = engine::claim(
+            tx,
+            &QUEUE,
+            now,
+            lease_ms,
+            batch,
+            "id, endpoint_id, event_seq, event_id, attempts, total_attempts",
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, u32>(5)?,
+                ))
+            },
+        )?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        let mut bodies: HashMap<i64, bytes::Bytes> = HashMap::new();
+        let mut body_stmt = tx.prepare_cached("SELECT body FROM webhook_events WHERE seq = ?1")?;
+        for (delivery_id, endpoint_id, seq, event_id, attempts, total_attempts) in rows {
+            let body = match bodies.get(&seq) {
+                Some(b) => b.clone(),
+                None => {
+                    let b: Vec<u8> = body_stmt.query_row([seq], |r| r.get(0))?;
+                    let b = bytes::Bytes::from(b);
+                    bodies.insert(seq, b.clone());
+                    b
+                }
+            };
+            claimed.push(Claimed {
+                delivery_id,
+                endpoint_id,
+                event_id,
+                body,
+                attempts,
+                total_attempts,
+            });
         }
         Ok(claimed)
     })
@@ -739,4 +716,16 @@ fn disable(
         }));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod queue_tests {
+    use super::*;
+    use switchboard_domain::delivery::DeliveryStatus;
+
+    #[test]
+    fn the_queue_names_the_domains_open_states() {
+        assert_eq!(QUEUE.open, DeliveryStatus::sql_list(&DeliveryStatus::OPEN));
+        assert_eq!(QUEUE.pending, DeliveryStatus::Pending.as_str());
+    }
 }

@@ -168,6 +168,7 @@ async fn one_start_runs_every_service_and_one_shutdown_hands_over() {
         [
             Service::IngestApi,
             Service::DeliveryWorker,
+            Service::SyncWorker,
             Service::ConnectionTests,
             Service::Retention
         ]

@@ -7,6 +7,7 @@ pub mod endpoint;
 
 use serde::Serialize;
 
+use crate::oauth::ConnectAction;
 use crate::outcome::OutcomeKind;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -33,6 +34,39 @@ pub struct Facts {
     pub failing_since: Option<i64>,
     pub check_interval_ms: i64,
     pub refresh_token_expires_at: Option<i64>,
+    /// Sync jobs that failed for good and nobody has acknowledged.
+    pub sync_dead: u32,
+    /// Sync jobs waiting to be tried again.
+    pub sync_retrying: u32,
+    /// The newest of those failures, in plain words.
+    pub sync_latest_failure: Option<String>,
+    /// For providers that connect through their sign-in page (QuickBooks, Square); `None` for
+    /// the others.
+    pub connection: Option<Connection>,
+}
+
+/// What is stored about an OAuth connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// A token is stored (from Connect, or pasted).
+    pub connected: bool,
+    /// The provider refused the stored refresh token (`invalid_grant`) since it was stored.
+    pub refresh_refused: bool,
+}
+
+pub const NOT_CONNECTED: &str = "Not connected.";
+pub const REFUSED: &str =
+    "The provider refused the saved sign-in (invalid_grant): it expired, was revoked, or was replaced.";
+
+/// The button the card shows to make the connection: Connect when none is stored, Reconnect
+/// when the provider refused it or its refresh token expired.
+pub fn connect_action(f: &Facts, now: i64) -> Option<ConnectAction> {
+    let c = f.connection?;
+    if !c.connected {
+        return Some(ConnectAction::Connect);
+    }
+    let expired = f.refresh_token_expires_at.is_some_and(|e| e <= now);
+    (c.refresh_refused || expired).then_some(ConnectAction::Reconnect)
 }
 
 /// Level, reason and action for one integration at `now`.
@@ -45,7 +79,48 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
             "Enable it on the Integrations page to use it again.",
         );
     }
+    let failure = || {
+        f.sync_latest_failure
+            .as_deref()
+            .map(|r| format!(" Latest: {r}"))
+            .unwrap_or_default()
+    };
+    if f.sync_dead > 0 {
+        let jobs = if f.sync_dead == 1 {
+            "1 sync job".to_owned()
+        } else {
+            format!("{} sync jobs", f.sync_dead)
+        };
+        return (
+            Level::Red,
+            format!("{jobs} failed.{}", failure()),
+            "Open the sync log: retry, skip or acknowledge the failed jobs.".to_owned(),
+        );
+    }
+    let retrying = || {
+        let jobs = if f.sync_retrying == 1 {
+            "1 sync job is".to_owned()
+        } else {
+            format!("{} sync jobs are", f.sync_retrying)
+        };
+        (
+            Level::Yellow,
+            format!("{jobs} being retried.{}", failure()),
+            "Nothing to do unless it keeps failing; the sync log shows each attempt.".to_owned(),
+        )
+    };
+    if let Some(c) = f.connection {
+        if !c.connected {
+            return done(Level::Yellow, NOT_CONNECTED, "Connect");
+        }
+        if c.refresh_refused {
+            return done(Level::Red, REFUSED, "Reconnect");
+        }
+    }
     let Some((kind, at, summary, action)) = &f.last_test else {
+        if f.sync_retrying > 0 {
+            return retrying();
+        }
         return done(
             Level::Yellow,
             "Not tested yet.",
@@ -71,8 +146,8 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
         if expires <= now {
             return done(
                 Level::Red,
-                "The QuickBooks refresh token has expired.",
-                "Reconnect QuickBooks: get a new refresh token and enter it on the Integrations page.",
+                "The refresh token has expired: the connection has ended.",
+                "Reconnect",
             );
         }
         if expires - now < TOKEN_WARNING_MS {
@@ -84,6 +159,9 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
                     .to_owned(),
             );
         }
+    }
+    if f.sync_retrying > 0 {
+        return retrying();
     }
     if now - at > 2 * f.check_interval_ms {
         return done(
@@ -118,7 +196,38 @@ mod tests {
             failing_since: None,
             check_interval_ms: INTERVAL,
             refresh_token_expires_at: None,
+            sync_dead: 0,
+            sync_retrying: 0,
+            sync_latest_failure: None,
+            connection: None,
         }
+    }
+
+    #[test]
+    fn dead_sync_jobs_are_red_and_retrying_ones_yellow() {
+        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
+        f.sync_retrying = 2;
+        f.sync_latest_failure = Some("QuickBooks did not answer.".into());
+        let (l, reason, _) = compute(&f, NOW);
+        assert_eq!(l, Level::Yellow);
+        assert_eq!(
+            reason,
+            "2 sync jobs are being retried. Latest: QuickBooks did not answer."
+        );
+        f.sync_dead = 1;
+        f.sync_latest_failure = Some("Duplicate invoice number.".into());
+        let (l, reason, action) = compute(&f, NOW);
+        assert_eq!(l, Level::Red);
+        assert_eq!(
+            reason,
+            "1 sync job failed. Latest: Duplicate invoice number."
+        );
+        assert!(action.contains("acknowledge"));
+        // Red even before the first connection test; off still wins.
+        f.last_test = None;
+        assert_eq!(level(&f), Level::Red);
+        f.enabled = false;
+        assert_eq!(level(&f), Level::Off);
     }
 
     fn level(f: &Facts) -> Level {
@@ -204,6 +313,45 @@ mod tests {
         assert!(reason.contains("13 days"), "{reason}");
         f.refresh_token_expires_at = Some(NOW - 1);
         assert_eq!(level(&f), Level::Red);
+    }
+
+    #[test]
+    fn an_oauth_integration_without_a_token_is_not_connected_and_offers_connect() {
+        let mut f = facts(None);
+        f.connection = Some(Connection::default());
+        assert_eq!(
+            compute(&f, NOW),
+            (
+                Level::Yellow,
+                NOT_CONNECTED.to_owned(),
+                "Connect".to_owned()
+            )
+        );
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Connect));
+    }
+
+    #[test]
+    fn a_refused_refresh_token_is_red_with_reconnect_whatever_the_last_test() {
+        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
+        f.connection = Some(Connection {
+            connected: true,
+            refresh_refused: true,
+        });
+        let (l, reason, action) = compute(&f, NOW);
+        assert_eq!(
+            (l, reason.as_str(), action.as_str()),
+            (Level::Red, REFUSED, "Reconnect")
+        );
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Reconnect));
+        f.connection = Some(Connection {
+            connected: true,
+            refresh_refused: false,
+        });
+        assert_eq!(level(&f), Level::Green);
+        assert_eq!(connect_action(&f, NOW), None);
+        f.refresh_token_expires_at = Some(NOW - 1);
+        assert_eq!(compute(&f, NOW).2, "Reconnect");
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Reconnect));
     }
 
     #[test]
