@@ -61,6 +61,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             settings::get_settings,
             settings::update_settings,
             webhooks::list_event_types,
+            webhooks::list_event_catalogue,
             webhooks::list_endpoints,
             webhooks::create_endpoint,
             webhooks::update_endpoint,

@@ -73,6 +73,7 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("get_settings", Session),
     ("update_settings", Session),
     ("list_event_types", Nothing),
+    ("list_event_catalogue", Nothing),
     ("list_endpoints", Op(EndpointList)),
     ("create_endpoint", Op(EndpointCreate)),
     ("update_endpoint", Op(EndpointUpdate)),

@@ -74,6 +74,8 @@ export const commands = {
 	updateSettings: (settings: Settings) => typedError<Settings, AppError>(__TAURI_INVOKE("update_settings", { settings })),
 	/**  The event types endpoints can subscribe to. */
 	listEventTypes: () => __TAURI_INVOKE<string[]>("list_event_types"),
+	/**  The event catalogue: each type's fields and example (Webhooks › Event types). */
+	listEventCatalogue: () => __TAURI_INVOKE<EventTypeInfo[]>("list_event_catalogue"),
 	listEndpoints: () => typedError<Endpoint[], AppError>(__TAURI_INVOKE("list_endpoints")),
 	/**  Creates an endpoint; its signing secret is in the answer this once. */
 	createEndpoint: (draft: EndpointDraft) => typedError<CreatedEndpoint, AppError>(__TAURI_INVOKE("create_endpoint", { draft })),
@@ -492,6 +494,16 @@ export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" |
 /**  The provider refused (denied consent, spent code, rejected credentials). */
 "provider" | "internal";
 
+/**  One event type as the app shows it (Webhooks › Event types, "Send test event"). */
+export type EventTypeInfo = {
+	type: string,
+	summary: string,
+	/**  Every field, nested ones by path (`lines[].amount`), parents before their children. */
+	fields: FieldInfo[],
+	/**  The example `data`, pretty-printed JSON. */
+	example: string,
+};
+
 export type ExportFormat = "csv" | "json";
 
 /**  Where an export was written and how many rows it holds. */
@@ -506,6 +518,22 @@ export type FieldChange = {
 	secret: boolean,
 	from?: string | null,
 	to?: string | null,
+};
+
+/**  One field of an event type, flattened. */
+export type FieldInfo = {
+	/**  `total`, `patient.name`, `lines[].amount`. */
+	path: string,
+	/**
+	 *  [`FieldType::name`]: string, money, currency, date-time, date, bool, integer, phone,
+	 *  quantity, enum, object, array.
+	 */
+	type: string,
+	/**  Needed by a sync rule (design.md's `*`). */
+	needed: boolean,
+	doc: string,
+	/**  An enum's values; empty otherwise. */
+	values: string[],
 };
 
 /**  One problem with one field, in words a practice manager can act on. */

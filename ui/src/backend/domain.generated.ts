@@ -34,6 +34,7 @@ export const DOMAIN: DomainExport = {
     "listApiKeys": {"action":"api_key.list","permission":"configure","session":true},
     "listDeliveries": {"action":"delivery_log.view","permission":"view","session":true},
     "listEndpoints": {"action":"endpoint.list","permission":"view","session":true},
+    "listEventCatalogue": {"action":null,"permission":null,"session":false},
     "listEventTypes": {"action":null,"permission":null,"session":false},
     "listIntegrations": {"action":"integration.list","permission":"view","session":true},
     "listProviders": {"action":null,"permission":null,"session":false},
@@ -74,6 +75,440 @@ export const DOMAIN: DomainExport = {
     "validateIntegrationPatch": {"action":"integration.update","permission":"configure","session":true},
     "verifyAudit": {"action":"audit.verify","permission":"audit","session":true}
   },
+  "eventCatalogue": [
+    {
+      "example": "{\n  \"duration_minutes\": 30,\n  \"id\": \"apt_1001\",\n  \"location\": \"Main St\",\n  \"owner_id\": \"own_42\",\n  \"owner_name\": \"Jordan Lee\",\n  \"owner_phone\": \"+15551234567\",\n  \"pet_name\": \"Biscuit\",\n  \"sms_consent\": true,\n  \"start_at\": \"2026-12-01T15:30:00-05:00\",\n  \"type\": \"wellness\",\n  \"vet_name\": \"Dr. Patel\"\n}",
+      "fields": [
+        {"doc":"The clinic's appointment id.","needed":true,"path":"id","type":"string","values":[]},
+        {
+          "doc": "When the appointment starts, with the clinic's UTC offset.",
+          "needed": true,
+          "path": "start_at",
+          "type": "date-time",
+          "values": []
+        },
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {
+          "doc": "The owner's mobile number for appointment texts.",
+          "needed": true,
+          "path": "owner_phone",
+          "type": "phone",
+          "values": []
+        },
+        {
+          "doc": "false: the owner does not want texts, so none are sent.",
+          "needed": false,
+          "path": "sms_consent",
+          "type": "bool",
+          "values": []
+        },
+        {"doc":"The kind of visit (wellness, surgery, …).","needed":false,"path":"type","type":"string","values":[]},
+        {"doc":"The veterinarian's name.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"How long it is booked for.","needed":false,"path":"duration_minutes","type":"integer","values":[]},
+        {"doc":"Where (a clinic site or room).","needed":false,"path":"location","type":"string","values":[]}
+      ],
+      "summary": "A new appointment was booked.",
+      "type": "appointment.created"
+    },
+    {
+      "example": "{\n  \"duration_minutes\": 30,\n  \"id\": \"apt_1001\",\n  \"owner_name\": \"Jordan Lee\",\n  \"owner_phone\": \"+15551234567\",\n  \"pet_name\": \"Biscuit\",\n  \"sms_consent\": true,\n  \"start_at\": \"2026-12-02T10:00:00-05:00\",\n  \"vet_name\": \"Dr. Patel\"\n}",
+      "fields": [
+        {"doc":"The clinic's appointment id.","needed":true,"path":"id","type":"string","values":[]},
+        {
+          "doc": "When the appointment starts, with the clinic's UTC offset.",
+          "needed": true,
+          "path": "start_at",
+          "type": "date-time",
+          "values": []
+        },
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {
+          "doc": "The owner's mobile number for appointment texts.",
+          "needed": true,
+          "path": "owner_phone",
+          "type": "phone",
+          "values": []
+        },
+        {
+          "doc": "false: the owner does not want texts, so none are sent.",
+          "needed": false,
+          "path": "sms_consent",
+          "type": "bool",
+          "values": []
+        },
+        {"doc":"The kind of visit (wellness, surgery, …).","needed":false,"path":"type","type":"string","values":[]},
+        {"doc":"The veterinarian's name.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"How long it is booked for.","needed":false,"path":"duration_minutes","type":"integer","values":[]},
+        {"doc":"Where (a clinic site or room).","needed":false,"path":"location","type":"string","values":[]}
+      ],
+      "summary": "An appointment changed (a new time moves its reminder).",
+      "type": "appointment.updated"
+    },
+    {
+      "example": "{\n  \"id\": \"apt_1001\",\n  \"owner_name\": \"Jordan Lee\",\n  \"owner_phone\": \"+15551234567\",\n  \"pet_name\": \"Biscuit\",\n  \"sms_consent\": true,\n  \"start_at\": \"2026-12-02T10:00:00-05:00\"\n}",
+      "fields": [
+        {"doc":"The clinic's appointment id.","needed":true,"path":"id","type":"string","values":[]},
+        {
+          "doc": "When the appointment starts, with the clinic's UTC offset.",
+          "needed": true,
+          "path": "start_at",
+          "type": "date-time",
+          "values": []
+        },
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {
+          "doc": "The owner's mobile number for appointment texts.",
+          "needed": true,
+          "path": "owner_phone",
+          "type": "phone",
+          "values": []
+        },
+        {
+          "doc": "false: the owner does not want texts, so none are sent.",
+          "needed": false,
+          "path": "sms_consent",
+          "type": "bool",
+          "values": []
+        },
+        {"doc":"The kind of visit (wellness, surgery, …).","needed":false,"path":"type","type":"string","values":[]},
+        {"doc":"The veterinarian's name.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"How long it is booked for.","needed":false,"path":"duration_minutes","type":"integer","values":[]},
+        {"doc":"Where (a clinic site or room).","needed":false,"path":"location","type":"string","values":[]}
+      ],
+      "summary": "An appointment was cancelled (its pending reminder is cancelled too).",
+      "type": "appointment.cancelled"
+    },
+    {
+      "example": "{\n  \"id\": \"apt_1001\",\n  \"owner_phone\": \"+15551234567\",\n  \"pet_name\": \"Biscuit\",\n  \"start_at\": \"2026-12-02T10:00:00-05:00\",\n  \"vet_name\": \"Dr. Patel\"\n}",
+      "fields": [
+        {"doc":"The clinic's appointment id.","needed":true,"path":"id","type":"string","values":[]},
+        {
+          "doc": "When the appointment starts, with the clinic's UTC offset.",
+          "needed": true,
+          "path": "start_at",
+          "type": "date-time",
+          "values": []
+        },
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {
+          "doc": "The owner's mobile number for appointment texts.",
+          "needed": true,
+          "path": "owner_phone",
+          "type": "phone",
+          "values": []
+        },
+        {
+          "doc": "false: the owner does not want texts, so none are sent.",
+          "needed": false,
+          "path": "sms_consent",
+          "type": "bool",
+          "values": []
+        },
+        {"doc":"The kind of visit (wellness, surgery, …).","needed":false,"path":"type","type":"string","values":[]},
+        {"doc":"The veterinarian's name.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"How long it is booked for.","needed":false,"path":"duration_minutes","type":"integer","values":[]},
+        {"doc":"Where (a clinic site or room).","needed":false,"path":"location","type":"string","values":[]}
+      ],
+      "summary": "The visit took place.",
+      "type": "appointment.completed"
+    },
+    {
+      "example": "{\n  \"id\": \"pat_42\",\n  \"owner_email\": \"jordan@example.com\",\n  \"owner_id\": \"own_42\",\n  \"owner_name\": \"Jordan Lee\",\n  \"owner_phone\": \"+15551234567\",\n  \"pet_name\": \"Biscuit\",\n  \"species\": \"dog\"\n}",
+      "fields": [
+        {"doc":"The clinic's patient id.","needed":false,"path":"id","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"Dog, cat, …","needed":false,"path":"species","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {"doc":"The owner's email address.","needed":false,"path":"owner_email","type":"string","values":[]},
+        {"doc":"The owner's phone number.","needed":false,"path":"owner_phone","type":"phone","values":[]}
+      ],
+      "summary": "A new patient was registered.",
+      "type": "patient.created"
+    },
+    {
+      "example": "{\n  \"id\": \"pat_42\",\n  \"owner_phone\": \"+15557654321\",\n  \"pet_name\": \"Biscuit\",\n  \"species\": \"dog\"\n}",
+      "fields": [
+        {"doc":"The clinic's patient id.","needed":false,"path":"id","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"Dog, cat, …","needed":false,"path":"species","type":"string","values":[]},
+        {"doc":"The clinic's id for the owner.","needed":false,"path":"owner_id","type":"string","values":[]},
+        {"doc":"The owner's name.","needed":false,"path":"owner_name","type":"string","values":[]},
+        {"doc":"The owner's email address.","needed":false,"path":"owner_email","type":"string","values":[]},
+        {"doc":"The owner's phone number.","needed":false,"path":"owner_phone","type":"phone","values":[]}
+      ],
+      "summary": "A patient's details changed.",
+      "type": "patient.updated"
+    },
+    {
+      "example": "{\n  \"finalized_at\": \"2026-12-01T16:05:00-05:00\",\n  \"finalized_by\": \"Dr. Patel\",\n  \"id\": \"rec_77\",\n  \"kind\": \"visit_note\",\n  \"patient_id\": \"pat_42\"\n}",
+      "fields": [
+        {"doc":"The clinic's record id.","needed":false,"path":"id","type":"string","values":[]},
+        {"doc":"The clinic's patient id.","needed":false,"path":"patient_id","type":"string","values":[]},
+        {"doc":"What kind of record (visit note, …).","needed":false,"path":"kind","type":"string","values":[]},
+        {"doc":"Who finalized it.","needed":false,"path":"finalized_by","type":"string","values":[]},
+        {"doc":"When.","needed":false,"path":"finalized_at","type":"date-time","values":[]}
+      ],
+      "summary": "A medical record was finalized (Paw & Care).",
+      "type": "record.finalized"
+    },
+    {
+      "example": "{\n  \"created_at\": \"2026-04-15T10:40:00+03:00\",\n  \"fp\": \"soap_01JQMK7Y\",\n  \"patient\": {\n    \"fp\": \"patient_01JQMK2A\",\n    \"name\": \"Luna\"\n  },\n  \"vet_name\": \"Dr. Aydin\"\n}",
+      "fields": [
+        {"doc":"Vetigen's SOAP record id.","needed":false,"path":"fp","type":"string","values":[]},
+        {"doc":"The patient.","needed":false,"path":"patient","type":"object","values":[]},
+        {"doc":"Vetigen's patient id.","needed":false,"path":"patient.fp","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"patient.name","type":"string","values":[]},
+        {"doc":"The veterinarian.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"When the record was created.","needed":false,"path":"created_at","type":"date-time","values":[]},
+        {"doc":"When it was signed (soap.signed).","needed":false,"path":"signed_at","type":"date-time","values":[]}
+      ],
+      "summary": "A SOAP record was created (Vetigen).",
+      "type": "soap.created"
+    },
+    {
+      "example": "{\n  \"fp\": \"soap_01JQMK7Y\",\n  \"patient\": {\n    \"fp\": \"patient_01JQMK2A\",\n    \"name\": \"Luna\"\n  },\n  \"signed_at\": \"2026-04-15T11:05:00+03:00\",\n  \"vet_name\": \"Dr. Aydin\"\n}",
+      "fields": [
+        {"doc":"Vetigen's SOAP record id.","needed":false,"path":"fp","type":"string","values":[]},
+        {"doc":"The patient.","needed":false,"path":"patient","type":"object","values":[]},
+        {"doc":"Vetigen's patient id.","needed":false,"path":"patient.fp","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"patient.name","type":"string","values":[]},
+        {"doc":"The veterinarian.","needed":false,"path":"vet_name","type":"string","values":[]},
+        {"doc":"When the record was created.","needed":false,"path":"created_at","type":"date-time","values":[]},
+        {"doc":"When it was signed (soap.signed).","needed":false,"path":"signed_at","type":"date-time","values":[]}
+      ],
+      "summary": "A SOAP record was signed by the veterinarian (Vetigen).",
+      "type": "soap.signed"
+    },
+    {
+      "example": "{\n  \"completed_at\": \"2026-04-15T14:20:00+03:00\",\n  \"fp\": \"lab_01JQMK9C\",\n  \"patient\": {\n    \"fp\": \"patient_01JQMK2A\",\n    \"name\": \"Luna\"\n  },\n  \"status\": \"final\",\n  \"test_name\": \"CBC\"\n}",
+      "fields": [
+        {"doc":"Vetigen's lab result id.","needed":false,"path":"fp","type":"string","values":[]},
+        {"doc":"The patient.","needed":false,"path":"patient","type":"object","values":[]},
+        {"doc":"Vetigen's patient id.","needed":false,"path":"patient.fp","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"patient.name","type":"string","values":[]},
+        {"doc":"The test or panel.","needed":false,"path":"test_name","type":"string","values":[]},
+        {"doc":"The result's status.","needed":false,"path":"status","type":"string","values":[]},
+        {"doc":"When the result arrived.","needed":false,"path":"completed_at","type":"date-time","values":[]}
+      ],
+      "summary": "A lab result arrived (Vetigen's Cortex).",
+      "type": "lab.completed"
+    },
+    {
+      "example": "{\n  \"currency\": \"USD\",\n  \"due_on\": \"2026-12-31\",\n  \"id\": \"inv_5001\",\n  \"issued_on\": \"2026-12-01\",\n  \"lines\": [\n    {\n      \"amount\": \"65.00\",\n      \"description\": \"Wellness exam\",\n      \"kind\": \"service\",\n      \"quantity\": 1,\n      \"unit_price\": \"65.00\"\n    },\n    {\n      \"amount\": \"12.50\",\n      \"description\": \"Heartworm chewable\",\n      \"kind\": \"product\",\n      \"quantity\": \"0.5\",\n      \"unit_price\": \"25.00\"\n    },\n    {\n      \"amount\": \"7.00\",\n      \"description\": \"Medical waste fee\",\n      \"kind\": \"fee\",\n      \"quantity\": 1,\n      \"unit_price\": \"7.00\"\n    }\n  ],\n  \"number\": \"2026-0145\",\n  \"owner_email\": \"jordan@example.com\",\n  \"owner_id\": \"own_42\",\n  \"owner_name\": \"Jordan Lee\",\n  \"total\": \"84.50\"\n}",
+      "fields": [
+        {"doc":"The clinic's invoice id.","needed":true,"path":"id","type":"string","values":[]},
+        {
+          "doc": "The invoice number people see (QuickBooks DocNumber).",
+          "needed": false,
+          "path": "number",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The invoice date.","needed":false,"path":"issued_on","type":"date","values":[]},
+        {"doc":"When payment is due.","needed":false,"path":"due_on","type":"date","values":[]},
+        {"doc":"ISO 4217 code, e.g. \"USD\".","needed":true,"path":"currency","type":"currency","values":[]},
+        {
+          "doc": "The clinic's id for the owner (the customer).",
+          "needed": true,
+          "path": "owner_id",
+          "type": "string",
+          "values": []
+        },
+        {
+          "doc": "The owner's name (the QuickBooks customer).",
+          "needed": true,
+          "path": "owner_name",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The owner's email address.","needed":false,"path":"owner_email","type":"string","values":[]},
+        {"doc":"At least one line.","needed":true,"path":"lines","type":"array","values":[]},
+        {"doc":"What was sold or done.","needed":false,"path":"lines[].description","type":"string","values":[]},
+        {
+          "doc": "service, product or fee: picks the QuickBooks Item.",
+          "needed": true,
+          "path": "lines[].kind",
+          "type": "enum",
+          "values": ["service","product","fee"]
+        },
+        {"doc":"How many (2, or \"0.5\").","needed":false,"path":"lines[].quantity","type":"quantity","values":[]},
+        {"doc":"Price of one, e.g. \"42.25\".","needed":false,"path":"lines[].unit_price","type":"money","values":[]},
+        {
+          "doc": "The line's amount; the lines add up to the total.",
+          "needed": true,
+          "path": "lines[].amount",
+          "type": "money",
+          "values": []
+        },
+        {"doc":"The sum of the lines' amounts.","needed":true,"path":"total","type":"money","values":[]}
+      ],
+      "summary": "An invoice was issued (synced to QuickBooks as an Invoice).",
+      "type": "invoice.created"
+    },
+    {
+      "example": "{\n  \"amount\": \"84.50\",\n  \"currency\": \"USD\",\n  \"invoice_id\": \"inv_5001\",\n  \"method\": \"card\",\n  \"paid_at\": \"2026-12-01T16:10:00-05:00\",\n  \"payment_id\": \"pay_7001\"\n}",
+      "fields": [
+        {"doc":"The clinic's id of the invoice paid.","needed":true,"path":"invoice_id","type":"string","values":[]},
+        {"doc":"The clinic's id for this payment.","needed":false,"path":"payment_id","type":"string","values":[]},
+        {"doc":"The amount paid, e.g. \"84.50\".","needed":true,"path":"amount","type":"money","values":[]},
+        {
+          "doc": "ISO 4217 code; the invoice's currency when absent.",
+          "needed": false,
+          "path": "currency",
+          "type": "currency",
+          "values": []
+        },
+        {
+          "doc": "cash, card, check or other: picks the QuickBooks payment method.",
+          "needed": false,
+          "path": "method",
+          "type": "enum",
+          "values": ["cash","card","check","other"]
+        },
+        {"doc":"When it was paid.","needed":false,"path":"paid_at","type":"date-time","values":[]}
+      ],
+      "summary": "An invoice was paid at the clinic (synced to QuickBooks as a Payment).",
+      "type": "invoice.paid"
+    },
+    {
+      "example": "{\n  \"amount\": \"84.50\",\n  \"card_last4\": \"4242\",\n  \"currency\": \"USD\",\n  \"id\": \"sq_pay_9001\",\n  \"receipt_url\": \"https://squareup.com/receipt/preview/sq_pay_9001\",\n  \"reference_id\": \"inv_5001\",\n  \"source\": \"square\"\n}",
+      "fields": [
+        {
+          "doc": "The payment's id (Square's, for payments from Square).",
+          "needed": false,
+          "path": "id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The amount, e.g. \"84.50\".","needed":true,"path":"amount","type":"money","values":[]},
+        {"doc":"ISO 4217 code, e.g. \"USD\".","needed":true,"path":"currency","type":"currency","values":[]},
+        {
+          "doc": "square (read from Square) or clinic.",
+          "needed": false,
+          "path": "source",
+          "type": "enum",
+          "values": ["square","clinic"]
+        },
+        {"doc":"The clinic invoice it pays, when known.","needed":false,"path":"invoice_id","type":"string","values":[]},
+        {
+          "doc": "The clinic's reference given to Square; names the invoice when invoice_id is absent.",
+          "needed": false,
+          "path": "reference_id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The payment's receipt.","needed":false,"path":"receipt_url","type":"string","values":[]},
+        {"doc":"Last four digits of the card.","needed":false,"path":"card_last4","type":"string","values":[]}
+      ],
+      "summary": "A payment went through (from Square, or the clinic).",
+      "type": "payment.completed"
+    },
+    {
+      "example": "{\n  \"amount\": \"84.50\",\n  \"card_last4\": \"0002\",\n  \"currency\": \"USD\",\n  \"id\": \"sq_pay_9002\",\n  \"reference_id\": \"inv_5001\",\n  \"source\": \"square\"\n}",
+      "fields": [
+        {
+          "doc": "The payment's id (Square's, for payments from Square).",
+          "needed": false,
+          "path": "id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The amount, e.g. \"84.50\".","needed":true,"path":"amount","type":"money","values":[]},
+        {"doc":"ISO 4217 code, e.g. \"USD\".","needed":true,"path":"currency","type":"currency","values":[]},
+        {
+          "doc": "square (read from Square) or clinic.",
+          "needed": false,
+          "path": "source",
+          "type": "enum",
+          "values": ["square","clinic"]
+        },
+        {"doc":"The clinic invoice it pays, when known.","needed":false,"path":"invoice_id","type":"string","values":[]},
+        {
+          "doc": "The clinic's reference given to Square; names the invoice when invoice_id is absent.",
+          "needed": false,
+          "path": "reference_id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The payment's receipt.","needed":false,"path":"receipt_url","type":"string","values":[]},
+        {"doc":"Last four digits of the card.","needed":false,"path":"card_last4","type":"string","values":[]}
+      ],
+      "summary": "A payment was declined or failed.",
+      "type": "payment.failed"
+    },
+    {
+      "example": "{\n  \"amount\": \"12.50\",\n  \"currency\": \"USD\",\n  \"id\": \"sq_pay_9001\",\n  \"reference_id\": \"inv_5001\",\n  \"source\": \"square\"\n}",
+      "fields": [
+        {
+          "doc": "The payment's id (Square's, for payments from Square).",
+          "needed": false,
+          "path": "id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The amount, e.g. \"84.50\".","needed":true,"path":"amount","type":"money","values":[]},
+        {"doc":"ISO 4217 code, e.g. \"USD\".","needed":true,"path":"currency","type":"currency","values":[]},
+        {
+          "doc": "square (read from Square) or clinic.",
+          "needed": false,
+          "path": "source",
+          "type": "enum",
+          "values": ["square","clinic"]
+        },
+        {"doc":"The clinic invoice it pays, when known.","needed":false,"path":"invoice_id","type":"string","values":[]},
+        {
+          "doc": "The clinic's reference given to Square; names the invoice when invoice_id is absent.",
+          "needed": false,
+          "path": "reference_id",
+          "type": "string",
+          "values": []
+        },
+        {"doc":"The payment's receipt.","needed":false,"path":"receipt_url","type":"string","values":[]},
+        {"doc":"Last four digits of the card.","needed":false,"path":"card_last4","type":"string","values":[]}
+      ],
+      "summary": "A payment was refunded, in full or in part.",
+      "type": "payment.refunded"
+    },
+    {
+      "example": "{\n  \"direction\": \"inbound\",\n  \"duration_seconds\": 142,\n  \"from\": \"+15551234567\",\n  \"id\": \"call_300\",\n  \"to\": \"+15559876543\"\n}",
+      "fields": [
+        {"doc":"The call's id.","needed":false,"path":"id","type":"string","values":[]},
+        {"doc":"The caller's number.","needed":false,"path":"from","type":"phone","values":[]},
+        {"doc":"The number called.","needed":false,"path":"to","type":"phone","values":[]},
+        {"doc":"inbound or outbound.","needed":false,"path":"direction","type":"enum","values":["inbound","outbound"]},
+        {"doc":"How long the call lasted.","needed":false,"path":"duration_seconds","type":"integer","values":[]}
+      ],
+      "summary": "A phone call ended (Paw & Care).",
+      "type": "call.completed"
+    },
+    {
+      "example": "{\n  \"detected_at\": \"2026-12-01T18:45:00-05:00\",\n  \"patient_id\": \"pat_42\",\n  \"pet_name\": \"Biscuit\",\n  \"severity\": \"high\",\n  \"symptoms\": \"Suspected toxin ingestion\"\n}",
+      "fields": [
+        {"doc":"The clinic's patient id.","needed":false,"path":"patient_id","type":"string","values":[]},
+        {"doc":"The patient's name.","needed":false,"path":"pet_name","type":"string","values":[]},
+        {"doc":"What was reported.","needed":false,"path":"symptoms","type":"string","values":[]},
+        {"doc":"How urgent.","needed":false,"path":"severity","type":"string","values":[]},
+        {"doc":"When.","needed":false,"path":"detected_at","type":"date-time","values":[]}
+      ],
+      "summary": "An emergency was reported (Paw & Care).",
+      "type": "emergency.detected"
+    },
+    {
+      "example": "{\n  \"message\": \"Hello from Switchboard. This is a test event.\"\n}",
+      "fields": [{"doc":"Any text.","needed":false,"path":"message","type":"string","values":[]}],
+      "summary": "A test event from Switchboard.",
+      "type": "test.ping"
+    }
+  ],
   "eventTypes": [
     "appointment.created",
     "appointment.updated",
@@ -94,6 +529,179 @@ export const DOMAIN: DomainExport = {
     "emergency.detected",
     "test.ping"
   ],
+  "eventValues": {
+    "currencies": [
+      "AED",
+      "AFN",
+      "ALL",
+      "AMD",
+      "AOA",
+      "ARS",
+      "AUD",
+      "AWG",
+      "AZN",
+      "BAM",
+      "BBD",
+      "BDT",
+      "BHD",
+      "BIF",
+      "BMD",
+      "BND",
+      "BOB",
+      "BOV",
+      "BRL",
+      "BSD",
+      "BTN",
+      "BWP",
+      "BYN",
+      "BZD",
+      "CAD",
+      "CDF",
+      "CHE",
+      "CHF",
+      "CHW",
+      "CLF",
+      "CLP",
+      "CNY",
+      "COP",
+      "COU",
+      "CRC",
+      "CUP",
+      "CVE",
+      "CZK",
+      "DJF",
+      "DKK",
+      "DOP",
+      "DZD",
+      "EGP",
+      "ERN",
+      "ETB",
+      "EUR",
+      "FJD",
+      "FKP",
+      "GBP",
+      "GEL",
+      "GHS",
+      "GIP",
+      "GMD",
+      "GNF",
+      "GTQ",
+      "GYD",
+      "HKD",
+      "HNL",
+      "HTG",
+      "HUF",
+      "IDR",
+      "ILS",
+      "INR",
+      "IQD",
+      "IRR",
+      "ISK",
+      "JMD",
+      "JOD",
+      "JPY",
+      "KES",
+      "KGS",
+      "KHR",
+      "KMF",
+      "KPW",
+      "KRW",
+      "KWD",
+      "KYD",
+      "KZT",
+      "LAK",
+      "LBP",
+      "LKR",
+      "LRD",
+      "LSL",
+      "LYD",
+      "MAD",
+      "MDL",
+      "MGA",
+      "MKD",
+      "MMK",
+      "MNT",
+      "MOP",
+      "MRU",
+      "MUR",
+      "MVR",
+      "MWK",
+      "MXN",
+      "MXV",
+      "MYR",
+      "MZN",
+      "NAD",
+      "NGN",
+      "NIO",
+      "NOK",
+      "NPR",
+      "NZD",
+      "OMR",
+      "PAB",
+      "PEN",
+      "PGK",
+      "PHP",
+      "PKR",
+      "PLN",
+      "PYG",
+      "QAR",
+      "RON",
+      "RSD",
+      "RUB",
+      "RWF",
+      "SAR",
+      "SBD",
+      "SCR",
+      "SDG",
+      "SEK",
+      "SGD",
+      "SHP",
+      "SLE",
+      "SOS",
+      "SRD",
+      "SSP",
+      "STN",
+      "SVC",
+      "SYP",
+      "SZL",
+      "THB",
+      "TJS",
+      "TMT",
+      "TND",
+      "TOP",
+      "TRY",
+      "TTD",
+      "TWD",
+      "TZS",
+      "UAH",
+      "UGX",
+      "USD",
+      "USN",
+      "UYI",
+      "UYU",
+      "UYW",
+      "UZS",
+      "VED",
+      "VND",
+      "VUV",
+      "WST",
+      "XAD",
+      "XAF",
+      "XCD",
+      "XCG",
+      "XOF",
+      "XPF",
+      "YER",
+      "ZAR",
+      "ZMW",
+      "ZWG"
+    ],
+    "datePattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "dateTimePattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+    "moneyPattern": "^-?[0-9]{1,15}(\\.[0-9]{1,2})?$",
+    "phonePattern": "^\\+[1-9][0-9]{1,14}$",
+    "quantityPattern": "^-?[0-9]{1,15}(\\.[0-9]{1,4})?$"
+  },
   "limits": {
     "defaultTimeoutSecs": 30,
     "deliveryLogMaxPage": 500,
@@ -841,6 +1449,68 @@ export const CASES: DomainCases = {
     {"allowHttp":true,"allowPrivate":false,"issue":{"field":"url","message":"URL must be one line without spaces, at most 2048 characters.","severity":"error"},"url":"not a url","value":null},
     {"allowHttp":false,"allowPrivate":true,"issue":{"field":"url","message":"URL must be one line without spaces, at most 2048 characters.","severity":"error"},"url":"not a url","value":null},
     {"allowHttp":true,"allowPrivate":true,"issue":{"field":"url","message":"URL must be one line without spaces, at most 2048 characters.","severity":"error"},"url":"not a url","value":null}
+  ],
+  "eventData": [
+    {"data":{"duration_minutes":30,"id":"apt_1001","location":"Main St","owner_id":"own_42","owner_name":"Jordan Lee","owner_phone":"+15551234567","pet_name":"Biscuit","sms_consent":true,"start_at":"2026-12-01T15:30:00-05:00","type":"wellness","vet_name":"Dr. Patel"},"issues":[],"type":"appointment.created"},
+    {"data":{"duration_minutes":30,"id":"apt_1001","owner_name":"Jordan Lee","owner_phone":"+15551234567","pet_name":"Biscuit","sms_consent":true,"start_at":"2026-12-02T10:00:00-05:00","vet_name":"Dr. Patel"},"issues":[],"type":"appointment.updated"},
+    {"data":{"id":"apt_1001","owner_name":"Jordan Lee","owner_phone":"+15551234567","pet_name":"Biscuit","sms_consent":true,"start_at":"2026-12-02T10:00:00-05:00"},"issues":[],"type":"appointment.cancelled"},
+    {"data":{"id":"apt_1001","owner_phone":"+15551234567","pet_name":"Biscuit","start_at":"2026-12-02T10:00:00-05:00","vet_name":"Dr. Patel"},"issues":[],"type":"appointment.completed"},
+    {"data":{"id":"pat_42","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","owner_phone":"+15551234567","pet_name":"Biscuit","species":"dog"},"issues":[],"type":"patient.created"},
+    {"data":{"id":"pat_42","owner_phone":"+15557654321","pet_name":"Biscuit","species":"dog"},"issues":[],"type":"patient.updated"},
+    {"data":{"finalized_at":"2026-12-01T16:05:00-05:00","finalized_by":"Dr. Patel","id":"rec_77","kind":"visit_note","patient_id":"pat_42"},"issues":[],"type":"record.finalized"},
+    {"data":{"created_at":"2026-04-15T10:40:00+03:00","fp":"soap_01JQMK7Y","patient":{"fp":"patient_01JQMK2A","name":"Luna"},"vet_name":"Dr. Aydin"},"issues":[],"type":"soap.created"},
+    {"data":{"fp":"soap_01JQMK7Y","patient":{"fp":"patient_01JQMK2A","name":"Luna"},"signed_at":"2026-04-15T11:05:00+03:00","vet_name":"Dr. Aydin"},"issues":[],"type":"soap.signed"},
+    {"data":{"completed_at":"2026-04-15T14:20:00+03:00","fp":"lab_01JQMK9C","patient":{"fp":"patient_01JQMK2A","name":"Luna"},"status":"final","test_name":"CBC"},"issues":[],"type":"lab.completed"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[],"type":"invoice.created"},
+    {"data":{"amount":"84.50","currency":"USD","invoice_id":"inv_5001","method":"card","paid_at":"2026-12-01T16:10:00-05:00","payment_id":"pay_7001"},"issues":[],"type":"invoice.paid"},
+    {"data":{"amount":"84.50","card_last4":"4242","currency":"USD","id":"sq_pay_9001","receipt_url":"https://squareup.com/receipt/preview/sq_pay_9001","reference_id":"inv_5001","source":"square"},"issues":[],"type":"payment.completed"},
+    {"data":{"amount":"84.50","card_last4":"0002","currency":"USD","id":"sq_pay_9002","reference_id":"inv_5001","source":"square"},"issues":[],"type":"payment.failed"},
+    {"data":{"amount":"12.50","currency":"USD","id":"sq_pay_9001","reference_id":"inv_5001","source":"square"},"issues":[],"type":"payment.refunded"},
+    {"data":{"direction":"inbound","duration_seconds":142,"from":"+15551234567","id":"call_300","to":"+15559876543"},"issues":[],"type":"call.completed"},
+    {"data":{"detected_at":"2026-12-01T18:45:00-05:00","patient_id":"pat_42","pet_name":"Biscuit","severity":"high","symptoms":"Suspected toxin ingestion"},"issues":[],"type":"emergency.detected"},
+    {"data":{"message":"Hello from Switchboard. This is a test event."},"issues":[],"type":"test.ping"},
+    {"data":{},"issues":[],"type":"invoice.created"},
+    {"data":{"custom":{"anything":[1,null]}},"issues":[],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":84.5},"issues":[{"message":"must be an amount written as a string, like \"84.50\", not a number: amounts are exact decimals","path":"data.total"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.505"},"issues":[{"message":"has more than two decimals; amounts are in whole cents, like \"150.25\"","path":"data.total"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"1,084.50"},"issues":[{"message":"must be an amount written as a string with at most two decimals, like \"150.00\"","path":"data.total"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"1234567890123456"},"issues":[{"message":"is too large: at most 15 digits before the decimal point","path":"data.total"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":null},"issues":[{"message":"must be an amount written as a string, like \"84.50\", not null (leave the field out instead)","path":"data.total"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":12.5,"description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be an amount written as a string, like \"84.50\", not a number: amounts are exact decimals","path":"data.lines[1].amount"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"toy","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be one of \"service\", \"product\", \"fee\"; “toy” is not","path":"data.lines[1].kind"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":0.5,"unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be a whole number like 2 or a decimal string like \"0.5\" (at most four decimals), not a number with a fraction","path":"data.lines[1].quantity"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.12345","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be a whole number like 2 or a decimal string like \"0.5\" (at most four decimals); “0.12345” is not","path":"data.lines[1].quantity"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":3.0,"unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},"a line",{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be an object, not a string","path":"data.lines[1]"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":{"kind":"fee"},"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be an array of objects, not an object","path":"data.lines"}],"type":"invoice.created"},
+    {"data":{"currency":"usd","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be an ISO 4217 currency code in capitals, like \"USD\"; “usd” is not one","path":"data.currency"}],"type":"invoice.created"},
+    {"data":{"currency":"XXX","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be an ISO 4217 currency code in capitals, like \"USD\"; “XXX” is not one","path":"data.currency"}],"type":"invoice.created"},
+    {"data":{"currency":"JPY","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2025-02-29","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be a date like \"2026-12-01\"; “2025-02-29” is not","path":"data.issued_on"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2024-02-29","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"12/01/2026","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":"2026-0145","owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be a date like \"2026-12-01\"; “12/01/2026” is not","path":"data.issued_on"}],"type":"invoice.created"},
+    {"data":{"currency":"USD","due_on":"2026-12-31","id":"inv_5001","issued_on":"2026-12-01","lines":[{"amount":"65.00","description":"Wellness exam","kind":"service","quantity":1,"unit_price":"65.00"},{"amount":"12.50","description":"Heartworm chewable","kind":"product","quantity":"0.5","unit_price":"25.00"},{"amount":"7.00","description":"Medical waste fee","kind":"fee","quantity":1,"unit_price":"7.00"}],"number":145,"owner_email":"jordan@example.com","owner_id":"own_42","owner_name":"Jordan Lee","total":"84.50"},"issues":[{"message":"must be a string, not a number","path":"data.number"}],"type":"invoice.created"},
+    {"data":{"start_at":"2026-12-01T15:30:00"},"issues":[{"message":"must be a date and time with its UTC offset, like \"2026-12-01T15:30:00-05:00\" or \"2026-12-01T20:30:00Z\"; “2026-12-01T15:30:00” is not","path":"data.start_at"}],"type":"appointment.created"},
+    {"data":{"start_at":"2026-12-01 15:30:00Z"},"issues":[{"message":"must be a date and time with its UTC offset, like \"2026-12-01T15:30:00-05:00\" or \"2026-12-01T20:30:00Z\"; “2026-12-01 15:30:00Z” is not","path":"data.start_at"}],"type":"appointment.created"},
+    {"data":{"start_at":"2026-12-01T25:30:00Z"},"issues":[{"message":"must be a date and time with its UTC offset, like \"2026-12-01T15:30:00-05:00\" or \"2026-12-01T20:30:00Z\"; “2026-12-01T25:30:00Z” is not","path":"data.start_at"}],"type":"appointment.created"},
+    {"data":{"start_at":"2026-02-30T10:00:00Z"},"issues":[{"message":"must be a date and time with its UTC offset, like \"2026-12-01T15:30:00-05:00\" or \"2026-12-01T20:30:00Z\"; “2026-02-30T10:00:00Z” is not","path":"data.start_at"}],"type":"appointment.created"},
+    {"data":{"start_at":"2026-12-01T15:30:00.5+05:30"},"issues":[],"type":"appointment.created"},
+    {"data":{"owner_phone":"+15551234567"},"issues":[],"type":"appointment.created"},
+    {"data":{"owner_phone":"5551234567"},"issues":[{"message":"must be a phone number in international (E.164) form, like \"+15551234567\"; “5551234567” is not","path":"data.owner_phone"}],"type":"appointment.created"},
+    {"data":{"owner_phone":"+1 555 123 4567"},"issues":[{"message":"must be a phone number in international (E.164) form, like \"+15551234567\"; “+1 555 123 4567” is not","path":"data.owner_phone"}],"type":"appointment.created"},
+    {"data":{"owner_phone":"+0551234567"},"issues":[{"message":"must be a phone number in international (E.164) form, like \"+15551234567\"; “+0551234567” is not","path":"data.owner_phone"}],"type":"appointment.created"},
+    {"data":{"sms_consent":"yes"},"issues":[{"message":"must be true or false, not a string","path":"data.sms_consent"}],"type":"appointment.created"},
+    {"data":{"duration_minutes":30.5},"issues":[{"message":"must be a whole number, not a number with a fraction","path":"data.duration_minutes"}],"type":"appointment.created"},
+    {"data":{"duration_minutes":30.0},"issues":[],"type":"appointment.created"},
+    {"data":{"duration_minutes":"30"},"issues":[{"message":"must be a whole number, not a string","path":"data.duration_minutes"}],"type":"appointment.created"},
+    {"data":{"amount":"84.50","invoice_id":"inv_1","method":"Card"},"issues":[{"message":"must be one of \"cash\", \"card\", \"check\", \"other\"; “Card” is not","path":"data.method"}],"type":"invoice.paid"},
+    {"data":{"invoice_id":5001},"issues":[{"message":"must be a string, not a number","path":"data.invoice_id"}],"type":"invoice.paid"},
+    {"data":{"source":"stripe"},"issues":[{"message":"must be one of \"square\", \"clinic\"; “stripe” is not","path":"data.source"}],"type":"payment.completed"},
+    {"data":{"patient":{"fp":7}},"issues":[{"message":"must be a string, not a number","path":"data.patient.fp"}],"type":"lab.completed"},
+    {"data":{"patient":"Luna"},"issues":[{"message":"must be an object, not a string","path":"data.patient"}],"type":"lab.completed"},
+    {"data":[1,2],"issues":[{"message":"must be a JSON object, not an array","path":"data"}],"type":"test.ping"},
+    {"data":"hello","issues":[{"message":"must be a JSON object, not a string","path":"data"}],"type":"test.ping"},
+    {"data":{},"issues":[{"message":"“pet.exploded” is not an event type","path":"type"}],"type":"pet.exploded"}
   ],
   "fields": [
     {"field":"account_sid","input":"","issues":[{"field":"account_sid","message":"Account SID is required.","severity":"error"}],"provider":"twilio"},
