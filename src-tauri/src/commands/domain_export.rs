@@ -10,6 +10,7 @@ use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts};
+use switchboard_core::sync::job::{JobKind, JobStatus, SyncRule};
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
@@ -68,6 +69,18 @@ fn export() -> Value {
         },
         "outcomeKinds": OutcomeKind::ALL.iter()
             .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),
+        "sync": {
+            "rules": SyncRule::ALL.iter()
+                .map(|r| json!({ "rule": r, "label": r.label(), "provider": r.provider() })).collect::<Vec<_>>(),
+            "kinds": JobKind::ALL.iter()
+                .map(|k| json!({ "kind": k, "label": k.label(), "rule": k.rule() })).collect::<Vec<_>>(),
+            "statuses": JobStatus::ALL.iter()
+                .map(|s| json!({ "status": s.as_str(), "label": s.label() })).collect::<Vec<_>>(),
+            "retryFrom": JobStatus::RETRYABLE.map(JobStatus::as_str),
+            "skipFrom": JobStatus::SKIPPABLE.map(JobStatus::as_str),
+            "acknowledgeFrom": JobStatus::ACKNOWLEDGEABLE.map(JobStatus::as_str),
+            "maxPage": switchboard_core::sync::log::MAX_PAGE,
+        },
     })
 }
 

@@ -14,6 +14,7 @@ import { createApiKeyCommands, type MockKeyUses } from './mock-api-keys';
 import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { commandRule, domain, PROVIDERS, TRANSIENT_KINDS, type StatusFacts } from './domain';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
+import { createSyncCommands, type MockSyncSeed, type SyncControls } from './mock-sync';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
@@ -344,11 +345,14 @@ export interface MockOptions {
   apiKeys?: ApiKey[];
   /** Each stored key's usage, by key id (`sampleApiKeyUses()` for the preview's). */
   apiKeyUses?: Record<string, MockKeyUses>;
+  /** Sync rules turned on and sync jobs already stored (`sampleSync()` for the preview's). */
+  sync?: MockSyncSeed;
 }
 
 /** The mock, plus what tests need to play the Rust side. */
 export type MockBackend = Backend &
   WebhookControls &
+  SyncControls &
   SessionControls & {
     /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
     emitConnectionTested(run: TestRun): void;
@@ -515,6 +519,16 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     answer,
     emit: emitDeliveries,
     seed: options.webhooks,
+    workerDelayMs: options.workerDelayMs,
+  });
+
+  const sync = createSyncCommands({
+    actor,
+    answer,
+    audit,
+    integration: find,
+    integrations: () => [...store.values()],
+    seed: options.sync,
     workerDelayMs: options.workerDelayMs,
   });
 
@@ -732,6 +746,8 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
 
     ...webhooks.commands,
 
+    ...sync.commands,
+
     ...createApiKeyCommands({ actor, answer, keys: options.apiKeys, uses: options.apiKeyUses }),
 
     ...users.commands,
@@ -811,6 +827,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     ...guarded(backend, session, answer),
     ...overrides,
     ...webhooks.controls,
+    ...sync.controls,
     ...users.controls,
     emitConnectionTested: emit,
     emitDeliveriesChanged: emitDeliveries,
