@@ -64,7 +64,8 @@ impl JobStatus {
     ];
 
     /// States "Retry" takes a job from (failed, or skipped on purpose): it is due again at once.
-    pub const RETRYABLE: [JobStatus; 3] = [JobStatus::Retrying, JobStatus::Dead, JobStatus::Skipped];
+    pub const RETRYABLE: [JobStatus; 3] =
+        [JobStatus::Retrying, JobStatus::Dead, JobStatus::Skipped];
     /// States "Skip" takes a job from: not done yet, or failed.
     pub const SKIPPABLE: [JobStatus; 4] = [
         JobStatus::Pending,

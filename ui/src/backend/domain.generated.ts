@@ -331,7 +331,35 @@ export const DOMAIN: DomainExport = {
     "manager": ["view","run_tests","configure","send_events"]
   },
   "settingsDefaults": {"checkIntervalMinutes":15,"idleLockMinutes":10,"retentionDays":365},
-  "sync": {"acknowledgeFrom":["dead"],"kinds":[{"kind":"text_confirmation","label":"Confirmation text","rule":"appointment_texts"},{"kind":"text_reminder","label":"Reminder text","rule":"appointment_texts"},{"kind":"text_cancellation","label":"Cancellation text","rule":"appointment_texts"},{"kind":"qbo_invoice","label":"Invoice","rule":"invoices"},{"kind":"qbo_payment","label":"Payment","rule":"invoices"},{"kind":"square_poll","label":"Square payments","rule":"payments_in"}],"maxPage":500,"retryFrom":["retrying","dead","skipped"],"rules":[{"label":"Appointment texts","provider":"twilio","rule":"appointment_texts"},{"label":"Invoices and payments","provider":"quickbooks","rule":"invoices"},{"label":"Card payments in","provider":"square","rule":"payments_in"}],"skipFrom":["pending","scheduled","retrying","dead"],"statuses":[{"label":"Waiting","status":"pending"},{"label":"Scheduled","status":"scheduled"},{"label":"Running","status":"running"},{"label":"Synced","status":"succeeded"},{"label":"Retrying","status":"retrying"},{"label":"Failed","status":"dead"},{"label":"Skipped","status":"skipped"},{"label":"Cancelled","status":"cancelled"}]}
+  "sync": {
+    "acknowledgeFrom": ["dead"],
+    "kinds": [
+      {"kind":"text_confirmation","label":"Confirmation text","rule":"appointment_texts"},
+      {"kind":"text_reminder","label":"Reminder text","rule":"appointment_texts"},
+      {"kind":"text_cancellation","label":"Cancellation text","rule":"appointment_texts"},
+      {"kind":"qbo_invoice","label":"Invoice","rule":"invoices"},
+      {"kind":"qbo_payment","label":"Payment","rule":"invoices"},
+      {"kind":"square_poll","label":"Square payments","rule":"payments_in"}
+    ],
+    "maxPage": 500,
+    "retryFrom": ["retrying","dead","skipped"],
+    "rules": [
+      {"label":"Appointment texts","provider":"twilio","rule":"appointment_texts"},
+      {"label":"Invoices and payments","provider":"quickbooks","rule":"invoices"},
+      {"label":"Card payments in","provider":"square","rule":"payments_in"}
+    ],
+    "skipFrom": ["pending","scheduled","retrying","dead"],
+    "statuses": [
+      {"label":"Waiting","status":"pending"},
+      {"label":"Scheduled","status":"scheduled"},
+      {"label":"Running","status":"running"},
+      {"label":"Synced","status":"succeeded"},
+      {"label":"Retrying","status":"retrying"},
+      {"label":"Failed","status":"dead"},
+      {"label":"Skipped","status":"skipped"},
+      {"label":"Cancelled","status":"cancelled"}
+    ]
+  }
 };
 
 /** Core's verdicts on sample inputs, for the tests of the mock's rules. */

@@ -19,6 +19,7 @@ import type {
   RuleState,
   SyncAttemptRow,
   SyncCounts,
+  SyncReport,
   SyncRule,
 } from './types';
 import { domain } from './domain';
@@ -78,7 +79,7 @@ export interface MockSyncSeed {
 export interface SyncControls {
   /** Adds `count` jobs (one a minute back from `newest`), like the template; returns their ids, newest first. */
   addSyncJobs(count: number, template?: Partial<Omit<MockJob, 'id'>> & { newest?: number }): string[];
-  /** Plays the sync worker: every open job that is due now succeeds. Returns how many ran. */
+  /** Plays the sync worker: every open job that is due now succeeds, and `syncChanged` is sent. Returns how many ran. */
   runDueSyncJobs(): number;
 }
 
@@ -92,6 +93,8 @@ interface Helpers {
   seed?: MockSyncSeed;
   /** The preview's worker: jobs made due (Retry, Sync now) are performed this long after. */
   workerDelayMs?: number;
+  /** Sends `syncChanged`, as the shell does after every sync worker batch. */
+  emit: (report: SyncReport) => void;
 }
 
 const ok = <T>(data: T): Result<T, AppError> => ({ status: 'ok', data });
@@ -140,7 +143,7 @@ function parseId(field: string, text: string): number | Result<never, AppError> 
   return /^-?\d+$/.test(trimmed) ? Number(trimmed) : fail('validation', `“${text}” is not a sync job id.`, field);
 }
 
-export function createSyncCommands({ actor, answer, audit, integration, integrations, seed, workerDelayMs }: Helpers): {
+export function createSyncCommands({ actor, answer, audit, integration, integrations, seed, workerDelayMs, emit }: Helpers): {
   commands: SyncCommands;
   controls: SyncControls;
 } {
@@ -479,6 +482,7 @@ export function createSyncCommands({ actor, answer, audit, integration, integrat
         });
         ran += 1;
       }
+      emit({ performed: ran, succeeded: ran, failed: 0 });
       return ran;
     },
   };

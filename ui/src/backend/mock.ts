@@ -43,6 +43,8 @@ import type {
   Role,
   SessionChanged,
   Settings,
+  SyncChanged,
+  SyncReport,
   TestRecord,
   TestRun,
 } from './types';
@@ -360,6 +362,8 @@ export type MockBackend = Backend &
     emitDeliveriesChanged(report?: Partial<BatchReport>): void;
     /** Sends a `sessionChanged` event, as the shell does after a lock, a sign-out or the idle lock. */
     emitSessionChanged(reason?: string): void;
+    /** Sends a `syncChanged` event, as the shell does after every sync worker batch. */
+    emitSyncChanged(report?: Partial<SyncReport>): void;
     /** The audit log, to read what was recorded or `tamper` with a row. */
     audit: MockAuditLog;
     /** What `missingSecrets` reports from now on. */
@@ -386,6 +390,11 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   const emitDeliveries = (report: Partial<BatchReport> = {}) => {
     const payload = { report: { sent: 0, succeeded: 0, failed: 0, disabled: [], ...report } };
     for (const listener of [...deliveryListeners]) listener(structuredClone(payload));
+  };
+  const syncListeners = new Set<(payload: SyncChanged) => void>();
+  const emitSync = (report: Partial<SyncReport> = {}) => {
+    const payload = { report: { performed: 0, succeeded: 0, failed: 0, ...report } };
+    for (const listener of [...syncListeners]) listener(structuredClone(payload));
   };
   const sessionListeners = new Set<(payload: SessionChanged) => void>();
   const emitSession = (reason = 'locked') => {
@@ -530,6 +539,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     integrations: () => [...store.values()],
     seed: options.sync,
     workerDelayMs: options.workerDelayMs,
+    emit: emitSync,
   });
 
   const backend = {
@@ -821,6 +831,12 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         sessionListeners.delete(listener);
       };
     },
+    async onSyncChanged(listener: (payload: SyncChanged) => void) {
+      syncListeners.add(listener);
+      return () => {
+        syncListeners.delete(listener);
+      };
+    },
   } satisfies Backend;
 
   return {
@@ -832,6 +848,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     emitConnectionTested: emit,
     emitDeliveriesChanged: emitDeliveries,
     emitSessionChanged: emitSession,
+    emitSyncChanged: emitSync,
     audit,
     setMissingSecrets: (next) => {
       missing = structuredClone(next);

@@ -3,6 +3,9 @@ import type { AppState } from './app-state.svelte';
 import { KeysetLogState } from './keyset-log.svelte';
 import { NO_SYNC_FILTER, toJobFilter, type SyncFilterValues } from './sync-filter';
 
+/** Core's largest page of the sync log. */
+const MAX_SYNC_PAGE = 500;
+
 /** Rows asked for per page ("Load more" asks for the next). */
 export const SYNC_PAGE_SIZE = 50;
 
@@ -23,6 +26,30 @@ export class SyncLogState extends KeysetLogState<JobRow, SyncFilterValues, JobFi
 
   protected key(row: JobRow): string {
     return row.id;
+  }
+
+  /**
+   * Reads the newest rows again after the sync worker moved jobs on: as many as are loaded (up to
+   * core's largest page), replacing them; older rows beyond that stay.
+   */
+  refresh(): Promise<void> {
+    if (!this.loaded) return this.reload();
+    const generation = this.generation;
+    return this.enqueue(async () => {
+      if (generation !== this.generation) return;
+      const limit = Math.min(Math.max(this.rows.length, this.pageSize), MAX_SYNC_PAGE);
+      const outcome = await this.fetch(this.query, null, limit);
+      if (generation !== this.generation || !outcome.ok) return;
+      const fresh = outcome.data.rows;
+      if (this.rows.length <= limit) {
+        this.rows = fresh;
+        this.next = outcome.data.next;
+        return;
+      }
+      const seen = new Set(fresh.map((r) => r.id));
+      const lastId = Number(fresh[fresh.length - 1]?.id ?? Infinity);
+      this.rows = [...fresh, ...this.rows.filter((r) => !seen.has(r.id) && Number(r.id) < lastId)];
+    });
   }
 
   /** Puts a changed row in place (after Retry, Skip, Acknowledge or opening its detail). */

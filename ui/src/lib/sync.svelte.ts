@@ -1,12 +1,11 @@
 import type { AppError, SyncCounts } from '../backend';
 import type { AppState } from './app-state.svelte';
-
-/** How often the cards read today's counts again while they are shown (no event says when jobs move). */
-export const SYNC_REFRESH_MS = 30_000;
+import { listenToSync } from './sync-changed';
 
 /**
  * Today's sync counts of every integration that syncs (for the cards), and "Sync now" with its
- * answer per integration. Shared by the dashboard and the Integrations page.
+ * answer per integration. Shared by the dashboard and the Integrations page; read when they open
+ * and after each sync worker batch (`syncChanged`, listened to in App), never polled.
  */
 export class SyncState {
   readonly #app: AppState;
@@ -39,11 +38,11 @@ export class SyncState {
     }
   }
 
-  /** Reads the counts now and every SYNC_REFRESH_MS until the returned function is called. */
-  follow(): () => void {
-    void this.load();
-    const timer = setInterval(() => void this.load(), SYNC_REFRESH_MS);
-    return () => clearInterval(timer);
+  /** Reads the counts again after each sync worker batch (`syncChanged`), once they are shown. */
+  listen(): () => void {
+    return listenToSync(this.#app.backend, () => {
+      if (this.loaded) void this.load();
+    });
   }
 
   /** "Sync now": the integration's waiting work is due at once. */
