@@ -178,6 +178,18 @@ describe('the cards’ sync line', () => {
     await waitFor(() => expect(screen.getAllByTestId('sync-row').every((r) => r.dataset.integration === 'int_sample_quickbooks')).toBe(true));
   });
 
+  it('follows the sync worker (syncChanged) without asking the backend on a timer', async () => {
+    const backend = sampleBackend();
+    const counts = vi.spyOn(backend, 'syncCounts');
+    renderApp({ backend });
+    await waitFor(() => expect(within(card('Accounting')).getByTestId('sync-counts')).toHaveTextContent('Waiting 2'));
+    const before = counts.mock.calls.length;
+    await backend.syncNow('int_sample_quickbooks');
+    expect(backend.runDueSyncJobs()).toBeGreaterThan(0);
+    await waitFor(() => expect(within(card('Accounting')).getByTestId('sync-counts')).toHaveTextContent('Waiting 0'));
+    expect(counts.mock.calls.length).toBe(before + 1);
+  });
+
   it('is on the Integrations page’s cards too', async () => {
     renderApp({ backend: sampleBackend('manager'), page: 'integrations' });
     await waitFor(() => expect(screen.getAllByTestId('sync-line').length).toBe(3));
