@@ -277,7 +277,28 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         | Command::Logout
         | Command::Generate(_) => {}
         Command::User(cmd) => users::run(&sb, &actor, out, cmd)?,
-        Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
+        Command::Integration(integration::Command::TestText {
+            integration,
+            to,
+            interval,
+            timeout,
+        }) => {
+            let runtime = runtime()?;
+            let ok = integration::test_text(
+                Arc::new(sb),
+                &actor,
+                out,
+                &runtime,
+                integration,
+                to,
+                *interval,
+                *timeout,
+            )?;
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Integration(cmd) => integration::run(&Arc::new(sb), &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {
             let v = sb.verify_audit(&actor)?;
             print(out, &v, |v| v.message.clone())?;

@@ -12,7 +12,10 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{state::Shared, FakeProvider, RecordedRequest, Scenario};
+use crate::{
+    state::Shared, FakeMessage, FakeProvider, NewPayment, NewRefund, QuickbooksLimits,
+    QuickbooksStats, Recipient, RecordedRequest, Scenario,
+};
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -24,6 +27,127 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             get(refresh_token).put(set_refresh_token),
         )
         .route("/reset", post(reset))
+        .route("/oauth/expire_codes", post(expire_codes))
+        .route("/twilio/messages", get(twilio_messages))
+        .route("/twilio/recipients/{to}", put(set_twilio_recipient))
+        .route("/twilio/senders", put(set_twilio_senders))
+        .route("/twilio/test_accounts", put(set_twilio_test_accounts))
+        .route(
+            "/quickbooks/limits",
+            get(quickbooks_limits).put(set_quickbooks_limits),
+        )
+        .route("/quickbooks/stats", get(quickbooks_stats))
+        .route("/quickbooks/fail_next", post(quickbooks_fail_next))
+        .route("/quickbooks/{realm}/{entity}", get(quickbooks_objects))
+        .route("/square/payments", post(add_square_payment))
+        .route("/square/payments/{id}/{action}", post(move_square_payment))
+        .route("/square/refunds", post(add_square_refund))
+}
+
+async fn twilio_messages(State(shared): State<Arc<Shared>>) -> Json<Vec<FakeMessage>> {
+    Json(shared.lock().twilio_messages.messages.clone())
+}
+
+async fn set_twilio_recipient(
+    State(shared): State<Arc<Shared>>,
+    Path(to): Path<String>,
+    Json(recipient): Json<Recipient>,
+) -> StatusCode {
+    shared
+        .lock()
+        .twilio_messages
+        .recipients
+        .insert(to, recipient);
+    StatusCode::NO_CONTENT
+}
+
+async fn set_twilio_senders(
+    State(shared): State<Arc<Shared>>,
+    Json(senders): Json<Vec<String>>,
+) -> StatusCode {
+    shared.lock().twilio_messages.senders = Some(senders.into_iter().collect());
+    StatusCode::NO_CONTENT
+}
+
+async fn set_twilio_test_accounts(
+    State(shared): State<Arc<Shared>>,
+    Json(accounts): Json<Vec<String>>,
+) -> StatusCode {
+    shared.lock().twilio_messages.test_accounts = accounts.into_iter().collect();
+    StatusCode::NO_CONTENT
+}
+
+async fn quickbooks_limits(State(shared): State<Arc<Shared>>) -> Json<QuickbooksLimits> {
+    Json(shared.lock().quickbooks_api.limits)
+}
+
+async fn set_quickbooks_limits(
+    State(shared): State<Arc<Shared>>,
+    Json(limits): Json<QuickbooksLimits>,
+) -> StatusCode {
+    shared.lock().quickbooks_api.limits = limits;
+    StatusCode::NO_CONTENT
+}
+
+async fn quickbooks_stats(State(shared): State<Arc<Shared>>) -> Json<QuickbooksStats> {
+    Json(shared.lock().quickbooks_api.stats)
+}
+
+#[derive(Deserialize)]
+struct FailNext {
+    code: String,
+    #[serde(default = "one")]
+    count: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+async fn quickbooks_fail_next(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<FailNext>,
+) -> StatusCode {
+    let mut state = shared.lock();
+    for _ in 0..body.count {
+        state.quickbooks_api.fail_next.push_back(body.code.clone());
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn quickbooks_objects(
+    State(shared): State<Arc<Shared>>,
+    Path((realm, entity)): Path<(String, String)>,
+) -> Json<Vec<serde_json::Value>> {
+    Json(shared.lock().quickbooks_api.objects(&realm, &entity))
+}
+
+fn answered(result: Result<serde_json::Value, String>) -> Response {
+    match result {
+        Ok(value) => (StatusCode::CREATED, Json(value)).into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+    }
+}
+
+async fn add_square_payment(
+    State(shared): State<Arc<Shared>>,
+    Json(payment): Json<NewPayment>,
+) -> Response {
+    answered(shared.lock().square_payments.add_payment(payment))
+}
+
+async fn move_square_payment(
+    State(shared): State<Arc<Shared>>,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    answered(shared.lock().square_payments.move_payment(&id, &action))
+}
+
+async fn add_square_refund(
+    State(shared): State<Arc<Shared>>,
+    Json(refund): Json<NewRefund>,
+) -> Response {
+    answered(shared.lock().square_payments.add_refund(refund))
 }
 
 async fn scenarios(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
@@ -117,5 +241,15 @@ async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     }
     state.requests.clear();
     state.quickbooks_tokens = Default::default();
+    state.twilio_messages = Default::default();
+    state.quickbooks_api = Default::default();
+    state.square_payments = Default::default();
+    state.oauth = Default::default();
+    StatusCode::NO_CONTENT
+}
+
+/// Ages every outstanding authorization code past its 5 minutes.
+async fn expire_codes(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.lock().oauth.expire_codes();
     StatusCode::NO_CONTENT
 }

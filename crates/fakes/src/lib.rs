@@ -16,9 +16,30 @@
 //!
 //! | provider | endpoints |
 //! |---|---|
-//! | Twilio | `GET /2010-04-01/Accounts/{sid}.json`, `GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json`, `POST /2010-04-01/Accounts/{sid}/Messages.json`, `GET /v1/Services/{sid}` |
-//! | Square | `GET /v2/locations` |
-//! | QuickBooks | `POST /oauth2/v1/tokens/bearer`, `GET /v3/company/{realm}/companyinfo/{realm}` |
+//! | Twilio | `GET /2010-04-01/Accounts/{sid}.json`, `GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json`, `POST /2010-04-01/Accounts/{sid}/Messages.json` and `GET …/Messages/{SM…}.json` ([`twilio_messages`]: statuses moving one step per fetch, per-recipient outcomes, test credentials), `GET /v1/Services/{sid}` |
+//! | Square | `GET /v2/locations`; `GET /v2/payments`, `GET /v2/refunds` ([`square_payments`]: filters, sort, cursor pages) |
+//! | QuickBooks | `POST /oauth2/v1/tokens/bearer`, `GET /v3/company/{realm}/companyinfo/{realm}`; `GET /v3/company/{realm}/query`, `POST …/customer`, `…/invoice`, `…/payment` ([`quickbooks_api`]: `requestid` replay, Faults, throttles) |
+//! | Intuit OAuth | `GET /connect/oauth2` (consent), `POST /v2/oauth2/tokens/revoke` |
+//! | Square OAuth | `GET /oauth2/authorize` (consent), `POST /oauth2/token`, `POST /oauth2/revoke` |
+//!
+//! The control API (`/_control`, see the binary's documentation) also drives the sync endpoints:
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /_control/twilio/messages` | every message created, oldest first ([`FakeMessage`]) |
+//! | `PUT /_control/twilio/recipients/{to}` | what happens to messages to `to` ([`Recipient`] as JSON, e.g. `{"outcome":"undelivered","error_code":30003}`) |
+//! | `PUT /_control/twilio/senders` | the numbers live accounts own (JSON array; default `["+15005550006"]`) |
+//! | `PUT /_control/twilio/test_accounts` | account SIDs whose credentials are test credentials (JSON array) |
+//! | `GET /_control/quickbooks/{realm}/{entity}` | the company's customers, invoices, payments, … as JSON |
+//! | `PUT`/`GET /_control/quickbooks/limits` | [`QuickbooksLimits`] (throttles on/off, latency) |
+//! | `GET /_control/quickbooks/stats` | [`QuickbooksStats`] |
+//! | `POST /_control/quickbooks/fail_next` | `{"code":"5010","count":2}`: the next API requests answer that fault (`"200-6000"`: inside a 200) |
+//! | `POST /_control/square/payments` | add a payment ([`NewPayment`]); answers it |
+//! | `POST /_control/square/payments/{id}/{complete,cancel,fail}` | move an APPROVED or PENDING payment |
+//! | `POST /_control/square/refunds` | add a refund ([`NewRefund`]) |
+//!
+//! The consent pages answer 302 to the redirect URI at once with `fake_decision=approve` (a code)
+//! or `fake_decision=deny` (`error=access_denied`) in the query; see `oauth.rs`.
 //!
 //! How each provider answers each [`Scenario`] (after the transport scenarios Hang, Reset,
 //! Garbage, Html, HugeBody and SlowDrip, which apply to every endpoint before any check):
@@ -46,21 +67,29 @@
 //! token as Bearer (else 401 3200) and `Accept: application/json` (else XML).
 
 mod control;
+mod oauth;
 mod quickbooks;
+pub mod quickbooks_api;
 mod respond;
 mod routes;
 mod scenario;
 mod server;
 pub mod square;
+pub mod square_payments;
 mod state;
 pub mod twilio;
+pub mod twilio_messages;
 
 use std::{borrow::Cow, io, net::SocketAddr, sync::Arc};
 
 use tokio::sync::watch;
 
+pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
+pub use oauth::{CODE_LIFETIME, QUICKBOOKS_REALM_ID, QUICKBOOKS_SCOPE, SQUARE_MERCHANT_ID};
 pub use respond::{GARBAGE_BODY, HTML_BODY, HUGE_BODY_LEN, SLOW_DRIP_INTERVAL};
 pub use scenario::{FakeProvider, Scenario};
+pub use square_payments::{NewPayment, NewRefund};
+pub use twilio_messages::{FakeMessage, Recipient};
 
 /// A running fake; the servers stop when it is dropped.
 pub struct FakeProviders {
@@ -203,8 +232,90 @@ impl FakeProviders {
         self.shared.lock().quickbooks_tokens.accepted_refresh_token = token;
     }
 
+    /// Makes every authorization code issued so far expired, as if 5 minutes had passed.
+    pub fn expire_oauth_codes(&self) {
+        self.shared.lock().oauth.expire_codes();
+    }
+
     /// The access token the QuickBooks API accepts now: the last one the token endpoint issued.
     pub fn quickbooks_access_token(&self) -> Option<String> {
         self.shared.lock().quickbooks_tokens.access_token.clone()
+    }
+
+    /// Every Twilio message created so far, oldest first.
+    pub fn twilio_messages(&self) -> Vec<FakeMessage> {
+        self.shared.lock().twilio_messages.messages.clone()
+    }
+
+    /// How many messages were created to `to`.
+    pub fn twilio_sends_to(&self, to: &str) -> usize {
+        self.shared
+            .lock()
+            .twilio_messages
+            .messages
+            .iter()
+            .filter(|m| m.to == to)
+            .count()
+    }
+
+    /// What happens to messages sent to `to` from now on.
+    pub fn set_twilio_recipient(&self, to: &str, recipient: Recipient) {
+        self.shared
+            .lock()
+            .twilio_messages
+            .recipients
+            .insert(to.to_owned(), recipient);
+    }
+
+    /// The numbers live accounts may send from (default only `+15005550006`).
+    pub fn set_twilio_senders<I: IntoIterator<Item = S>, S: Into<String>>(&self, senders: I) {
+        self.shared.lock().twilio_messages.senders =
+            Some(senders.into_iter().map(Into::into).collect());
+    }
+
+    /// Treats `account_sid`'s credentials as Twilio test credentials (sync-apis.md §1.4).
+    pub fn twilio_test_account(&self, account_sid: &str) {
+        self.shared
+            .lock()
+            .twilio_messages
+            .test_accounts
+            .insert(account_sid.to_owned());
+    }
+
+    /// The QuickBooks objects of `entity` (`Customer`, `Invoice`, `Payment`, `Item`, …) in `realm`.
+    pub fn quickbooks_objects(&self, realm: &str, entity: &str) -> Vec<serde_json::Value> {
+        self.shared.lock().quickbooks_api.objects(realm, entity)
+    }
+
+    pub fn set_quickbooks_limits(&self, limits: QuickbooksLimits) {
+        self.shared.lock().quickbooks_api.limits = limits;
+    }
+
+    pub fn quickbooks_stats(&self) -> QuickbooksStats {
+        self.shared.lock().quickbooks_api.stats
+    }
+
+    /// The next `count` QuickBooks API requests answer the documented fault `code` (610, 2020,
+    /// 2500, 5010, 6000, 6140, 6240, 3200, 3100, 3001, or any other as a 500 SystemFault);
+    /// `200-<code>` sends the fault inside a 200.
+    pub fn quickbooks_fail_next(&self, code: &str, count: usize) {
+        let mut state = self.shared.lock();
+        for _ in 0..count {
+            state.quickbooks_api.fail_next.push_back(code.to_owned());
+        }
+    }
+
+    /// Adds a Square payment and answers it as the API would list it.
+    pub fn add_square_payment(&self, payment: NewPayment) -> Result<serde_json::Value, String> {
+        self.shared.lock().square_payments.add_payment(payment)
+    }
+
+    /// `complete`, `cancel` or `fail` an APPROVED or PENDING payment.
+    pub fn move_square_payment(&self, id: &str, action: &str) -> Result<serde_json::Value, String> {
+        self.shared.lock().square_payments.move_payment(id, action)
+    }
+
+    pub fn add_square_refund(&self, refund: NewRefund) -> Result<serde_json::Value, String> {
+        self.shared.lock().square_payments.add_refund(refund)
     }
 }

@@ -16,9 +16,9 @@ use crate::{
 /// The official CompanyInfo sample, verbatim (providers.md §3.3).
 const COMPANY_INFO: &str = include_str!("samples/quickbooks_company_info.json");
 /// The gateway's lower-case 401 envelope, verbatim (providers.md §3.4).
-const FAULT_3200: &str = include_str!("samples/quickbooks_fault_3200.json");
+pub(crate) const FAULT_3200: &str = include_str!("samples/quickbooks_fault_3200.json");
 /// The gateway's lower-case 403 envelope, verbatim (providers.md §3.4).
-const FAULT_3100: &str = include_str!("samples/quickbooks_fault_3100.json");
+pub(crate) const FAULT_3100: &str = include_str!("samples/quickbooks_fault_3100.json");
 /// The token endpoint's refusal of a refresh token, verbatim (providers.md §3.4).
 const INVALID_GRANT: &str = r#"{"error_description":"Token invalid","error":"invalid_grant"}"#;
 const INVALID_CLIENT: &str = r#"{"error":"invalid_client"}"#;
@@ -32,7 +32,7 @@ const COMPANY_INFO_XML: &str = r#"<IntuitResponse xmlns="http://schema.intuit.co
 const AUTHENTICATION_FAULT_XML: &str = r#"<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2015-07-10T09:38:58.155-07:00"><Fault type="AuthenticationFault"><Error code="100"><Message>General Authentication Error</Message><Detail>AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401</Detail></Error></Fault></IntuitResponse>"#;
 
 /// Every Intuit response carries a transaction id for support (providers.md §3.2).
-const INTUIT_TID: &str = "1-fake-0000-switchboard";
+pub(crate) const INTUIT_TID: &str = "1-fake-0000-switchboard";
 
 /// Access tokens last an hour, refresh tokens 101 days (providers.md §3.1).
 const ACCESS_TOKEN_LIFETIME: u32 = 3600;
@@ -106,8 +106,26 @@ async fn token(shared: &Shared, scenario: Scenario, req: &Req) -> Response {
             issue(tokens)
         }
         Some("authorization_code") => {
-            if req.form_value("code").is_none_or(|code| code.is_empty()) {
+            let Some(code) = req.form_value("code").filter(|code| !code.is_empty()) else {
                 return invalid_request();
+            };
+            // Single-use, 5 minutes, for this client and redirect URI (oauth.rs).
+            let client_id = req.basic_auth().map(|(id, _)| id);
+            let redirect_uri = req.form_value("redirect_uri");
+            if redirect_uri.is_none() {
+                return invalid_request();
+            }
+            if crate::oauth::redeem_code(
+                shared,
+                crate::FakeProvider::Quickbooks,
+                &code,
+                client_id.as_deref(),
+                redirect_uri.as_deref(),
+                None,
+            )
+            .is_err()
+            {
+                return crate::oauth::intuit_invalid_grant();
             }
             issue(&mut shared.lock().quickbooks_tokens)
         }
@@ -221,7 +239,7 @@ async fn company_info(
 }
 
 /// 401 3200 in the gateway's lower-case JSON envelope, or the XML fault if JSON was not asked for.
-fn authentication_failed(req: &Req) -> Response {
+pub(crate) fn authentication_failed(req: &Req) -> Response {
     if req.accepts_json() {
         respond::json(StatusCode::UNAUTHORIZED, FAULT_3200)
     } else {

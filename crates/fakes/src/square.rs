@@ -6,6 +6,7 @@ use axum::{http::StatusCode, response::Response};
 use crate::{
     respond,
     routes::{self, Req},
+    state::Shared,
     Scenario,
 };
 
@@ -19,10 +20,10 @@ pub const LOCATION_IDS: [&str; 2] = ["18YC4JDH91E1H", "3Z4V4WHQK64X9"];
 /// client configured with either sample id does not find it.
 pub const NOT_FOUND_LOCATION_IDS: [&str; 2] = ["8W1FKZQ4M7T2N", "5JD0XG3R9PVBC"];
 
-const UNAUTHORIZED_DETAIL: &str = "This request could not be authorized.";
-const MALFORMED_AUTHORIZATION_DETAIL: &str = "The `Authorization` http header of your request was malformed. The header value is expected to be of the format \"Bearer TOKEN\" (without quotation marks), where TOKEN is to be replaced with your access token (e.g. \"Bearer ABC123def456GHI789jkl0\"). For more information, see https://developer.squareup.com/docs/build-basics/access-tokens. If you are seeing this error message while using one of our officially supported SDKs, please report this to developers@squareup.com.";
+pub(crate) const UNAUTHORIZED_DETAIL: &str = "This request could not be authorized.";
+pub(crate) const MALFORMED_AUTHORIZATION_DETAIL: &str = "The `Authorization` http header of your request was malformed. The header value is expected to be of the format \"Bearer TOKEN\" (without quotation marks), where TOKEN is to be replaced with your access token (e.g. \"Bearer ABC123def456GHI789jkl0\"). For more information, see https://developer.squareup.com/docs/build-basics/access-tokens. If you are seeing this error message while using one of our officially supported SDKs, please report this to developers@squareup.com.";
 
-pub(crate) async fn handle(scenario: Scenario, req: &Req) -> Response {
+pub(crate) async fn handle(shared: &Shared, scenario: Scenario, req: &Req) -> Response {
     if req.segments() != ["v2", "locations"] {
         return routes::not_found(&req.method, &req.path);
     }
@@ -72,6 +73,18 @@ pub(crate) async fn handle(scenario: Scenario, req: &Req) -> Response {
             );
         }
     }
+    // A token revoked at `/oauth2/revoke` (oauth.rs) stops working at once.
+    if req
+        .bearer()
+        .is_some_and(|token| shared.lock().oauth.square_access_revoked(token))
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_ERROR",
+            "ACCESS_TOKEN_REVOKED",
+            "The access token has been revoked.",
+        );
+    }
     match scenario {
         Scenario::WrongCredentials | Scenario::InvalidGrant | Scenario::InvalidClient => error(
             StatusCode::UNAUTHORIZED,
@@ -104,14 +117,14 @@ pub(crate) async fn handle(scenario: Scenario, req: &Req) -> Response {
 }
 
 /// `{"errors":[{"category":…,"code":…,"detail":…}]}`
-fn error(status: StatusCode, category: &str, code: &str, detail: &str) -> Response {
+pub(crate) fn error(status: StatusCode, category: &str, code: &str, detail: &str) -> Response {
     let body = serde_json::json!({
         "errors": [{"category": category, "code": code, "detail": detail}]
     });
     respond::json(status, body.to_string())
 }
 
-fn server_error(status: u16) -> Response {
+pub(crate) fn server_error(status: u16) -> Response {
     let status = respond::server_error_status(status);
     let (code, detail) = match status {
         StatusCode::BAD_GATEWAY => ("BAD_GATEWAY", "Bad gateway."),
@@ -129,7 +142,7 @@ fn server_error(status: u16) -> Response {
 }
 
 /// `YYYY-MM-DD` with a plausible month and day.
-fn is_square_version(version: &str) -> bool {
+pub(crate) fn is_square_version(version: &str) -> bool {
     let parts: Vec<&str> = version.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
         return false;

@@ -10,7 +10,7 @@ use crate::{
     respond,
     routes::{self, Req},
     state::Shared,
-    Scenario,
+    twilio_messages, Scenario,
 };
 
 /// The placeholder account SID of the official examples; replaced by the requested SID.
@@ -27,6 +27,7 @@ enum Endpoint<'a> {
     Account { sid: &'a str },
     IncomingPhoneNumbers { sid: &'a str },
     Messages { sid: &'a str },
+    Message { sid: &'a str, message: &'a str },
     MessagingService { sid: &'a str },
 }
 
@@ -41,6 +42,10 @@ fn route<'a>(segments: &[&'a str]) -> Option<(Endpoint<'a>, Method)> {
         }
         ["2010-04-01", "Accounts", sid, "Messages.json"] => {
             Some((Endpoint::Messages { sid }, Method::POST))
+        }
+        ["2010-04-01", "Accounts", sid, "Messages", file] => {
+            let message = file.strip_suffix(".json").filter(|m| !m.is_empty())?;
+            Some((Endpoint::Message { sid, message }, Method::GET))
         }
         ["v1", "Services", sid] => Some((Endpoint::MessagingService { sid }, Method::GET)),
         _ => None,
@@ -102,14 +107,15 @@ pub(crate) async fn handle(shared: &Shared, scenario: Scenario, req: &Req) -> Re
         // 20003's documented causes include a suspended or closed account.
         Scenario::Suspended | Scenario::Closed => authenticate(StatusCode::UNAUTHORIZED),
         _ => match endpoint {
-            Endpoint::Messages { sid } => create_message(shared, req, sid),
+            Endpoint::Messages { sid } => twilio_messages::create(shared, req, sid),
+            Endpoint::Message { sid, message } => twilio_messages::fetch(shared, req, sid, message),
             _ => respond::json(StatusCode::OK, success_body(endpoint, req, "active", "")),
         },
     }
 }
 
 /// `{"code":…,"message":…,"more_info":…,"status":…}`, the 2010 API's error shape.
-fn error(status: StatusCode, code: u32, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, code: u32, message: &str) -> Response {
     let body = format!(
         r#"{{"code":{code},"message":{message},"more_info":"https://www.twilio.com/docs/errors/{code}","status":{status}}}"#,
         message = json_string(message),
@@ -148,6 +154,7 @@ fn success_body(
             req.form_value("MessagingServiceSid").as_deref(),
             &req.form_value("Body").unwrap_or_default(),
         ),
+        Endpoint::Message { sid, message } => message_body(sid, message, "", None, None, ""),
         Endpoint::MessagingService { sid } => messaging_service_body(sid, req),
     }
 }
@@ -242,89 +249,6 @@ fn messaging_service_body(sid: &str, req: &Req) -> String {
         "usecase": "notifications"
     })
     .to_string()
-}
-
-/// `POST …/Messages.json`: the test-credential magic numbers of providers.md §1.6 decide.
-fn create_message(shared: &Shared, req: &Req, account_sid: &str) -> Response {
-    let to = req.form_value("To").unwrap_or_default();
-    let from = req.form_value("From").filter(|from| !from.is_empty());
-    let service = req
-        .form_value("MessagingServiceSid")
-        .filter(|service| !service.is_empty());
-    let body = req.form_value("Body").unwrap_or_default();
-    if to.is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            21604,
-            "A 'To' phone number is required.",
-        );
-    }
-    if from.is_none() && service.is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            21603,
-            "A 'From' phone number is required.",
-        );
-    }
-    if let Some(from) = &from {
-        if let Some((code, message)) = rejected_from(from, &to) {
-            return error(StatusCode::BAD_REQUEST, code, &message);
-        }
-    }
-    if let Some((code, message)) = rejected_to(&to, from.as_deref().unwrap_or_default()) {
-        return error(StatusCode::BAD_REQUEST, code, &message);
-    }
-    let number = {
-        let mut state = shared.lock();
-        state.messages_created += 1;
-        state.messages_created
-    };
-    let message_sid = format!("SM{number:032x}");
-    let body = message_body(
-        account_sid,
-        &message_sid,
-        &to,
-        from.as_deref(),
-        service.as_deref(),
-        &body,
-    );
-    respond::json(StatusCode::CREATED, body)
-}
-
-fn rejected_from(from: &str, to: &str) -> Option<(u32, String)> {
-    match from {
-        MAGIC_FROM_OK => None,
-        "+15005550001" => Some((
-            21212,
-            format!("The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID."),
-        )),
-        "+15005550008" => Some((
-            21611,
-            "This 'From' number has exceeded the maximum number of queued messages".to_owned(),
-        )),
-        // +15005550007 and every other number: not owned by the account or not SMS-capable.
-        _ => Some((
-            21606,
-            format!("The 'From' phone number provided ({from}) is not a valid message-capable Twilio phone number for this destination ({to})."),
-        )),
-    }
-}
-
-fn rejected_to(to: &str, from: &str) -> Option<(u32, String)> {
-    match to {
-        "+15005550001" => Some((21211, format!("The 'To' number {to} is not a valid phone number."))),
-        "+15005550002" => Some((
-            21612,
-            format!("The 'To' phone number: {to}, is not currently reachable using the 'From' phone number: {from} via SMS."),
-        )),
-        "+15005550003" => Some((
-            21408,
-            format!("Permission to send an SMS has not been enabled for the region indicated by the 'To' number: {to}."),
-        )),
-        "+15005550004" => Some((21610, "Attempt to send to unsubscribed recipient".to_owned())),
-        "+15005550009" => Some((21614, format!("'To' number {to} is not a valid mobile number"))),
-        _ => None,
-    }
 }
 
 /// The official 201 example (`createWithMessagingService`) with the request's values.

@@ -1,8 +1,8 @@
 // The mock's sync commands: rules per integration, the sync log (filters, search, keyset pages,
 // detail with attempts), Retry / Skip / Acknowledge, "Sync now", today's counts and export, in
 // memory. A stand-in for core's (crates/core/src/sync/{mod.rs,log.rs}); core is the authority.
-// The tables come from core through domain.ts: each rule's provider and label, each kind's rule
-// and label, the status words, and the states Retry, Skip and Acknowledge change.
+// The tables come from core through domain.ts: each rule's provider and label (`syncRules`), each
+// kind's rule and label, the status words, and the states Retry, Skip and Acknowledge change.
 //
 // Nothing is sent anywhere. Jobs move on only when something plays the worker: tests and the
 // preview call `runDueSyncJobs`, which "performs" every job that is due as a success.
@@ -22,7 +22,7 @@ import type {
   SyncReport,
   SyncRule,
 } from './types';
-import { domain } from './domain';
+import { domain, SYNC_RULES } from './domain';
 import type { MockAuditLog } from './mock-audit';
 
 /** Core's sync tables, from the export. */
@@ -110,7 +110,7 @@ const kindOf = (kind: JobKind) => {
   return found;
 };
 const ruleOf = (rule: SyncRule) => {
-  const found = SYNC.rules.find((r) => r.rule === rule);
+  const found = SYNC_RULES.find((r) => r.rule === rule);
   if (!found) throw new Error(`no sync rule ${rule} in the export`);
   return found;
 };
@@ -264,7 +264,7 @@ export function createSyncCommands({ actor, answer, audit, integration, integrat
   }
 
   function rulesOf(i: Integration): RuleState[] {
-    return SYNC.rules
+    return SYNC_RULES
       .filter((r) => r.provider === i.provider)
       .map((r) => ({ rule: r.rule, label: r.label, enabled: rules.get(i.id)?.get(r.rule) ?? false }));
   }

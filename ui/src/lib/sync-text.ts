@@ -1,33 +1,28 @@
 // Sync words: job statuses and rules (their labels come from core through domain.ts), what each
 // rule does, which jobs Retry, Skip and Acknowledge apply to (core's states), and the card's line.
-import type { JobRow, JobStatus, Provider, SyncCounts, SyncRule } from '../backend';
-import { domain } from '../backend/domain';
+import type { JobRow, JobStatus, SyncCounts, SyncRule } from '../backend';
+import { domain, SYNC_RULES } from '../backend/domain';
 
 const SYNC = domain.sync;
 
 /** Every status, in core's order, with core's words ("Synced", "Failed", …). */
 export const JOB_STATUSES: readonly { status: JobStatus; label: string }[] = SYNC.statuses;
 
-/** Every rule, with its provider and core's label. */
-export const SYNC_RULES: readonly { rule: SyncRule; label: string; provider: Provider }[] = SYNC.rules;
+/** Every rule, with its provider, core's label and what it does. */
+export { SYNC_RULES };
 
 export function jobStatusLabel(status: JobStatus): string {
   return SYNC.statuses.find((s) => s.status === status)?.label ?? status;
 }
 
 export function ruleLabel(rule: SyncRule): string {
-  return SYNC.rules.find((r) => r.rule === rule)?.label ?? rule;
+  return SYNC_RULES.find((r) => r.rule === rule)?.label ?? rule;
 }
 
-/** What each rule does, in a line (design.md's Sync table). */
-export const RULE_DESCRIPTIONS: Record<SyncRule, string> = {
-  appointment_texts:
-    'Texts the owner when an appointment is booked, a reminder before it (24 hours by default) and a notice if it is cancelled — never to an owner without consent or a number that opted out.',
-  invoices:
-    'Creates each clinic invoice in QuickBooks (finding or adding the owner as a customer) and records its payments against it, without ever making a duplicate.',
-  payments_in:
-    'Reads card payments and refunds from Square every few minutes and on “Sync now”, and sends each one on as an event (to webhooks and, when it names an invoice, to QuickBooks).',
-};
+/** What a rule does, in core's words. */
+export function ruleDescription(rule: SyncRule): string {
+  return SYNC_RULES.find((r) => r.rule === rule)?.description ?? '';
+}
 
 /** Core's rules for which jobs each action changes (others are left as they are). */
 export function canRetry(row: Pick<JobRow, 'status'>): boolean {

@@ -5,11 +5,13 @@
 
 mod apikey;
 mod audit;
+mod connect;
 mod connection;
 mod info;
 mod integration;
 mod packaging;
 mod services;
+mod test_text;
 mod users;
 mod webhooks;
 

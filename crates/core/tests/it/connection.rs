@@ -12,7 +12,7 @@ use switchboard_core::status::Level;
 use switchboard_core::{Actor, Keychain, OpenOptions, Secret, Switchboard};
 use switchboard_fakes::{FakeProvider, FakeProviders, Scenario};
 
-const AC: &str = "AC0123456789abcdef0123456789abcdef";
+pub(crate) const AC: &str = "AC0123456789abcdef0123456789abcdef";
 const TWILIO_TOKEN: &str = "7a1c0de7a1c0de7a1c0de7a1c0de7a1c";
 const SQUARE_TOKEN: &str = "EAAAsecretsquaretoken123";
 const QB_SECRET: &str = "qb-client-secret-xyz";

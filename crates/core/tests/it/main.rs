@@ -2,12 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod connect;
 mod connection;
 mod ingest;
 mod keychain;
+mod provider_calls;
 mod receiver;
 mod roles;
 mod services;
 mod sync;
+mod test_text;
 mod users;
 mod webhooks;

@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use switchboard_core::api_keys::ApiKeyDraft;
 use switchboard_core::audit::view::AuditFilter;
 use switchboard_core::audit::AuditResult;
+use switchboard_core::checks::test_text::TestTextRequest;
 use switchboard_core::export::ExportFormat;
 use switchboard_core::integrations::{IntegrationDraft, IntegrationPatch};
 use switchboard_core::providers::Provider;
@@ -29,6 +30,7 @@ struct Fixture {
     sb: Arc<Switchboard>,
     dir: tempfile::TempDir,
     integration: String,
+    twilio: String,
     endpoint: String,
     api_key: String,
     delivery: String,
@@ -65,6 +67,31 @@ fn fixture() -> Fixture {
                 base_url: Some("http://127.0.0.1:9".into()),
                 values: BTreeMap::from([("location_id".into(), "18YC4JDH91E1H".into())]),
                 secrets: BTreeMap::from([("access_token".into(), "EAAAl3ikZIe18J".into())]),
+            },
+        )
+        .unwrap()
+        .integration
+        .id;
+    let twilio = sb
+        .create_integration(
+            &admin,
+            IntegrationDraft {
+                provider: Provider::Twilio,
+                name: "Texts".into(),
+                environment: "live".into(),
+                // Nothing listens here: a test text fails at once, as an answer, never forbidden.
+                base_url: Some("http://127.0.0.1:9".into()),
+                values: BTreeMap::from([
+                    (
+                        "account_sid".into(),
+                        "AC0123456789abcdef0123456789abcdef".into(),
+                    ),
+                    ("sender".into(), "+15551234567".into()),
+                ]),
+                secrets: BTreeMap::from([(
+                    "auth_token".into(),
+                    "0123456789abcdef0123456789abcdef".into(),
+                )]),
             },
         )
         .unwrap()
@@ -118,6 +145,7 @@ fn fixture() -> Fixture {
         sb,
         dir,
         integration,
+        twilio,
         endpoint,
         api_key,
         delivery,
@@ -176,6 +204,20 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
             f.sb.missing_secrets(a).map(drop)
         }),
         // Run a connection test: everyone.
+        // A real text costs money and reaches a person: manager, admin.
+        ("send a test text", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let request = TestTextRequest {
+                to: "+14155552345".into(),
+            };
+            rt.block_on(f.sb.send_test_text(a, &f.twilio, &request))
+                .map(drop)
+        }),
+        ("read a test text's status", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(f.sb.test_text_status(a, &f.twilio, "SM0123456789abcdef0123456789abcdef"))
+                .map(drop)
+        }),
         ("run a connection test", &[FD, MG, AD], |f, a| {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(f.sb.test_integration(a, &f.integration))
@@ -243,6 +285,37 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
         ("enable an integration", &[MG, AD], |f, a| {
             f.sb.set_integration_enabled(a, &f.integration, true)
                 .map(drop)
+        }),
+        // Connect, disconnect and choose a location: manager, admin. The fixture's Square
+        // integration has no application id, so an allowed connect stops at validation.
+        ("connect an integration", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let options = switchboard_core::oauth::ConnectOptions {
+                open_browser: false,
+                ..Default::default()
+            };
+            match rt.block_on(f.sb.connect_integration(a, &f.integration, options)) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                Err(e) if e.field() == Some("application_id") => Ok(()),
+                other => panic!("connect: unexpected {other:?}"),
+            }
+        }),
+        ("disconnect an integration", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            match rt.block_on(f.sb.disconnect_integration(a, &f.integration)) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                Err(e) if e.field() == Some("application_id") => Ok(()),
+                other => panic!("disconnect: unexpected {other:?}"),
+            }
+        }),
+        ("choose a Square location", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            match rt.block_on(f.sb.choose_square_location(a, &f.integration, "18YC4JDH91E1H")) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                // Nothing listens at the fixture's base URL: allowed, then unreachable.
+                Err(e) if e.code() == ErrorCode::Network => Ok(()),
+                other => panic!("choose location: unexpected {other:?}"),
+            }
         }),
         ("remove an integration", &[MG, AD], |f, a| {
             f.sb.delete_integration(a, &f.integration)

@@ -3,11 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod control;
+mod oauth;
 mod quickbooks;
+mod quickbooks_api;
 mod square;
+mod square_payments;
 mod tls;
 mod transport;
 mod twilio;
+mod twilio_messages;
 
 use std::time::Duration;
 
