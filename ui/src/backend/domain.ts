@@ -7,7 +7,6 @@ import type {
   CommandName,
   JobKind,
   JobStatus,
-  SyncRule,
   EndpointDraft,
   IntegrationDraft,
   FieldIssue,
