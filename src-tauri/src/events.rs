@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use switchboard_core::checks::TestRun;
+use switchboard_core::sync::worker::SyncReport;
 use switchboard_core::webhooks::worker::BatchReport;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
@@ -59,6 +60,23 @@ pub fn delivered(app: &AppHandle, report: &BatchReport) {
         if let Err(e) = shown {
             tracing::warn!(error = %e, "could not show a desktop notification");
         }
+    }
+}
+
+/// The sync worker finished a batch: the sync log and the cards' sync lines refresh.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncChanged {
+    pub report: SyncReport,
+}
+
+pub fn synced(app: &AppHandle, report: &SyncReport) {
+    if let Err(e) = (SyncChanged {
+        report: report.clone(),
+    })
+    .emit(app)
+    {
+        tracing::warn!(error = %e, "could not send the sync-changed event");
     }
 }
 

@@ -124,6 +124,7 @@ fn try_lock(sb: &Switchboard, known: Option<&Holder>) -> switchboard_core::Resul
 fn services(app: &tauri::AppHandle, sb: &Arc<Switchboard>, background_checks: bool) -> Services {
     let tested = app.clone();
     let delivered = app.clone();
+    let synced = app.clone();
     Services::new(Arc::clone(sb))
         .ingest_api_if_free(ingest_port())
         .connection_tests(background_checks)
@@ -131,6 +132,7 @@ fn services(app: &tauri::AppHandle, sb: &Arc<Switchboard>, background_checks: bo
         .on_delivered(Arc::new(move |report| {
             events::delivered(&delivered, report)
         }))
+        .on_synced(Arc::new(move |report| events::synced(&synced, report)))
 }
 
 /// `SWITCHBOARD_INGEST_PORT`, else 8717.

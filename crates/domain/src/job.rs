@@ -63,6 +63,19 @@ impl JobStatus {
         JobStatus::Cancelled,
     ];
 
+    /// States "Retry" takes a job from (failed, or skipped on purpose): it is due again at once.
+    pub const RETRYABLE: [JobStatus; 3] =
+        [JobStatus::Retrying, JobStatus::Dead, JobStatus::Skipped];
+    /// States "Skip" takes a job from: not done yet, or failed.
+    pub const SKIPPABLE: [JobStatus; 4] = [
+        JobStatus::Pending,
+        JobStatus::Scheduled,
+        JobStatus::Retrying,
+        JobStatus::Dead,
+    ];
+    /// States "Acknowledge" applies to: failed for good (it stops turning the card red).
+    pub const ACKNOWLEDGEABLE: [JobStatus; 1] = [JobStatus::Dead];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Pending => "pending",

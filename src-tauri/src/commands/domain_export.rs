@@ -11,7 +11,7 @@ use switchboard_core::money::Currency;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts, OAuthConnection};
-use switchboard_core::sync::job::SyncRule;
+use switchboard_core::sync::job::{JobKind, JobStatus, SyncRule};
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
@@ -86,6 +86,16 @@ fn export() -> Value {
         },
         "outcomeKinds": OutcomeKind::ALL.iter()
             .map(|k| json!({ "kind": k, "transient": k.is_transient() })).collect::<Vec<_>>(),
+        "sync": {
+            "kinds": JobKind::ALL.iter()
+                .map(|k| json!({ "kind": k, "label": k.label(), "rule": k.rule() })).collect::<Vec<_>>(),
+            "statuses": JobStatus::ALL.iter()
+                .map(|s| json!({ "status": s.as_str(), "label": s.label() })).collect::<Vec<_>>(),
+            "retryFrom": JobStatus::RETRYABLE.map(JobStatus::as_str),
+            "skipFrom": JobStatus::SKIPPABLE.map(JobStatus::as_str),
+            "acknowledgeFrom": JobStatus::ACKNOWLEDGEABLE.map(JobStatus::as_str),
+            "maxPage": switchboard_core::sync::log::MAX_PAGE,
+        },
     })
 }
 

@@ -23,7 +23,7 @@ mod webhooks;
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::events::{ConnectionTested, DeliveriesChanged, SessionChanged};
+use crate::events::{ConnectionTested, DeliveriesChanged, SessionChanged, SyncChanged};
 
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -103,7 +103,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         .events(collect_events![
             ConnectionTested,
             DeliveriesChanged,
-            SessionChanged
+            SessionChanged,
+            SyncChanged
         ])
 }
 

@@ -143,6 +143,7 @@ export const events = {
 	connectionTested: makeEvent<ConnectionTested, ConnectionTested>("connection-tested"),
 	deliveriesChanged: makeEvent<DeliveriesChanged, DeliveriesChanged>("deliveries-changed"),
 	sessionChanged: makeEvent<SessionChanged, SessionChanged>("session-changed"),
+	syncChanged: makeEvent<SyncChanged, SyncChanged>("sync-changed"),
 };
 
 /* Types */
@@ -1001,6 +1002,11 @@ export type SyncAttemptRow = {
 	nextAttemptAt: string | null,
 };
 
+/**  The sync worker finished a batch: the sync log and the cards' sync lines refresh. */
+export type SyncChanged = {
+	report: SyncReport,
+};
+
 /**  Today's work of one integration, for its card. */
 export type SyncCounts = {
 	integrationId: string,
@@ -1014,6 +1020,13 @@ export type SyncCounts = {
 	skippedToday: number,
 	/**  The latest failure, in plain words. */
 	latestFailure: string | null,
+};
+
+/**  What one batch did, for the app to refresh views. */
+export type SyncReport = {
+	performed: number,
+	succeeded: number,
+	failed: number,
 };
 
 /**  The sync rules an integration can turn on (design.md's Sync table). */

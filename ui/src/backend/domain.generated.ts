@@ -1234,6 +1234,30 @@ export const DOMAIN: DomainExport = {
     "manager": ["view","run_tests","configure","send_events"]
   },
   "settingsDefaults": {"checkIntervalMinutes":15,"idleLockMinutes":10,"retentionDays":365},
+  "sync": {
+    "acknowledgeFrom": ["dead"],
+    "kinds": [
+      {"kind":"text_confirmation","label":"Confirmation text","rule":"appointment_texts"},
+      {"kind":"text_reminder","label":"Reminder text","rule":"appointment_texts"},
+      {"kind":"text_cancellation","label":"Cancellation text","rule":"appointment_texts"},
+      {"kind":"qbo_invoice","label":"Invoice","rule":"invoices"},
+      {"kind":"qbo_payment","label":"Payment","rule":"invoices"},
+      {"kind":"square_poll","label":"Square payments","rule":"payments_in"}
+    ],
+    "maxPage": 500,
+    "retryFrom": ["retrying","dead","skipped"],
+    "skipFrom": ["pending","scheduled","retrying","dead"],
+    "statuses": [
+      {"label":"Waiting","status":"pending"},
+      {"label":"Scheduled","status":"scheduled"},
+      {"label":"Running","status":"running"},
+      {"label":"Synced","status":"succeeded"},
+      {"label":"Retrying","status":"retrying"},
+      {"label":"Failed","status":"dead"},
+      {"label":"Skipped","status":"skipped"},
+      {"label":"Cancelled","status":"cancelled"}
+    ]
+  },
   "syncRules": [
     {
       "description": "Texts the owner a confirmation when an appointment is booked, a reminder before it and a notice if it is cancelled — never in quiet hours, never without consent, never to a number that replied STOP.",

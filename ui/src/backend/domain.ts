@@ -6,6 +6,8 @@ import { CASES, DOMAIN } from './domain.generated';
 import type {
   CommandName,
   EventTypeInfo,
+  JobKind,
+  JobStatus,
   EndpointDraft,
   IntegrationDraft,
   FieldIssue,
@@ -116,6 +118,16 @@ export interface DomainExport {
   };
   settingsDefaults: { checkIntervalMinutes: number; idleLockMinutes: number; retentionDays: number };
   outcomeKinds: { kind: OutcomeKind; transient: boolean }[];
+  /** Sync jobs: each rule's provider, each kind's rule, the status words, and the states that
+   *  Retry, Skip and Acknowledge change (other jobs are left as they are). */
+  sync: {
+    kinds: { kind: JobKind; label: string; rule: SyncRule }[];
+    statuses: { status: JobStatus; label: string }[];
+    retryFrom: JobStatus[];
+    skipFrom: JobStatus[];
+    acknowledgeFrom: JobStatus[];
+    maxPage: number;
+  };
 }
 
 /** Core's tables. */

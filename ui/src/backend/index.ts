@@ -2,6 +2,7 @@
 import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
 import { sampleApiKeys, sampleApiKeyUses } from './mock-api-keys';
 import { sampleAudit } from './mock-audit';
+import { sampleSync } from './mock-sync';
 import { SAMPLE_PASSWORD } from './mock-users';
 import { sampleWebhooks } from './mock-webhooks';
 import { tauriBackend } from './tauri';
@@ -52,6 +53,7 @@ export function selectBackend(win: Window = window): SelectedBackend {
           integrations: sampleIntegrations(),
           tests: sampleTests(),
           webhooks: sampleWebhooks(Date.now(), many ? 10_000 : 0),
+          sync: sampleSync(),
           apiKeys: sampleApiKeys(),
           apiKeyUses: sampleApiKeyUses(),
           audit: sampleAudit(Date.now(), many ? 5_000 : 0),

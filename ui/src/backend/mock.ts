@@ -14,6 +14,7 @@ import { createApiKeyCommands, type MockKeyUses } from './mock-api-keys';
 import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { commandRule, domain, PROVIDERS, TRANSIENT_KINDS, type StatusFacts } from './domain';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
+import { createSyncCommands, type MockSyncSeed, type SyncControls } from './mock-sync';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
@@ -43,6 +44,8 @@ import type {
   Role,
   SessionChanged,
   Settings,
+  SyncChanged,
+  SyncReport,
   TestRecord,
   TestRun,
 } from './types';
@@ -372,11 +375,14 @@ export interface MockOptions {
   apiKeys?: ApiKey[];
   /** Each stored key's usage, by key id (`sampleApiKeyUses()` for the preview's). */
   apiKeyUses?: Record<string, MockKeyUses>;
+  /** Sync rules turned on and sync jobs already stored (`sampleSync()` for the preview's). */
+  sync?: MockSyncSeed;
 }
 
 /** The mock, plus what tests need to play the Rust side. */
 export type MockBackend = Backend &
   WebhookControls &
+  SyncControls &
   SessionControls & {
     /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
     emitConnectionTested(run: TestRun): void;
@@ -384,6 +390,8 @@ export type MockBackend = Backend &
     emitDeliveriesChanged(report?: Partial<BatchReport>): void;
     /** Sends a `sessionChanged` event, as the shell does after a lock, a sign-out or the idle lock. */
     emitSessionChanged(reason?: string): void;
+    /** Sends a `syncChanged` event, as the shell does after every sync worker batch. */
+    emitSyncChanged(report?: Partial<SyncReport>): void;
     /** The audit log, to read what was recorded or `tamper` with a row. */
     audit: MockAuditLog;
     /** What `missingSecrets` reports from now on. */
@@ -413,6 +421,11 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   const emitDeliveries = (report: Partial<BatchReport> = {}) => {
     const payload = { report: { sent: 0, succeeded: 0, failed: 0, disabled: [], ...report } };
     for (const listener of [...deliveryListeners]) listener(structuredClone(payload));
+  };
+  const syncListeners = new Set<(payload: SyncChanged) => void>();
+  const emitSync = (report: Partial<SyncReport> = {}) => {
+    const payload = { report: { performed: 0, succeeded: 0, failed: 0, ...report } };
+    for (const listener of [...syncListeners]) listener(structuredClone(payload));
   };
   const sessionListeners = new Set<(payload: SessionChanged) => void>();
   const emitSession = (reason = 'locked') => {
@@ -552,6 +565,17 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     emit: emitDeliveries,
     seed: options.webhooks,
     workerDelayMs: options.workerDelayMs,
+  });
+
+  const sync = createSyncCommands({
+    actor,
+    answer,
+    audit,
+    integration: find,
+    integrations: () => [...store.values()],
+    seed: options.sync,
+    workerDelayMs: options.workerDelayMs,
+    emit: emitSync,
   });
 
   const backend = {
@@ -879,6 +903,8 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
 
     ...webhooks.commands,
 
+    ...sync.commands,
+
     ...createApiKeyCommands({ actor, answer, keys: options.apiKeys, uses: options.apiKeyUses }),
 
     ...users.commands,
@@ -952,16 +978,24 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         sessionListeners.delete(listener);
       };
     },
+    async onSyncChanged(listener: (payload: SyncChanged) => void) {
+      syncListeners.add(listener);
+      return () => {
+        syncListeners.delete(listener);
+      };
+    },
   } satisfies Backend;
 
   return {
     ...guarded(backend, session, answer),
     ...overrides,
     ...webhooks.controls,
+    ...sync.controls,
     ...users.controls,
     emitConnectionTested: emit,
     emitDeliveriesChanged: emitDeliveries,
     emitSessionChanged: emitSession,
+    emitSyncChanged: emitSync,
     audit,
     setMissingSecrets: (next) => {
       missing = structuredClone(next);

@@ -9,4 +9,5 @@ export const tauriBackend: Backend = {
   onConnectionTested: (listener) => events.connectionTested.listen((event) => listener(event.payload)),
   onDeliveriesChanged: (listener) => events.deliveriesChanged.listen((event) => listener(event.payload)),
   onSessionChanged: (listener) => events.sessionChanged.listen((event) => listener(event.payload)),
+  onSyncChanged: (listener) => events.syncChanged.listen((event) => listener(event.payload)),
 };

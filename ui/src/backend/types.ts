@@ -1,7 +1,7 @@
 // The Backend interface is derived from the generated bindings, so adding a Rust command adds it
 // here with no hand-kept duplicate. Type-only imports: nothing from Tauri reaches the bundle via
 // this file.
-import type { commands, ConnectionTested, DeliveriesChanged, SessionChanged } from './bindings';
+import type { commands, ConnectionTested, DeliveriesChanged, SessionChanged, SyncChanged } from './bindings';
 
 /** Every command the Rust side exposes, exactly as tauri-specta generated it. */
 export type Commands = typeof commands;
@@ -20,6 +20,8 @@ export interface BackendEvents {
   onDeliveriesChanged(listener: (payload: DeliveriesChanged) => void): Promise<Unlisten>;
   /** The session changed without the UI asking (the idle lock, a lock or sign-out elsewhere). */
   onSessionChanged(listener: (payload: SessionChanged) => void): Promise<Unlisten>;
+  /** The sync worker finished a batch: jobs moved on (synced, failed, retrying). */
+  onSyncChanged(listener: (payload: SyncChanged) => void): Promise<Unlisten>;
 }
 
 /** What the UI talks to: the commands and the events. */

@@ -8,6 +8,7 @@ export const PAGE_IDS = [
   'integrations',
   'webhooks',
   'delivery-log',
+  'sync-log',
   'audit-log',
   'settings',
 ] as const;

@@ -3,6 +3,7 @@ import LayoutDashboard from '@lucide/svelte/icons/layout-dashboard';
 import Plug from '@lucide/svelte/icons/plug';
 import Webhook from '@lucide/svelte/icons/webhook';
 import ListChecks from '@lucide/svelte/icons/list-checks';
+import RefreshCcw from '@lucide/svelte/icons/refresh-ccw';
 import ShieldCheck from '@lucide/svelte/icons/shield-check';
 import Settings from '@lucide/svelte/icons/settings';
 import type { Permission } from '../backend';
@@ -27,6 +28,7 @@ export const SECTIONS: readonly Section[] = [
   { id: 'integrations', label: 'Integrations', icon: Plug, permission: 'configure' },
   { id: 'webhooks', label: 'Webhooks', icon: Webhook, permission: 'configure' },
   { id: 'delivery-log', label: 'Delivery log', icon: ListChecks, permission: 'view' },
+  { id: 'sync-log', label: 'Sync log', icon: RefreshCcw, permission: 'view' },
   { id: 'audit-log', label: 'Audit log', icon: ShieldCheck, permission: 'audit' },
   { id: 'settings', label: 'Settings', icon: Settings, footer: true, permission: 'configure' },
 ];

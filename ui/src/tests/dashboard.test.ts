@@ -29,6 +29,7 @@ describe('empty pages', () => {
     ['integrations', 'No integrations yet'],
     ['webhooks', 'No webhook endpoints yet'],
     ['delivery-log', 'No deliveries yet'],
+    ['sync-log', 'Nothing synced yet'],
     ['audit-log', 'No audit records yet'],
   ] as const)('%s says there is nothing yet: "%s"', async (page, title) => {
     renderApp({ page });

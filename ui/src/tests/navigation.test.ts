@@ -9,12 +9,13 @@ const SECTIONS = [
   ['integrations', 'Integrations'],
   ['webhooks', 'Webhooks'],
   ['delivery-log', 'Delivery log'],
+  ['sync-log', 'Sync log'],
   ['audit-log', 'Audit log'],
   ['settings', 'Settings'],
 ] as const;
 
 describe('sidebar', () => {
-  it('lists the six sections with their labels, in order, for an admin', async () => {
+  it('lists the seven sections with their labels, in order, for an admin', async () => {
     await renderSignedIn();
     const sidebar = screen.getByTestId('sidebar');
     const links = within(sidebar).getAllByRole('link');
@@ -52,7 +53,7 @@ describe('sidebar by role', () => {
 
   it('shows the front desk exactly the Dashboard and the Delivery log', async () => {
     await renderSignedIn({ role: 'front_desk' });
-    expect(labels()).toEqual(['Dashboard', 'Delivery log']);
+    expect(labels()).toEqual(['Dashboard', 'Delivery log', 'Sync log']);
     for (const hidden of ['integrations', 'webhooks', 'audit-log', 'settings']) {
       expect(screen.queryByTestId(`nav-${hidden}`)).not.toBeInTheDocument();
     }
@@ -60,7 +61,7 @@ describe('sidebar by role', () => {
 
   it('shows a manager everything but the Audit log', async () => {
     await renderSignedIn({ role: 'manager' });
-    expect(labels()).toEqual(['Dashboard', 'Integrations', 'Webhooks', 'Delivery log', 'Settings']);
+    expect(labels()).toEqual(['Dashboard', 'Integrations', 'Webhooks', 'Delivery log', 'Sync log', 'Settings']);
     expect(screen.queryByTestId('nav-audit-log')).not.toBeInTheDocument();
   });
 

@@ -326,7 +326,7 @@ impl Switchboard {
             actor,
             Operation::SyncJobRetry,
             ids,
-            &[JobStatus::Retrying, JobStatus::Dead, JobStatus::Skipped],
+            &JobStatus::RETRYABLE,
             &format!(
                 "status = '{}', attempts = 0, next_attempt_at = ?1, acknowledged = 0, reason = NULL, updated_at = ?1",
                 JobStatus::Pending
@@ -341,7 +341,7 @@ impl Switchboard {
             actor,
             Operation::SyncJobSkip,
             ids,
-            &[JobStatus::Pending, JobStatus::Scheduled, JobStatus::Retrying, JobStatus::Dead],
+            &JobStatus::SKIPPABLE,
             &format!(
                 "status = '{}', next_attempt_at = NULL, reason = 'Skipped by ' || ?2, updated_at = ?1",
                 JobStatus::Skipped
@@ -355,7 +355,7 @@ impl Switchboard {
             actor,
             Operation::SyncJobAcknowledge,
             ids,
-            &[JobStatus::Dead],
+            &JobStatus::ACKNOWLEDGEABLE,
             "acknowledged = 1, updated_at = ?1",
         )
     }
