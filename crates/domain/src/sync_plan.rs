@@ -379,7 +379,7 @@ mod tests {
     fn invoices_and_payments() {
         let qbo = ActiveRule::new("q", SyncRule::Invoices, jiff::tz::TimeZone::UTC);
         let steps = plan(
-            &[qbo.clone()],
+            std::slice::from_ref(&qbo),
             "invoice.created",
             &json!({"id": "inv_9", "number": "VET-1042", "owner_name": "Jane Doe", "total": "150.00", "currency": "USD"}),
             NOW,
@@ -389,7 +389,7 @@ mod tests {
             if subject == "Invoice VET-1042 · Jane Doe · 150.00 USD")
         );
         let steps = plan(
-            &[qbo.clone()],
+            std::slice::from_ref(&qbo),
             "payment.completed",
             &json!({"id": "p", "amount": "10.00"}),
             NOW,

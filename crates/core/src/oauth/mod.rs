@@ -36,12 +36,15 @@ use switchboard_domain::outcome::{Outcome, OutcomeKind};
 pub use crate::providers::tokens::SquareLocation;
 pub use browser::open as open_browser;
 
+/// Called with the authorization URL once it is known (the CLI prints it).
+pub type OnUrl = Box<dyn FnOnce(&str) + Send>;
+
 /// How a Connect attempt reaches the person signing in.
 pub struct ConnectOptions {
     /// Open the system browser (`$BROWSER` when set) on the authorization page.
     pub open_browser: bool,
     /// Called with the authorization URL as soon as it exists (the CLI prints it).
-    pub on_url: Option<Box<dyn FnOnce(&str) + Send>>,
+    pub on_url: Option<OnUrl>,
     /// How long to wait for the callback; the `state` lifetime (10 minutes) unless shorter.
     pub wait: Option<Duration>,
 }

@@ -214,14 +214,14 @@ async fn jobs_retry_on_the_schedule_die_and_turn_the_card_yellow_then_red() {
 
     // Front desk may not acknowledge or retry (refused, nothing changes) but may press Sync now.
     let desk = Actor::user("usr_desk", "desk", Role::FrontDesk);
-    assert!(sb.acknowledge_sync_jobs(&desk, &[job.id.clone()]).is_err());
-    assert!(sb.retry_sync_jobs(&desk, &[job.id.clone()]).is_err());
+    assert!(sb.acknowledge_sync_jobs(&desk, std::slice::from_ref(&job.id)).is_err());
+    assert!(sb.retry_sync_jobs(&desk, std::slice::from_ref(&job.id)).is_err());
     sb.sync_now(&desk, &id).unwrap();
     assert_eq!(jobs(&sb)[0].status, JobStatus::Dead);
 
     // Acknowledged: no longer red. Retried: pending again and performed.
     assert_eq!(
-        sb.acknowledge_sync_jobs(&actor(), &[job.id.clone()])
+        sb.acknowledge_sync_jobs(&actor(), std::slice::from_ref(&job.id))
             .unwrap(),
         1
     );
@@ -229,7 +229,7 @@ async fn jobs_retry_on_the_schedule_die_and_turn_the_card_yellow_then_red() {
         sb.integration_status(&actor(), &id).unwrap().level,
         Level::Red
     );
-    assert_eq!(sb.retry_sync_jobs(&actor(), &[job.id.clone()]).unwrap(), 1);
+    assert_eq!(sb.retry_sync_jobs(&actor(), std::slice::from_ref(&job.id)).unwrap(), 1);
     let mut worker =
         SyncWorker::new(Arc::clone(&sb), SyncConfig::default()).with_performer(answering(
             JobOutcome::Done {

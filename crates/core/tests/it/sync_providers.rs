@@ -224,8 +224,7 @@ async fn appointment_texts_are_sent_followed_to_delivered_and_respect_consent_an
     work(&s.sb, 6).await;
     let failed = jobs(&s.sb)
         .into_iter()
-        .filter(|r| r.subject.contains("apt_4"))
-        .last()
+        .rfind(|r| r.subject.contains("apt_4"))
         .unwrap();
     assert_eq!(failed.status, JobStatus::Dead, "{failed:?}");
     assert!(
