@@ -13,6 +13,7 @@ pub mod export;
 pub mod info;
 pub mod ingest;
 pub mod integrations;
+pub mod jobs;
 pub mod lock;
 pub mod logging;
 pub mod missing;

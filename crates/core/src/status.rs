@@ -125,7 +125,7 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         |r| r.get::<_, Option<i64>>(0),
     )?;
     let last_ms = last_at("SELECT max(at) FROM connection_tests WHERE integration_id = ?1")?;
-    let sync = crate::sync::log::failures(c, id)?;
+    let sync = crate::jobs::failures(c, id)?;
     let facts = Facts {
         enabled,
         last_test: last.as_ref().zip(last_ms).map(|(t, at)| {

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use switchboard_domain::job::{JobKind, JobStatus, SyncRule};
 
-use super::QUEUE;
 use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::error::{Error, Result};
 use crate::export::{ExportFormat, Exported};
+use crate::jobs::QUEUE;
 use crate::{engine, time, Switchboard};
 
 pub const MAX_PAGE: u32 = 500;
@@ -442,7 +442,7 @@ impl Switchboard {
                 params![i.id, now],
             )?;
             if i.provider == crate::providers::catalog::Provider::Square {
-                n += super::square_poll_due(tx, &i.id, now)?;
+                n += crate::jobs::square_poll_due(tx, &i.id, now)?;
             }
             audit::append(
                 tx,
@@ -596,43 +596,4 @@ pub(crate) fn sync_counts(c: &Connection) -> Result<Vec<SyncCounts>> {
         .into_iter()
         .filter(|c| c.rules_on > 0 || c.synced_today + c.waiting + c.retrying + c.failed > 0)
         .collect())
-}
-
-/// What the status function needs of one integration's sync: dead jobs nobody acknowledged,
-/// jobs waiting to be retried, and the newest of those failures.
-pub(crate) struct Failures {
-    pub failed: u32,
-    pub retrying: u32,
-    pub latest_failure: Option<String>,
-}
-
-pub(crate) fn failures(c: &Connection, integration_id: &str) -> Result<Failures> {
-    let (failed, retrying): (u32, u32) = c
-        .prepare_cached(&format!(
-            "SELECT
-                (SELECT count(*) FROM sync_jobs WHERE integration_id = ?1 AND status = '{dead}' AND acknowledged = 0),
-                (SELECT count(*) FROM sync_jobs WHERE integration_id = ?1 AND status = '{retrying}')",
-            dead = JobStatus::Dead,
-            retrying = JobStatus::Retrying,
-        ))?
-        .query_row([integration_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let latest_failure = if failed + retrying == 0 {
-        None
-    } else {
-        c.prepare_cached(&format!(
-            "SELECT coalesce(reason, last_error) FROM sync_jobs
-             WHERE integration_id = ?1 AND (status = '{retrying}' OR (status = '{dead}' AND acknowledged = 0))
-             ORDER BY updated_at DESC LIMIT 1",
-            dead = JobStatus::Dead,
-            retrying = JobStatus::Retrying,
-        ))?
-        .query_row([integration_id], |r| r.get(0))
-        .optional()?
-        .flatten()
-    };
-    Ok(Failures {
-        failed,
-        retrying,
-        latest_failure,
-    })
 }

@@ -316,7 +316,7 @@ mod texts {
             .into();
         }
         let tz_name = setting(&i, "time_zone");
-        let tz = super::super::clinic_time_zone(Some(tz_name.as_str()).filter(|s| !s.is_empty()));
+        let tz = crate::jobs::clinic_time_zone(Some(tz_name.as_str()).filter(|s| !s.is_empty()));
         let quiet = QuietHours::parse(
             "quiet_start",
             &setting(&i, "quiet_start"),

@@ -16,10 +16,10 @@ use tokio::task::JoinSet;
 
 use switchboard_domain::job::{self, JobKind, JobOutcome, JobStatus, JobTransition};
 
-use super::QUEUE;
 use crate::audit::{self, AuditResult, FieldChange, Record};
 use crate::engine;
 use crate::error::{Error, Result};
+use crate::jobs::QUEUE;
 use crate::webhooks::events::{self as outbox, Prepared};
 use crate::{time, Switchboard};
 

@@ -211,7 +211,7 @@ pub(crate) fn enqueue(
            AND EXISTS (SELECT 1 FROM json_each(e.event_types) t WHERE t.value IN ('*', ?3))",
     )?
     .execute(params![seq, p.id, p.event_type, now])?;
-    let sync_jobs = crate::sync::plan_event(tx, seq, &p.id, &p.event_type, &p.body, now)?;
+    let sync_jobs = crate::jobs::plan_event(tx, seq, &p.id, &p.event_type, &p.body, now)?;
     Ok(Emitted {
         event_id: p.id.clone(),
         duplicate: false,

@@ -214,8 +214,12 @@ async fn jobs_retry_on_the_schedule_die_and_turn_the_card_yellow_then_red() {
 
     // Front desk may not acknowledge or retry (refused, nothing changes) but may press Sync now.
     let desk = Actor::user("usr_desk", "desk", Role::FrontDesk);
-    assert!(sb.acknowledge_sync_jobs(&desk, std::slice::from_ref(&job.id)).is_err());
-    assert!(sb.retry_sync_jobs(&desk, std::slice::from_ref(&job.id)).is_err());
+    assert!(sb
+        .acknowledge_sync_jobs(&desk, std::slice::from_ref(&job.id))
+        .is_err());
+    assert!(sb
+        .retry_sync_jobs(&desk, std::slice::from_ref(&job.id))
+        .is_err());
     sb.sync_now(&desk, &id).unwrap();
     assert_eq!(jobs(&sb)[0].status, JobStatus::Dead);
 
@@ -229,7 +233,11 @@ async fn jobs_retry_on_the_schedule_die_and_turn_the_card_yellow_then_red() {
         sb.integration_status(&actor(), &id).unwrap().level,
         Level::Red
     );
-    assert_eq!(sb.retry_sync_jobs(&actor(), std::slice::from_ref(&job.id)).unwrap(), 1);
+    assert_eq!(
+        sb.retry_sync_jobs(&actor(), std::slice::from_ref(&job.id))
+            .unwrap(),
+        1
+    );
     let mut worker =
         SyncWorker::new(Arc::clone(&sb), SyncConfig::default()).with_performer(answering(
             JobOutcome::Done {

@@ -1,0 +1,309 @@
+//! The sync jobs queue and how events make jobs: the queue's definition for the engine, the
+//! planning that runs inside the transaction storing an event (the domain's
+//! [`switchboard_domain::sync_plan::plan`] applied to the rules that are on), and the facts the
+//! status function reads. Kept apart from `sync` (which performs jobs and itself stores events
+//! read from Square) so that storing an event and performing a job do not import each other.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use switchboard_domain::job::{JobKind, JobStatus, SyncRule, SyncSchedule};
+use switchboard_domain::sms::QuietHours;
+use switchboard_domain::sync_plan::{self, ActiveRule, Step};
+
+use crate::engine::Queue;
+use crate::error::{Error, Result};
+
+/// The sync jobs queue: open while pending, scheduled or retrying, claimed only for enabled
+/// integrations.
+pub(crate) const QUEUE: Queue = Queue {
+    table: "sync_jobs",
+    due_index: "sync_jobs_due",
+    open: "'pending', 'scheduled', 'retrying'",
+    pending: "pending",
+    scheduled: Some("scheduled"),
+    ready: "d.integration_id IN (SELECT id FROM integrations WHERE enabled = 1)",
+    attempts_table: "sync_attempts",
+    owner: "job_id",
+};
+
+/// The rules that are on, for enabled integrations, with what planning needs of their settings.
+fn active_rules(tx: &Transaction<'_>) -> Result<Vec<ActiveRule>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT r.integration_id, r.rule, i.settings FROM sync_rules r
+         JOIN integrations i ON i.id = r.integration_id
+         WHERE r.enabled = 1 AND i.enabled = 1",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            crate::store::named(r, 1, SyncRule::parse)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (integration_id, rule, settings) = row?;
+        let settings: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
+        let get = |k: &str| {
+            settings
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let mut active = ActiveRule::new(integration_id, rule, clinic_time_zone(get("time_zone")));
+        if let Some(hours) = get("reminder_hours").and_then(|v| v.parse().ok()) {
+            active.reminder_hours = hours;
+        }
+        if let (Some(start), Some(end)) = (get("quiet_start"), get("quiet_end")) {
+            if let Ok(q) = QuietHours::parse("quiet_start", start, "quiet_end", end) {
+                active.quiet = q;
+            }
+        }
+        out.push(active);
+    }
+    Ok(out)
+}
+
+/// The clinic's time zone: the setting when it names one, else this computer's.
+pub(crate) fn clinic_time_zone(name: Option<&str>) -> jiff::tz::TimeZone {
+    name.and_then(|n| switchboard_domain::sms::time_zone("time_zone", n).ok())
+        .unwrap_or_else(jiff::tz::TimeZone::system)
+}
+
+/// Makes the jobs an event causes, inside the transaction that stores the event: an event and
+/// all its work commit together or not at all. Returns how many jobs were made.
+pub(crate) fn plan_event(
+    tx: &Transaction<'_>,
+    seq: i64,
+    event_id: &str,
+    event_type: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<u32> {
+    if !sync_plan::is_planned(event_type) {
+        return Ok(0);
+    }
+    let rules = active_rules(tx)?;
+    if rules.is_empty() {
+        return Ok(0);
+    }
+    let envelope: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Internal(format!("stored event is not JSON: {e}")))?;
+    let data = envelope.get("data").cloned().unwrap_or_default();
+    let mut made = 0;
+    for step in sync_plan::plan(&rules, event_type, &data, now) {
+        match step {
+            Step::Create {
+                integration_id,
+                kind,
+                subject,
+                subject_key,
+                due_at,
+            } => {
+                let held = match kind.rule() {
+                    SyncRule::Invoices => held_until(tx, &integration_id, now)?,
+                    _ => None,
+                };
+                let (status, next) = match (held, due_at) {
+                    (Some(until), _) => (JobStatus::Scheduled, until),
+                    (None, Some(at)) if at > now => (JobStatus::Scheduled, Some(at)),
+                    _ => (JobStatus::Pending, Some(now)),
+                };
+                tx.prepare_cached(
+                    "INSERT INTO sync_jobs (integration_id, kind, event_seq, event_id, subject,
+                         subject_key, status, next_attempt_at, due_at, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                )?
+                .execute(params![
+                    integration_id,
+                    kind.as_str(),
+                    seq,
+                    event_id,
+                    subject,
+                    subject_key,
+                    status.as_str(),
+                    next,
+                    due_at,
+                    now
+                ])?;
+                made += 1;
+            }
+            Step::Cancel {
+                integration_id,
+                kinds,
+                subject_key,
+                reason,
+            } => {
+                cancel_open(
+                    tx,
+                    &integration_id,
+                    &kinds,
+                    Some(&subject_key),
+                    &reason,
+                    now,
+                )?;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// When a QuickBooks job waits for its schedule: the next daily run (`daily_at`, local time),
+/// "never" (`Some(None)`, only "Sync now") for manual, or `None` for real time.
+fn held_until(tx: &Transaction<'_>, integration_id: &str, now: i64) -> Result<Option<Option<i64>>> {
+    let settings: String = tx
+        .prepare_cached("SELECT settings FROM integrations WHERE id = ?1")?
+        .query_row([integration_id], |r| r.get(0))?;
+    let settings: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
+    let get = |k: &str| settings.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let schedule = match get("sync_schedule") {
+        "" => SyncSchedule::RealTime,
+        s => SyncSchedule::parse(s).map_err(|e| Error::validation(e.field, e.message))?,
+    };
+    Ok(match schedule {
+        SyncSchedule::RealTime => None,
+        SyncSchedule::Manual => Some(None),
+        SyncSchedule::Daily => Some(Some(next_daily(get("daily_at"), now))),
+    })
+}
+
+/// The next `HH:MM` (local time) after `now`; 18:00 when unset or unreadable.
+fn next_daily(at: &str, now: i64) -> i64 {
+    let (h, m) = at
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<i8>().ok()?, m.parse::<i8>().ok()?)))
+        .filter(|(h, m)| (0..24).contains(h) && (0..60).contains(m))
+        .unwrap_or((18, 0));
+    let Ok(now_ts) = jiff::Timestamp::from_millisecond(now) else {
+        return now;
+    };
+    let local = now_ts.to_zoned(jiff::tz::TimeZone::system());
+    let today = local
+        .date()
+        .at(h, m, 0, 0)
+        .to_zoned(local.time_zone().clone());
+    let next = match today {
+        Ok(t) if t.timestamp() > now_ts => Ok(t),
+        Ok(t) => t.tomorrow(),
+        Err(e) => Err(e),
+    };
+    next.map(|t| t.timestamp().as_millisecond())
+        .unwrap_or(now + 24 * 3_600_000)
+}
+
+/// Makes the integration's Square poll due now ("Sync now", the rule turned on): the open poll
+/// job if there is one, else a new one. Returns 1.
+pub(crate) fn square_poll_due(
+    tx: &Transaction<'_>,
+    integration_id: &str,
+    now: i64,
+) -> Result<usize> {
+    let moved = tx.execute(
+        &format!(
+            "UPDATE sync_jobs SET next_attempt_at = ?2, updated_at = ?2
+             WHERE integration_id = ?1 AND kind = '{poll}' AND status IN ({open})
+               AND (status = '{scheduled}' OR next_attempt_at <= ?2)",
+            poll = JobKind::SquarePoll.as_str(),
+            open = QUEUE.open,
+            scheduled = JobStatus::Scheduled.as_str(),
+        ),
+        params![integration_id, now],
+    )?;
+    let open: bool = tx.query_row(
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM sync_jobs WHERE integration_id = ?1 AND kind = '{}' AND status IN ({}))",
+            JobKind::SquarePoll.as_str(),
+            QUEUE.open
+        ),
+        [integration_id],
+        |r| r.get(0),
+    )?;
+    if moved == 0 && !open {
+        tx.execute(
+            "INSERT INTO sync_jobs (integration_id, kind, subject, status, next_attempt_at, created_at, updated_at)
+             VALUES (?1, ?2, 'Square payments and refunds', ?3, ?4, ?4, ?4)",
+            params![integration_id, JobKind::SquarePoll.as_str(), JobStatus::Pending.as_str(), now],
+        )?;
+    }
+    Ok(1)
+}
+
+/// Cancels the open jobs of these kinds for one clinic object. A job being performed right now
+/// is cancelled too: recording its attempt will not reopen it, unless the attempt did the work
+/// (see the worker's record).
+pub(crate) fn cancel_open(
+    tx: &Transaction<'_>,
+    integration_id: &str,
+    kinds: &[JobKind],
+    subject_key: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<usize> {
+    let kinds = kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(tx.execute(
+        &format!(
+            "UPDATE sync_jobs SET status = '{cancelled}', reason = ?3, next_attempt_at = NULL,
+                 updated_at = ?4
+             WHERE integration_id = ?1 AND subject_key IS ?2 AND kind IN ({kinds})
+               AND status IN ({open})",
+            cancelled = JobStatus::Cancelled.as_str(),
+            open = QUEUE.open,
+        ),
+        params![integration_id, subject_key, reason, now],
+    )?)
+}
+
+/// What the status function needs of one integration's sync: dead jobs nobody acknowledged,
+/// jobs waiting to be retried, and the newest of those failures.
+pub(crate) struct Failures {
+    pub failed: u32,
+    pub retrying: u32,
+    pub latest_failure: Option<String>,
+}
+
+pub(crate) fn failures(c: &Connection, integration_id: &str) -> Result<Failures> {
+    let (failed, retrying): (u32, u32) = c
+        .prepare_cached(&format!(
+            "SELECT
+                (SELECT count(*) FROM sync_jobs WHERE integration_id = ?1 AND status = '{dead}' AND acknowledged = 0),
+                (SELECT count(*) FROM sync_jobs WHERE integration_id = ?1 AND status = '{retrying}')",
+            dead = JobStatus::Dead,
+            retrying = JobStatus::Retrying,
+        ))?
+        .query_row([integration_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let latest_failure = if failed + retrying == 0 {
+        None
+    } else {
+        c.prepare_cached(&format!(
+            "SELECT coalesce(reason, last_error) FROM sync_jobs
+             WHERE integration_id = ?1 AND (status = '{retrying}' OR (status = '{dead}' AND acknowledged = 0))
+             ORDER BY updated_at DESC LIMIT 1",
+            dead = JobStatus::Dead,
+            retrying = JobStatus::Retrying,
+        ))?
+        .query_row([integration_id], |r| r.get(0))
+        .optional()?
+        .flatten()
+    };
+    Ok(Failures {
+        failed,
+        retrying,
+        latest_failure,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_names_the_domains_open_states() {
+        assert_eq!(QUEUE.open, JobStatus::sql_list(&JobStatus::OPEN));
+        assert_eq!(QUEUE.pending, JobStatus::Pending.as_str());
+        assert_eq!(QUEUE.scheduled, Some(JobStatus::Scheduled.as_str()));
+    }
+}
