@@ -110,7 +110,9 @@ impl Limits {
         let lane = Arc::new(Lane {
             limits,
             rate: RateLimiter::direct(limits.quota()),
-            in_flight: limits.concurrent.map(|n| Arc::new(Semaphore::new(n.max(1)))),
+            in_flight: limits
+                .concurrent
+                .map(|n| Arc::new(Semaphore::new(n.max(1)))),
             paused_until: Mutex::new(None),
         });
         lanes.insert(key.to_owned(), Arc::clone(&lane));

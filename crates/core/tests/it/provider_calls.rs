@@ -805,16 +805,27 @@ async fn a_quickbooks_lane_keeps_a_crowd_of_calls_under_the_fakes_limits() {
 #[tokio::test]
 async fn a_429_pauses_only_that_lane_for_its_retry_after() {
     let tw = Tw::start().await;
-    tw.fakes.set(FakeProvider::Twilio, Scenario::RateLimited { retry_after: Some(1) });
+    tw.fakes.set(
+        FakeProvider::Twilio,
+        Scenario::RateLimited {
+            retry_after: Some(1),
+        },
+    );
     let limits = Limits::new();
     let lane = LaneLimits::twilio_sender(100);
     let key = Limits::twilio_lane(FROM);
     let f = failure(&tw.send("+14155552345").await);
     assert_eq!(f.verdict, VerdictKind::RateLimited);
-    limits.pause(&key, lane, Duration::from_secs(u64::from(f.retry_after_s.unwrap())));
+    limits.pause(
+        &key,
+        lane,
+        Duration::from_secs(u64::from(f.retry_after_s.unwrap())),
+    );
     tw.fakes.set(FakeProvider::Twilio, Scenario::Ok);
     let started = std::time::Instant::now();
-    limits.acquire(&Limits::twilio_lane("+15550000000"), lane, 1).await;
+    limits
+        .acquire(&Limits::twilio_lane("+15550000000"), lane, 1)
+        .await;
     assert!(started.elapsed() < Duration::from_millis(200));
     limits.acquire(&key, lane, 1).await;
     assert!(started.elapsed() >= Duration::from_millis(950));
