@@ -121,7 +121,9 @@ impl CallFailure {
     /// manager has to reconnect.
     pub fn job_outcome(&self) -> switchboard_domain::job::JobOutcome {
         use switchboard_domain::job::JobOutcome;
-        let wait = self.retry_after_s.map(|s| Duration::from_secs(u64::from(s)));
+        let wait = self
+            .retry_after_s
+            .map(|s| Duration::from_secs(u64::from(s)));
         match self.verdict {
             VerdictKind::Retry | VerdictKind::Reconnect => JobOutcome::Retry { retry_after: wait },
             VerdictKind::RateLimited => JobOutcome::RateLimited {
