@@ -3,10 +3,12 @@
 //! argument, so they stay out of shell history and process listings.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 
 use clap::Subcommand;
 use switchboard_core::integrations::{IntegrationDraft, IntegrationPatch};
+use switchboard_core::oauth::{ConnectOptions, Connected, SquareLocation};
 use switchboard_core::providers::{self, Provider};
 use switchboard_core::sync::job::SyncRule;
 use switchboard_core::{Actor, Error, Result, Switchboard};
@@ -67,6 +69,23 @@ pub enum Command {
     Enable { integration: String },
     /// Remove an integration and its secrets from the keychain.
     Remove { integration: String },
+    /// Connect QuickBooks or Square through the provider's sign-in page: prints the address,
+    /// opens the browser ($BROWSER when set) and waits for the sign-in to come back.
+    Connect {
+        integration: String,
+        /// Only print the address; open it yourself (on any browser of this computer).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// End a connection: QuickBooks (and Square with an application secret) revoke it; the
+    /// tokens are removed from the keychain.
+    Disconnect { integration: String },
+    /// List the Square merchant's active locations, or choose one with --choose.
+    Location {
+        integration: String,
+        #[arg(long, value_name = "LOCATION_ID")]
+        choose: Option<String>,
+    },
     /// Send a test text from a Twilio integration and follow its status until it is final
     /// (queued → sent → delivered, or undelivered/failed with Twilio's code and its meaning).
     /// Exits 0 only when the text was delivered (or accepted with test credentials).
@@ -139,7 +158,7 @@ pub fn test_text(
         || (text.test_credentials && text.sid.is_some()))
 }
 
-pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Result<()> {
+pub fn run(sb: &Arc<Switchboard>, actor: &Actor, out: Output, cmd: &Command) -> Result<()> {
     match cmd {
         // Needs the async runtime: main.rs runs it through [`test_text`].
         Command::TestText { .. } => Err(Error::Internal("test-text runs from main".into())),
@@ -236,6 +255,32 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
             &sb.set_integration_enabled(actor, integration, true)?,
             |i| format!("Enabled {}", i.name),
         ),
+        Command::Connect {
+            integration,
+            no_browser,
+        } => connect(sb, actor, out, integration, *no_browser),
+        Command::Disconnect { integration } => {
+            let done = runtime()?.block_on(sb.disconnect_integration(actor, integration))?;
+            print(out, &done, |d| {
+                format!("Disconnected {}. {}", d.integration.name, d.message)
+            })
+        }
+        Command::Location {
+            integration,
+            choose: None,
+        } => {
+            let list = runtime()?.block_on(sb.square_locations(actor, integration))?;
+            print(out, &list, |l| {
+                format!("Active locations:\n{}", locations_text(l))
+            })
+        }
+        Command::Location {
+            integration,
+            choose: Some(id),
+        } => {
+            let i = runtime()?.block_on(sb.choose_square_location(actor, integration, id))?;
+            print(out, &i, |i| format!("{} now uses location {id}.", i.name))
+        }
         Command::Remove { integration } => {
             let i = sb.get_integration(actor, integration)?;
             sb.delete_integration(actor, &i.id)?;
@@ -246,6 +291,92 @@ pub fn run(sb: &Switchboard, actor: &Actor, out: Output, cmd: &Command) -> Resul
             )
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("could not start the async runtime: {e}")))
+}
+
+fn connect(
+    sb: &Arc<Switchboard>,
+    actor: &Actor,
+    out: Output,
+    integration: &str,
+    no_browser: bool,
+) -> Result<()> {
+    let name = sb.get_integration(actor, integration)?.provider;
+    let provider = providers::spec(name).name;
+    let json = out.json;
+    let options = ConnectOptions {
+        open_browser: !no_browser,
+        on_url: Some(Box::new(move |url: &str| {
+            let text = format!(
+                "Sign in to {provider} at this address{}:\n  {url}\nWaiting for the sign-in (10 minutes)…",
+                if no_browser { "" } else { " (opening your browser)" }
+            );
+            // With --json, standard output carries only the result.
+            if json {
+                eprintln!("{text}");
+            } else {
+                println!("{text}");
+                let _ = std::io::stdout().flush();
+            }
+        })),
+        wait: None,
+    };
+    let rt = runtime()?;
+    let connected = rt.block_on(sb.connect_integration(actor, integration, options))?;
+    // Test at once so the status shows the company or location (a Square location may still
+    // need choosing).
+    let run = if connected.needs_location {
+        None
+    } else {
+        Some(rt.block_on(sb.test_integration(actor, &connected.integration.id))?)
+    };
+    #[derive(serde::Serialize)]
+    struct Result<'a> {
+        connected: &'a Connected,
+        test: Option<&'a switchboard_core::checks::TestRun>,
+    }
+    print(
+        out,
+        &Result {
+            connected: &connected,
+            test: run.as_ref(),
+        },
+        |r| {
+            let mut text = format!("Connected {}.", r.connected.integration.name);
+            if let Some(company) = &r.connected.company_id {
+                text.push_str(&format!(" Company ID {company}."));
+            }
+            if let Some(renew) = &r.connected.renew_by {
+                text.push_str(&format!(" Renew by {renew}."));
+            }
+            if r.connected.needs_location {
+                text.push_str(&format!(
+                    "\nChoose the location: switchboard integration location \"{}\" --choose ID\n{}",
+                    r.connected.integration.name,
+                    locations_text(&r.connected.locations)
+                ));
+            }
+            if let Some(run) = r.test {
+                text.push('\n');
+                text.push_str(&output::test_text(run));
+            }
+            text
+        },
+    )
+}
+
+fn locations_text(list: &[SquareLocation]) -> String {
+    list.iter()
+        .map(|l| format!("  {}  {} ({})", l.id, l.name, l.business_name))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn parse_values(pairs: &[String]) -> Result<BTreeMap<String, String>> {

@@ -298,7 +298,7 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Integration(cmd) => integration::run(&sb, &actor, out, cmd)?,
+        Command::Integration(cmd) => integration::run(&Arc::new(sb), &actor, out, cmd)?,
         Command::Audit(AuditCommand::Verify) => {
             let v = sb.verify_audit(&actor)?;
             print(out, &v, |v| v.message.clone())?;

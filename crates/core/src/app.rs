@@ -40,6 +40,8 @@ pub struct Switchboard {
     refusals: switchboard_domain::refusals::RefusalLog,
     /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
     api_key_generation: std::sync::atomic::AtomicU64,
+    /// OAuth access tokens, kept only in memory (`oauth`).
+    access_tokens: crate::secrets::AccessTokens,
 }
 
 impl std::fmt::Debug for Switchboard {
@@ -74,6 +76,7 @@ impl Switchboard {
             sync_wakeup: tokio::sync::Notify::new(),
             refusals: Default::default(),
             api_key_generation: Default::default(),
+            access_tokens: Default::default(),
         })
     }
 
@@ -140,6 +143,10 @@ impl Switchboard {
     pub(crate) fn test_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.test_locks.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(locks.entry(id.to_owned()).or_default())
+    }
+
+    pub(crate) fn access_tokens(&self) -> &crate::secrets::AccessTokens {
+        &self.access_tokens
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -66,6 +66,15 @@ pub enum Error {
     #[error("{0}")]
     PayloadTooLarge(String),
 
+    /// A provider could not be reached (the message names it and what to do).
+    #[error("{0}")]
+    Network(String),
+
+    /// A provider refused or answered what Switchboard cannot use (denied consent, a spent
+    /// code, rejected app credentials); the message says what to do.
+    #[error("{0}")]
+    Provider(String),
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -93,6 +102,8 @@ impl Error {
             | Error::DatabaseLocked { .. }
             | Error::Sqlite(_) => ErrorCode::Storage,
             Error::PayloadTooLarge(_) => ErrorCode::Validation,
+            Error::Network(_) => ErrorCode::Network,
+            Error::Provider(_) => ErrorCode::Provider,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -135,6 +146,8 @@ pub enum ErrorCode {
     KeychainUnavailable,
     Storage,
     Network,
+    /// The provider refused (denied consent, spent code, rejected credentials).
+    Provider,
     Internal,
 }
 

@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod lock;
 pub mod logging;
 pub mod missing;
+pub mod oauth;
 pub mod paths;
 pub mod providers;
 pub mod secrets;
@@ -31,6 +32,8 @@ mod app;
 
 /// Moved to `switchboard-domain`; kept at core's paths so callers need not change.
 pub use switchboard_domain::time;
+/// Exact money and the SMS rules, from the domain crate.
+pub use switchboard_domain::{money, sms};
 
 pub use actor::{Actor, Operation, Permission, Role};
 pub use app::{OpenOptions, Switchboard};

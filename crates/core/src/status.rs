@@ -14,7 +14,10 @@ use crate::error::Result;
 use crate::providers::Provider;
 use crate::{time, Switchboard};
 
-pub use switchboard_domain::status::{compute, Facts, Level, DAY_MS, TOKEN_WARNING_MS};
+pub use switchboard_domain::oauth::ConnectAction;
+pub use switchboard_domain::status::{
+    compute, connect_action, Connection as OAuthConnection, Facts, Level, DAY_MS, TOKEN_WARNING_MS,
+};
 
 /// An integration's status as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -30,6 +33,10 @@ pub struct IntegrationStatus {
     pub last_test: Option<TestRecord>,
     pub last_checked_at: Option<String>,
     pub last_success_at: Option<String>,
+    /// Connect or Reconnect, for integrations that sign in through the provider's page.
+    pub connect: Option<ConnectAction>,
+    /// When the stored sign-in must be renewed by (the refresh token's expiry), if it expires.
+    pub renew_by: Option<String>,
 }
 
 impl Switchboard {
@@ -62,18 +69,44 @@ impl Switchboard {
 }
 
 fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<IntegrationStatus> {
-    let (name, provider, environment, enabled, refresh): (
+    #[allow(clippy::type_complexity)]
+    let (name, provider, environment, enabled, refresh, secrets_set, refused): (
         String,
         String,
         String,
         bool,
         Option<i64>,
+        String,
+        Option<i64>,
     ) = c.query_row(
-        "SELECT name, provider, environment, enabled, refresh_token_expires_at
+        "SELECT name, provider, environment, enabled, refresh_token_expires_at, secrets_set,
+                refresh_refused_at
              FROM integrations WHERE id = ?1",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        },
     )?;
+    let provider = Provider::parse(&provider).ok_or_else(|| {
+        crate::Error::Internal(format!(
+            "integration {id} has an unknown provider “{provider}”"
+        ))
+    })?;
+    let secrets_set: std::collections::BTreeSet<String> =
+        serde_json::from_str(&secrets_set).map_err(|e| crate::Error::Internal(e.to_string()))?;
+    let connection =
+        switchboard_domain::oauth::supports_connect(provider).then(|| OAuthConnection {
+            connected: switchboard_domain::oauth::is_connected(provider, &secrets_set),
+            refresh_refused: refused.is_some(),
+        });
     let last = history(c, id, 1)?.into_iter().next();
     let last_at = |sql: &str| -> Result<Option<i64>> {
         Ok(
@@ -110,12 +143,14 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         sync_dead: sync.failed,
         sync_retrying: sync.retrying,
         sync_latest_failure: sync.latest_failure,
+        connection,
     };
     let (level, reason, action) = compute(&facts, now);
+    let connect = connect_action(&facts, now);
     Ok(IntegrationStatus {
         integration_id: id.to_owned(),
         name,
-        provider: Provider::parse(&provider).unwrap_or(Provider::Twilio),
+        provider,
         environment,
         level,
         reason,
@@ -123,6 +158,10 @@ fn status_of(c: &Connection, id: &str, interval: i64, now: i64) -> Result<Integr
         last_checked_at: last.as_ref().map(|t| t.at.clone()),
         last_test: last,
         last_success_at: last_success_at.map(time::to_rfc3339),
+        connect,
+        renew_by: refresh
+            .filter(|_| connection.is_some_and(|c| c.connected))
+            .map(time::to_rfc3339),
     })
 }
 

@@ -178,6 +178,9 @@ pub enum Operation {
     IntegrationEnable,
     IntegrationDisable,
     IntegrationDelete,
+    IntegrationConnect,
+    IntegrationDisconnect,
+    IntegrationChooseLocation,
     EndpointList,
     EndpointView,
     EndpointStatusView,
@@ -218,7 +221,7 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tables exported to the UI and for tests.
-    pub const ALL: [Operation; 52] = [
+    pub const ALL: [Operation; 55] = [
         Operation::UserList,
         Operation::UserCreate,
         Operation::UserUpdate,
@@ -235,6 +238,9 @@ impl Operation {
         Operation::IntegrationEnable,
         Operation::IntegrationDisable,
         Operation::IntegrationDelete,
+        Operation::IntegrationConnect,
+        Operation::IntegrationDisconnect,
+        Operation::IntegrationChooseLocation,
         Operation::EndpointList,
         Operation::EndpointView,
         Operation::EndpointStatusView,
@@ -292,6 +298,9 @@ impl Operation {
             Operation::IntegrationEnable => Permission::Configure,
             Operation::IntegrationDisable => Permission::Configure,
             Operation::IntegrationDelete => Permission::Configure,
+            Operation::IntegrationConnect => Permission::Configure,
+            Operation::IntegrationDisconnect => Permission::Configure,
+            Operation::IntegrationChooseLocation => Permission::Configure,
             Operation::EndpointList => Permission::View,
             Operation::EndpointView => Permission::View,
             Operation::EndpointStatusView => Permission::View,
@@ -350,6 +359,9 @@ impl Operation {
             Operation::IntegrationEnable => "integration.enable",
             Operation::IntegrationDisable => "integration.disable",
             Operation::IntegrationDelete => "integration.delete",
+            Operation::IntegrationConnect => "integration.connect",
+            Operation::IntegrationDisconnect => "integration.disconnect",
+            Operation::IntegrationChooseLocation => "integration.choose_location",
             Operation::EndpointList => "endpoint.list",
             Operation::EndpointView => "endpoint.view",
             Operation::EndpointStatusView => "status.view",
@@ -408,6 +420,9 @@ impl Operation {
             Operation::IntegrationEnable => "integration",
             Operation::IntegrationDisable => "integration",
             Operation::IntegrationDelete => "integration",
+            Operation::IntegrationConnect => "integration",
+            Operation::IntegrationDisconnect => "integration",
+            Operation::IntegrationChooseLocation => "integration",
             Operation::EndpointList => "endpoint",
             Operation::EndpointView => "endpoint",
             Operation::EndpointStatusView => "endpoint",

@@ -51,6 +51,14 @@ pub enum FieldKind {
     Digits,
     /// One of a fixed set of values.
     Choice { options: &'static [ChoiceOption] },
+    /// A text message template with `{placeholders}` (any characters; see `sms::Template`).
+    SmsTemplate,
+    /// A wall-clock time, `HH:MM` (24-hour).
+    TimeOfDay,
+    /// An IANA time zone name (`America/New_York`).
+    TimeZone,
+    /// A whole number within bounds.
+    Number { min: u32, max: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
@@ -232,6 +240,87 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                     max_len: 34,
                     default: None,
                 },
+                FieldSpec {
+                    name: "confirmation_template",
+                    label: "Confirmation text",
+                    help: "Sent when an appointment is booked (sync rule: appointment texts). \
+                           Placeholders: {clinic_name} {pet_name} {owner_name} {date} {time} \
+                           {vet_name}.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: {pet_name}'s appointment is booked for {date} at {time}. Reply STOP to opt out."),
+                },
+                FieldSpec {
+                    name: "reminder_template",
+                    label: "Reminder text",
+                    help: "Sent the set number of hours before the appointment.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: reminder, {pet_name} sees {vet_name} on {date} at {time}. Reply STOP to opt out."),
+                },
+                FieldSpec {
+                    name: "cancellation_template",
+                    label: "Cancellation text",
+                    help: "Sent when an appointment is cancelled.",
+                    placeholder: "",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::SmsTemplate,
+                    max_len: 1600,
+                    default: Some("{clinic_name}: {pet_name}'s appointment on {date} at {time} is cancelled. Call us to rebook."),
+                },
+                FieldSpec {
+                    name: "reminder_hours",
+                    label: "Remind hours before",
+                    help: "How many hours before the appointment the reminder goes out (1 to 168).",
+                    placeholder: "24",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Number { min: 1, max: 168 },
+                    max_len: 3,
+                    default: Some("24"),
+                },
+                FieldSpec {
+                    name: "quiet_start",
+                    label: "Quiet hours from",
+                    help: "No texts from this time (the clinic's clock, HH:MM)…",
+                    placeholder: "21:00",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeOfDay,
+                    max_len: 5,
+                    default: Some("21:00"),
+                },
+                FieldSpec {
+                    name: "quiet_end",
+                    label: "Quiet hours until",
+                    help: "…until this time; texts due meanwhile wait. The same time twice means no \
+                           quiet hours.",
+                    placeholder: "08:00",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeOfDay,
+                    max_len: 5,
+                    default: Some("08:00"),
+                },
+                FieldSpec {
+                    name: "time_zone",
+                    label: "Clinic time zone",
+                    help: "For quiet hours and the times in texts, e.g. America/New_York. Empty: \
+                           this computer's time zone.",
+                    placeholder: "America/New_York",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::TimeZone,
+                    max_len: 64,
+                    default: None,
+                },
             ],
         },
         Provider::Square => ProviderSpec {
@@ -255,13 +344,51 @@ pub fn spec(provider: Provider) -> ProviderSpec {
             ],
             fields: vec![
                 FieldSpec {
+                    name: "application_id",
+                    label: "Application ID",
+                    help: "Square Developer Console → your application → Credentials → \
+                           Application ID (sandbox or production, matching the environment). \
+                           Needed for “Connect to Square”.",
+                    placeholder: "sq0idp-…",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 191,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "application_secret",
+                    label: "Application secret (optional)",
+                    help: "Only if your organisation keeps the secret: Connect then uses the code \
+                           flow and Disconnect can revoke the grant. Without it Connect uses PKCE.",
+                    placeholder: "sq0csp-…",
+                    secret: true,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
                     name: "access_token",
                     label: "Access token",
-                    help: "Square Developer Console → your application → Credentials → Access \
-                           token (production or sandbox, matching the environment).",
+                    help: "Filled by “Connect to Square”, or enter one instead: Square Developer \
+                           Console → your application → Credentials → Access token (production or \
+                           sandbox, matching the environment).",
                     placeholder: "EAAA…",
                     secret: true,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "refresh_token",
+                    label: "Refresh token",
+                    help: "Filled by “Connect to Square”; Switchboard keeps each new one Square \
+                           returns.",
+                    placeholder: "EQAA…",
+                    secret: true,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Token,
                     max_len: 1024,
                     default: None,
@@ -269,13 +396,38 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "location_id",
                     label: "Location ID",
-                    help: "Square Dashboard → Settings → Locations → the clinic's location → \
-                           Location ID.",
+                    help: "Chosen from the merchant's active locations after Connect, or Square \
+                           Dashboard → Settings → Locations → the clinic's location → Location ID.",
                     placeholder: "18YC4JDH91E1H",
                     secret: false,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::SquareLocationId,
                     max_len: 32,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "redirect_port",
+                    label: "Redirect port",
+                    help: "Connect listens on http://localhost:<port>/callback; register exactly \
+                           that address with the provider (development keys / sandbox).",
+                    placeholder: "47321",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Digits,
+                    max_len: 5,
+                    default: Some("47321"),
+                },
+                FieldSpec {
+                    name: "relay_url",
+                    label: "Relay page URL (production keys)",
+                    help: "Production keys only redirect to an HTTPS page: host Switchboard's relay \
+                           page (docs/oauth-relay.md), register its address with the provider and \
+                           enter it here.",
+                    placeholder: "https://example.com/switchboard-oauth/",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 2048,
                     default: None,
                 },
                 FieldSpec {
@@ -338,11 +490,11 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "realm_id",
                     label: "Company ID (realm)",
-                    help: "QuickBooks → gear icon → Account and settings → Billing & \
-                           subscription → Company ID. Digits only.",
+                    help: "Filled by “Connect to QuickBooks”, or QuickBooks → gear icon → \
+                           Account and settings → Billing & subscription → Company ID. Digits only.",
                     placeholder: "9341453000000001",
                     secret: false,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Digits,
                     max_len: 20,
                     default: None,
@@ -350,13 +502,39 @@ pub fn spec(provider: Provider) -> ProviderSpec {
                 FieldSpec {
                     name: "refresh_token",
                     label: "Refresh token",
-                    help: "From Intuit's OAuth Playground or your connection flow. Switchboard \
-                           stores each new one QuickBooks returns.",
+                    help: "Filled by “Connect to QuickBooks”, or enter one obtained elsewhere (e.g. \
+                           Intuit's OAuth Playground). Switchboard stores each new one QuickBooks \
+                           returns.",
                     placeholder: "RT1-…",
                     secret: true,
-                    requirement: Requirement::Required,
+                    requirement: Requirement::Optional,
                     kind: FieldKind::Token,
                     max_len: 1024,
+                    default: None,
+                },
+                FieldSpec {
+                    name: "redirect_port",
+                    label: "Redirect port",
+                    help: "Connect listens on http://localhost:<port>/callback; register exactly \
+                           that address with the provider (development keys / sandbox).",
+                    placeholder: "47321",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Digits,
+                    max_len: 5,
+                    default: Some("47321"),
+                },
+                FieldSpec {
+                    name: "relay_url",
+                    label: "Relay page URL (production keys)",
+                    help: "Production keys only redirect to an HTTPS page: host Switchboard's relay \
+                           page (docs/oauth-relay.md), register its address with the provider and \
+                           enter it here.",
+                    placeholder: "https://example.com/switchboard-oauth/",
+                    secret: false,
+                    requirement: Requirement::Optional,
+                    kind: FieldKind::Token,
+                    max_len: 2048,
                     default: None,
                 },
             ],

@@ -176,6 +176,43 @@ impl SyncRule {
         }
     }
 
+    /// What it does, in a sentence (the integration's Sync panel).
+    pub fn description(self) -> &'static str {
+        match self {
+            SyncRule::AppointmentTexts => {
+                "Texts the owner a confirmation when an appointment is booked, a reminder before \
+                 it and a notice if it is cancelled — never in quiet hours, never without consent, \
+                 never to a number that replied STOP."
+            }
+            SyncRule::Invoices => {
+                "Puts each invoice into QuickBooks (with the owner as a customer) and records \
+                 payments against it, including Square card payments that name the invoice."
+            }
+            SyncRule::PaymentsIn => {
+                "Reads the location's card payments and refunds every few minutes and sends each \
+                 on as an event, to webhooks and to QuickBooks."
+            }
+        }
+    }
+
+    /// The integration settings (catalogue fields) that belong to this rule: the form shows
+    /// them under the rule, not with the connection's fields.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            SyncRule::AppointmentTexts => &[
+                "confirmation_template",
+                "reminder_template",
+                "cancellation_template",
+                "reminder_hours",
+                "quiet_start",
+                "quiet_end",
+                "time_zone",
+            ],
+            SyncRule::Invoices => &[],
+            SyncRule::PaymentsIn => &[],
+        }
+    }
+
     /// The provider whose integrations run this rule.
     pub fn provider(self) -> crate::catalog::Provider {
         match self {
@@ -414,6 +451,17 @@ mod tests {
             assert_eq!(JobKind::parse(k.as_str()), Ok(k));
         }
         assert!(!JobStatus::STORED.contains(&JobStatus::Running));
+        // Every rule field is a field of the rule's provider.
+        for r in SyncRule::ALL {
+            let spec = crate::catalog::spec(r.provider());
+            for f in r.fields() {
+                assert!(
+                    spec.fields.iter().any(|s| s.name == *f),
+                    "{f} is not a {:?} field",
+                    r.provider()
+                );
+            }
+        }
         assert_eq!(
             JobStatus::sql_list(&JobStatus::OPEN),
             "'pending', 'scheduled', 'retrying'"

@@ -8,16 +8,36 @@
 use serde_json::Value;
 
 use crate::job::{JobKind, SyncRule};
-
-/// Default hours before an appointment that the reminder goes out.
-pub const DEFAULT_REMINDER_HOURS: u32 = 24;
+use crate::sms::QuietHours;
+pub use crate::sms::DEFAULT_REMINDER_HOURS;
 
 /// A rule an integration runs, with what planning needs of its settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActiveRule {
     pub integration_id: String,
     pub rule: SyncRule,
     pub reminder_hours: u32,
+    /// The clinic's time zone and quiet hours (appointment texts): a reminder is never due in
+    /// quiet hours.
+    pub time_zone: jiff::tz::TimeZone,
+    pub quiet: QuietHours,
+}
+
+impl ActiveRule {
+    /// A rule with the catalogue's defaults (24 h, 21:00–08:00) in `time_zone`.
+    pub fn new(
+        integration_id: impl Into<String>,
+        rule: SyncRule,
+        time_zone: jiff::tz::TimeZone,
+    ) -> Self {
+        ActiveRule {
+            integration_id: integration_id.into(),
+            rule,
+            reminder_hours: DEFAULT_REMINDER_HOURS,
+            time_zone,
+            quiet: QuietHours::default(),
+        }
+    }
 }
 
 /// What to do with the queue for one event.
@@ -108,10 +128,15 @@ fn payment_subject(invoice: &str, data: &Value) -> String {
     s
 }
 
-/// `start_at − hours`, in unix ms, when `start_at` is an RFC 3339 time with an offset.
-fn reminder_due(data: &Value, hours: u32) -> Option<i64> {
-    let start: jiff::Timestamp = text(data, "start_at")?.parse().ok()?;
-    Some(start.as_millisecond() - i64::from(hours) * 3_600_000)
+/// When the reminder is due (see [`crate::sms::reminder_due`]): `Ok(None)` when it would be in
+/// the past, `Err(())` when `start_at` is missing or unreadable.
+fn reminder_due(r: &ActiveRule, data: &Value, now_ms: i64) -> Result<Option<i64>, ()> {
+    let start: jiff::Timestamp = text(data, "start_at").ok_or(())?.parse().map_err(|_| ())?;
+    let now = jiff::Timestamp::from_millisecond(now_ms).map_err(|_| ())?;
+    Ok(
+        crate::sms::reminder_due(start, r.reminder_hours, now, &r.time_zone, &r.quiet)
+            .map(|t| t.as_millisecond()),
+    )
 }
 
 /// The steps for one event and the rules that are on. `now_ms` decides whether a reminder is
@@ -214,19 +239,20 @@ fn push_reminder(
     key: Option<String>,
     now_ms: i64,
 ) {
-    let due = reminder_due(data, r.reminder_hours);
-    match due {
+    let due_at = match reminder_due(r, data, now_ms) {
         // Too late for a reminder: the appointment is sooner than the reminder window.
-        Some(at) if at <= now_ms => {}
-        _ => steps.push(Step::Create {
-            integration_id: r.integration_id.clone(),
-            kind: JobKind::TextReminder,
-            subject: appointment_subject(data),
-            subject_key: key,
-            // Without a readable start time the job is due now and fails with the reason.
-            due_at: due,
-        }),
-    }
+        Ok(None) => return,
+        Ok(Some(at)) => Some(at),
+        // Without a readable start time the job is due now and fails with the reason.
+        Err(()) => None,
+    };
+    steps.push(Step::Create {
+        integration_id: r.integration_id.clone(),
+        kind: JobKind::TextReminder,
+        subject: appointment_subject(data),
+        subject_key: key,
+        due_at,
+    });
 }
 
 /// The event types any rule reads, so storing other events costs no rule look-up.
@@ -249,11 +275,13 @@ mod tests {
     use serde_json::json;
 
     fn texts() -> ActiveRule {
-        ActiveRule {
-            integration_id: "i1".into(),
-            rule: SyncRule::AppointmentTexts,
-            reminder_hours: 24,
-        }
+        let mut r = ActiveRule::new("i1", SyncRule::AppointmentTexts, jiff::tz::TimeZone::UTC);
+        // No quiet hours unless a test wants them.
+        r.quiet = QuietHours {
+            start: jiff::civil::time(0, 0, 0, 0),
+            end: jiff::civil::time(0, 0, 0, 0),
+        };
+        r
     }
 
     const NOW: i64 = 1_780_000_000_000; // 2026-05-28
@@ -284,6 +312,21 @@ mod tests {
         assert_eq!(*kind, JobKind::TextReminder);
         let start: jiff::Timestamp = "2026-06-10T13:30:00Z".parse().unwrap();
         assert_eq!(*due_at, Some(start.as_millisecond() - 24 * 3_600_000));
+    }
+
+    #[test]
+    fn a_reminder_never_falls_in_quiet_hours() {
+        let mut r = texts();
+        r.time_zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        r.quiet = QuietHours::default();
+        // 24 h before a 07:30 visit is 07:30 the day before, quiet until 08:00.
+        let data = json!({"id": "apt_1", "start_at": "2026-06-10T07:30:00-04:00"});
+        let steps = plan(&[r], "appointment.created", &data, NOW);
+        let Step::Create { due_at, .. } = &steps[1] else {
+            panic!()
+        };
+        let at: jiff::Timestamp = "2026-06-09T12:00:00Z".parse().unwrap();
+        assert_eq!(*due_at, Some(at.as_millisecond()), "08:00 New York time");
     }
 
     #[test]
@@ -344,11 +387,7 @@ mod tests {
 
     #[test]
     fn invoices_and_payments() {
-        let qbo = ActiveRule {
-            integration_id: "q".into(),
-            rule: SyncRule::Invoices,
-            reminder_hours: 24,
-        };
+        let qbo = ActiveRule::new("q", SyncRule::Invoices, jiff::tz::TimeZone::UTC);
         let steps = plan(
             &[qbo.clone()],
             "invoice.created",
@@ -387,16 +426,8 @@ mod tests {
     fn planned_types_are_exactly_those_with_steps() {
         let rules = [
             texts(),
-            ActiveRule {
-                integration_id: "q".into(),
-                rule: SyncRule::Invoices,
-                reminder_hours: 24,
-            },
-            ActiveRule {
-                integration_id: "s".into(),
-                rule: SyncRule::PaymentsIn,
-                reminder_hours: 24,
-            },
+            ActiveRule::new("q", SyncRule::Invoices, jiff::tz::TimeZone::UTC),
+            ActiveRule::new("s", SyncRule::PaymentsIn, jiff::tz::TimeZone::UTC),
         ];
         let data = json!({"id": "x", "invoice_id": "y", "start_at": "2030-01-01T00:00:00Z"});
         for t in crate::events::EVENT_TYPES {

@@ -175,6 +175,15 @@ pub fn field_value(
             field.max_len
         ));
     }
+    if field.kind == FieldKind::SmsTemplate {
+        // Free text: any characters a text may carry (the segment count says what they cost).
+        return crate::sms::Template::parse(name, value).map(|_| {
+            (
+                value.to_owned(),
+                crate::sms::Template::warnings(name, value),
+            )
+        });
+    }
     if value.chars().any(char::is_control) {
         return err(format!(
             "{label} must not contain control characters or line breaks."
@@ -255,6 +264,29 @@ pub fn field_value(
                 return err(format!("{label} must be one of: {}.", values.join(", ")));
             }
         }
+        FieldKind::SmsTemplate => {}
+        FieldKind::TimeOfDay => {
+            let ok = value.len() == 5
+                && value.as_bytes()[2] == b':'
+                && value[..2].parse::<u8>().is_ok_and(|h| h < 24)
+                && value[3..].parse::<u8>().is_ok_and(|m| m < 60);
+            if !ok {
+                return err(format!("{label} must be a time written HH:MM, e.g. 21:00."));
+            }
+        }
+        FieldKind::TimeZone => {
+            if let Err(e) = crate::sms::time_zone(name, value) {
+                return err(e.message);
+            }
+        }
+        FieldKind::Number { min, max } => match value.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => {}
+            _ => {
+                return err(format!(
+                    "{label} must be a whole number from {min} to {max}."
+                ))
+            }
+        },
     }
     Ok((value.to_owned(), warnings))
 }

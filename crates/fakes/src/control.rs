@@ -27,6 +27,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             get(refresh_token).put(set_refresh_token),
         )
         .route("/reset", post(reset))
+        .route("/oauth/expire_codes", post(expire_codes))
         .route("/twilio/messages", get(twilio_messages))
         .route("/twilio/recipients/{to}", put(set_twilio_recipient))
         .route("/twilio/senders", put(set_twilio_senders))
@@ -243,5 +244,12 @@ async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     state.twilio_messages = Default::default();
     state.quickbooks_api = Default::default();
     state.square_payments = Default::default();
+    state.oauth = Default::default();
+    StatusCode::NO_CONTENT
+}
+
+/// Ages every outstanding authorization code past its 5 minutes.
+async fn expire_codes(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.lock().oauth.expire_codes();
     StatusCode::NO_CONTENT
 }

@@ -19,6 +19,8 @@
 //! | Twilio | `GET /2010-04-01/Accounts/{sid}.json`, `GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json`, `POST /2010-04-01/Accounts/{sid}/Messages.json` and `GET …/Messages/{SM…}.json` ([`twilio_messages`]: statuses moving one step per fetch, per-recipient outcomes, test credentials), `GET /v1/Services/{sid}` |
 //! | Square | `GET /v2/locations`; `GET /v2/payments`, `GET /v2/refunds` ([`square_payments`]: filters, sort, cursor pages) |
 //! | QuickBooks | `POST /oauth2/v1/tokens/bearer`, `GET /v3/company/{realm}/companyinfo/{realm}`; `GET /v3/company/{realm}/query`, `POST …/customer`, `…/invoice`, `…/payment` ([`quickbooks_api`]: `requestid` replay, Faults, throttles) |
+//! | Intuit OAuth | `GET /connect/oauth2` (consent), `POST /v2/oauth2/tokens/revoke` |
+//! | Square OAuth | `GET /oauth2/authorize` (consent), `POST /oauth2/token`, `POST /oauth2/revoke` |
 //!
 //! The control API (`/_control`, see the binary's documentation) also drives the sync endpoints:
 //!
@@ -35,6 +37,9 @@
 //! | `POST /_control/square/payments` | add a payment ([`NewPayment`]); answers it |
 //! | `POST /_control/square/payments/{id}/{complete,cancel,fail}` | move an APPROVED or PENDING payment |
 //! | `POST /_control/square/refunds` | add a refund ([`NewRefund`]) |
+//!
+//! The consent pages answer 302 to the redirect URI at once with `fake_decision=approve` (a code)
+//! or `fake_decision=deny` (`error=access_denied`) in the query; see `oauth.rs`.
 //!
 //! How each provider answers each [`Scenario`] (after the transport scenarios Hang, Reset,
 //! Garbage, Html, HugeBody and SlowDrip, which apply to every endpoint before any check):
@@ -62,6 +67,7 @@
 //! token as Bearer (else 401 3200) and `Accept: application/json` (else XML).
 
 mod control;
+mod oauth;
 mod quickbooks;
 pub mod quickbooks_api;
 mod respond;
@@ -79,6 +85,7 @@ use std::{borrow::Cow, io, net::SocketAddr, sync::Arc};
 use tokio::sync::watch;
 
 pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
+pub use oauth::{CODE_LIFETIME, QUICKBOOKS_REALM_ID, QUICKBOOKS_SCOPE, SQUARE_MERCHANT_ID};
 pub use respond::{GARBAGE_BODY, HTML_BODY, HUGE_BODY_LEN, SLOW_DRIP_INTERVAL};
 pub use scenario::{FakeProvider, Scenario};
 pub use square_payments::{NewPayment, NewRefund};
@@ -223,6 +230,11 @@ impl FakeProviders {
     /// presented).
     pub fn set_quickbooks_refresh_token(&self, token: Option<String>) {
         self.shared.lock().quickbooks_tokens.accepted_refresh_token = token;
+    }
+
+    /// Makes every authorization code issued so far expired, as if 5 minutes had passed.
+    pub fn expire_oauth_codes(&self) {
+        self.shared.lock().oauth.expire_codes();
     }
 
     /// The access token the QuickBooks API accepts now: the last one the token endpoint issued.

@@ -106,8 +106,26 @@ async fn token(shared: &Shared, scenario: Scenario, req: &Req) -> Response {
             issue(tokens)
         }
         Some("authorization_code") => {
-            if req.form_value("code").is_none_or(|code| code.is_empty()) {
+            let Some(code) = req.form_value("code").filter(|code| !code.is_empty()) else {
                 return invalid_request();
+            };
+            // Single-use, 5 minutes, for this client and redirect URI (oauth.rs).
+            let client_id = req.basic_auth().map(|(id, _)| id);
+            let redirect_uri = req.form_value("redirect_uri");
+            if redirect_uri.is_none() {
+                return invalid_request();
+            }
+            if crate::oauth::redeem_code(
+                shared,
+                crate::FakeProvider::Quickbooks,
+                &code,
+                client_id.as_deref(),
+                redirect_uri.as_deref(),
+                None,
+            )
+            .is_err()
+            {
+                return crate::oauth::intuit_invalid_grant();
             }
             issue(&mut shared.lock().quickbooks_tokens)
         }

@@ -14,8 +14,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 
 use crate::{
-    control, quickbooks, quickbooks_api, respond, server::Connection, square, square_payments,
-    state::Shared, twilio, FakeProvider, RecordedRequest,
+    control, oauth, quickbooks, quickbooks_api, respond, server::Connection, square,
+    square_payments, state::Shared, twilio, FakeProvider, RecordedRequest,
 };
 
 /// Request bodies above this are refused; no provider call comes close.
@@ -110,6 +110,9 @@ async fn provider_request(State(shared): State<Arc<Shared>>, request: Request) -
         conn,
     };
     shared.lock().requests.push(record(&req));
+    if oauth::owns(&req.path) {
+        return oauth::handle(&shared, &req).await;
+    }
 
     let Some(provider) = provider_of(&req.path) else {
         return not_found(&req.method, &req.path);
@@ -120,7 +123,7 @@ async fn provider_request(State(shared): State<Arc<Shared>>, request: Request) -
         FakeProvider::Square if square_payments::owns(&req.path) => {
             square_payments::handle(&shared, scenario, &req).await
         }
-        FakeProvider::Square => square::handle(scenario, &req).await,
+        FakeProvider::Square => square::handle(&shared, scenario, &req).await,
         FakeProvider::Quickbooks if quickbooks_api::owns(&req.path) => {
             quickbooks_api::handle(&shared, scenario, &req).await
         }

@@ -6,6 +6,7 @@ use axum::{http::StatusCode, response::Response};
 use crate::{
     respond,
     routes::{self, Req},
+    state::Shared,
     Scenario,
 };
 
@@ -22,7 +23,7 @@ pub const NOT_FOUND_LOCATION_IDS: [&str; 2] = ["8W1FKZQ4M7T2N", "5JD0XG3R9PVBC"]
 pub(crate) const UNAUTHORIZED_DETAIL: &str = "This request could not be authorized.";
 pub(crate) const MALFORMED_AUTHORIZATION_DETAIL: &str = "The `Authorization` http header of your request was malformed. The header value is expected to be of the format \"Bearer TOKEN\" (without quotation marks), where TOKEN is to be replaced with your access token (e.g. \"Bearer ABC123def456GHI789jkl0\"). For more information, see https://developer.squareup.com/docs/build-basics/access-tokens. If you are seeing this error message while using one of our officially supported SDKs, please report this to developers@squareup.com.";
 
-pub(crate) async fn handle(scenario: Scenario, req: &Req) -> Response {
+pub(crate) async fn handle(shared: &Shared, scenario: Scenario, req: &Req) -> Response {
     if req.segments() != ["v2", "locations"] {
         return routes::not_found(&req.method, &req.path);
     }
@@ -71,6 +72,18 @@ pub(crate) async fn handle(scenario: Scenario, req: &Req) -> Response {
                 &detail,
             );
         }
+    }
+    // A token revoked at `/oauth2/revoke` (oauth.rs) stops working at once.
+    if req
+        .bearer()
+        .is_some_and(|token| shared.lock().oauth.square_access_revoked(token))
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_ERROR",
+            "ACCESS_TOKEN_REVOKED",
+            "The access token has been revoked.",
+        );
     }
     match scenario {
         Scenario::WrongCredentials | Scenario::InvalidGrant | Scenario::InvalidClient => error(

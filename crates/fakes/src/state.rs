@@ -19,6 +19,8 @@ pub(crate) struct State {
     pub(crate) twilio_messages: crate::twilio_messages::TwilioMessages,
     pub(crate) quickbooks_api: crate::quickbooks_api::QuickbooksApi,
     pub(crate) square_payments: crate::square_payments::SquarePayments,
+    /// The authorization servers' codes and tokens (`oauth.rs`).
+    pub(crate) oauth: crate::oauth::OAuthState,
 }
 
 /// The token endpoint's memory: which refresh token it accepts and which access token the API does.

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
-use switchboard_core::status::{self, Facts};
+use switchboard_core::status::{self, Facts, OAuthConnection};
+use switchboard_core::sync::job::SyncRule;
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
@@ -48,6 +49,13 @@ fn export() -> Value {
             .map(|p| (name_of(&p), json!(p.refusal()))).collect::<serde_json::Map<_, _>>(),
         "commands": commands(),
         "eventTypes": EVENT_TYPES,
+        "syncRules": SyncRule::ALL.iter().map(|r| json!({
+            "rule": r,
+            "label": r.label(),
+            "provider": r.provider(),
+            "description": r.description(),
+            "fields": r.fields(),
+        })).collect::<Vec<_>>(),
         "retry": {
             "delaysMs": retry::SCHEDULE.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
             "maxRetryAfterMs": retry::MAX_RETRY_AFTER.as_millis(),
@@ -205,6 +213,17 @@ fn samples(field: &FieldSpec) -> Vec<String> {
         ],
         FieldKind::Digits => &["9341453000000001", "934145300a", "0"],
         FieldKind::Choice { .. } => &["other", "Auth_Token"],
+        FieldKind::SmsTemplate => &[
+            "Hi {owner_name}, see you {date} at {time}.",
+            "{unknown} placeholder",
+            "{pet_name",
+            "pet_name}",
+            "Café {clinic_name} 🐶",
+            "{{pet_name}}",
+        ],
+        FieldKind::TimeOfDay => &["21:00", "8:00", "24:00", "07:60", "ab:cd", "00:00", "23:59"],
+        FieldKind::TimeZone => &["America/New_York", "Mars/Base", "UTC", "Europe/London"],
+        FieldKind::Number { .. } => &["24", "0", "1", "168", "169", "2.5", "-1", "007"],
     };
     s.extend(kind.iter().map(|v| (*v).to_owned()));
     match field.kind {
@@ -477,11 +496,39 @@ fn status_cases() -> Vec<Value> {
         ("refresh token expired", refresh(-MIN)),
         ("refresh token expires in five days", refresh(5 * DAY + MIN)),
         ("refresh token expires in twenty days", refresh(20 * DAY)),
+        (
+            "oauth integration not connected",
+            Facts {
+                connection: Some(OAuthConnection::default()),
+                ..base.clone()
+            },
+        ),
+        (
+            "oauth refresh token refused",
+            Facts {
+                connection: Some(OAuthConnection {
+                    connected: true,
+                    refresh_refused: true,
+                }),
+                ..ok_at(5 * MIN)
+            },
+        ),
+        (
+            "oauth connected and passing",
+            Facts {
+                connection: Some(OAuthConnection {
+                    connected: true,
+                    refresh_refused: false,
+                }),
+                ..ok_at(5 * MIN)
+            },
+        ),
     ];
     cases
         .into_iter()
         .map(|(name, f)| {
             let (level, reason, action) = status::compute(&f, NOW);
+            let connect = status::connect_action(&f, NOW);
             json!({
                 "name": name,
                 "now": NOW,
@@ -494,8 +541,11 @@ fn status_cases() -> Vec<Value> {
                     "failingSince": f.failing_since,
                     "checkIntervalMs": f.check_interval_ms,
                     "refreshTokenExpiresAt": f.refresh_token_expires_at,
+                    "connection": f.connection.map(|c| json!({
+                        "connected": c.connected, "refreshRefused": c.refresh_refused,
+                    })),
                 },
-                "expected": { "level": level, "reason": reason, "action": action },
+                "expected": { "level": level, "reason": reason, "action": action, "connect": connect },
             })
         })
         .collect()

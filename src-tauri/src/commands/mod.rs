@@ -7,6 +7,7 @@
 mod api_keys;
 mod audit;
 mod checks;
+mod connect;
 // Core's rules for the UI's mock; only tests write the export, so only tests build them.
 #[cfg(test)]
 mod domain_export;
@@ -55,6 +56,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             checks::test_history,
             checks::send_test_text,
             checks::test_text_status,
+            connect::connect_integration,
+            connect::disconnect_integration,
+            connect::square_locations,
+            connect::choose_square_location,
             settings::get_settings,
             settings::update_settings,
             webhooks::list_event_types,
@@ -266,6 +271,24 @@ mod tests {
             ))
             .map(drop),
             "integration_statuses" => sb.statuses(actor).map(drop),
+            "connect_integration" => {
+                let options = switchboard_core::oauth::ConnectOptions {
+                    open_browser: false,
+                    ..Default::default()
+                };
+                tauri::async_runtime::block_on(sb.connect_integration(actor, "none", options))
+                    .map(drop)
+            }
+            "disconnect_integration" => {
+                tauri::async_runtime::block_on(sb.disconnect_integration(actor, "none")).map(drop)
+            }
+            "square_locations" => {
+                tauri::async_runtime::block_on(sb.square_locations(actor, "none")).map(drop)
+            }
+            "choose_square_location" => {
+                tauri::async_runtime::block_on(sb.choose_square_location(actor, "none", "L1"))
+                    .map(drop)
+            }
             "test_history" => sb.test_history(actor, "none", 1).map(drop),
             "list_endpoints" => sb.list_endpoints(actor).map(drop),
             "create_endpoint" => sb.create_endpoint(actor, Default::default()).map(drop),

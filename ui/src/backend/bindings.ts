@@ -484,7 +484,15 @@ export type FieldKind =
 /**  Digits only (the QuickBooks company / realm id). */
 { kind: "digits" } | 
 /**  One of a fixed set of values. */
-{ kind: "choice"; options: ChoiceOption[] };
+{ kind: "choice"; options: ChoiceOption[] } | 
+/**  A text message template with `{placeholders}` (any characters; see `sms::Template`). */
+{ kind: "sms_template" } | 
+/**  A wall-clock time, `HH:MM` (24-hour). */
+{ kind: "time_of_day" } | 
+/**  An IANA time zone name (`America/New_York`). */
+{ kind: "time_zone" } | 
+/**  A whole number within bounds. */
+{ kind: "number"; min: number; max: number };
 
 export type FieldSpec = {
 	name: string,

@@ -14,6 +14,7 @@ import type {
   Provider,
   ProviderSpec,
   Role,
+  SyncRule,
 } from './types';
 
 /** What a command needs, as `src-tauri/src/commands/permissions.rs` says. */
@@ -43,6 +44,8 @@ export interface StatusFacts {
   failingSince: number | null;
   checkIntervalMs: number;
   refreshTokenExpiresAt: number | null;
+  /** QuickBooks and Square (they connect through the provider's sign-in page); null otherwise. */
+  connection: { connected: boolean; refreshRefused: boolean } | null;
 }
 
 /** Core's facts for an endpoint's status (`webhooks::health::EndpointFacts`). */
@@ -67,7 +70,12 @@ export interface DomainCases {
   baseUrls: { input: string; value: string | null; issues: FieldIssue[] }[];
   endpointUrls: { url: string; allowHttp: boolean; allowPrivate: boolean; value: string | null; issue: FieldIssue | null }[];
   privateAddresses: { ip: string; private: boolean }[];
-  statuses: { name: string; now: number; facts: StatusFacts; expected: { level: Level; reason: string; action: string } }[];
+  statuses: {
+    name: string;
+    now: number;
+    facts: StatusFacts;
+    expected: { level: Level; reason: string; action: string; connect: 'connect' | 'reconnect' | null };
+  }[];
   endpointStatuses: {
     name: string;
     facts: EndpointFacts;
@@ -81,6 +89,7 @@ export interface DomainExport {
   refusals: Record<Permission, string>;
   commands: Record<CommandName, CommandRule>;
   eventTypes: string[];
+  syncRules: SyncRuleInfo[];
   retry: { delaysMs: number[]; maxRetryAfterMs: number };
   limits: {
     deliveryLogMaxPage: number;
@@ -106,6 +115,22 @@ export const PROVIDERS: readonly ProviderSpec[] = domain.providers;
 
 /** Core's event types, as `listEventTypes` returns them. */
 export const EVENT_TYPES: readonly string[] = domain.eventTypes;
+
+/** A sync rule: what it does, which provider runs it, and the settings that belong to it. */
+export interface SyncRuleInfo {
+  rule: SyncRule;
+  label: string;
+  provider: Provider;
+  description: string;
+  fields: string[];
+}
+
+export const SYNC_RULES: readonly SyncRuleInfo[] = domain.syncRules;
+
+/** Whether a provider field is a sync rule's setting (shown with the rule, not the connection). */
+export function isSyncField(provider: Provider, field: string): boolean {
+  return SYNC_RULES.some((r) => r.provider === provider && r.fields.includes(field));
+}
 
 /** The delay after the 1st, 2nd, … failed attempt; one more attempt than delays, then dead. */
 export const RETRY_SCHEDULE_MS: readonly number[] = domain.retry.delaysMs;

@@ -103,6 +103,7 @@ export function checkValue(spec: ProviderSpec, field: FieldSpec, raw: string): F
   const fail = (message: string) => [error(name, message)];
   if (value === '') return fail(`${label} is required.`);
   if ([...value].length > field.maxLen) return fail(`${label} is too long: at most ${field.maxLen} characters.`);
+  if (field.kind.kind === 'sms_template') return checkTemplate(name, value);
   if (CONTROL.test(value)) return fail(`${label} must not contain control characters or line breaks.`);
   if (/[^\x20-\x7e]/.test(value)) {
     return fail(`${label} must contain only plain ASCII characters (no accents or symbols).`);
@@ -166,7 +167,80 @@ export function checkValue(spec: ProviderSpec, field: FieldSpec, raw: string): F
       return kind.options.some((o) => o.value === value)
         ? []
         : fail(`${label} must be one of: ${kind.options.map((o) => o.value).join(', ')}.`);
+    case 'time_of_day': {
+      const m = /^(\d\d):(\d\d)$/.exec(value);
+      return m && Number(m[1]) < 24 && Number(m[2]) < 60
+        ? []
+        : fail(`${label} must be a time written HH:MM, e.g. 21:00.`);
+    }
+    case 'time_zone':
+      return isTimeZone(value)
+        ? []
+        : fail(
+            `“${value}” is not a time zone name. Use an IANA name such as America/New_York or Europe/London.`,
+          );
+    case 'number': {
+      const n = /^\d+$/.test(value) ? Number(value) : NaN;
+      return n >= kind.min && n <= kind.max
+        ? []
+        : fail(`${label} must be a whole number from ${kind.min} to ${kind.max}.`);
+    }
   }
+}
+
+/** Whether the browser's tz database knows the IANA name (core asks jiff's). */
+function isTimeZone(name: string): boolean {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone === name;
+  } catch {
+    return false;
+  }
+}
+
+const PLACEHOLDERS = ['clinic_name', 'pet_name', 'owner_name', 'date', 'time', 'vet_name'];
+// GSM 03.38: the basic table (one septet) and the extension table (two).
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXTENSION = '\f^{}\\[~]|€';
+
+/** A text template, as core's `sms::Template::parse` and `warnings` check it. */
+function checkTemplate(field: string, text: string): FieldIssue[] {
+  if (text.trim() === '') return [error(field, 'Write the text to send.')];
+  const unknown: string[] = [];
+  const chars = [...text];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if ((c === '{' || c === '}') && chars[i + 1] === c) {
+      i++;
+      continue;
+    }
+    if (c !== '{') continue;
+    const close = chars.indexOf('}', i + 1);
+    if (close < 0) {
+      return [error(field, 'A { has no closing }. Write placeholders like {pet_name}, or {{ for a brace.')];
+    }
+    const name = chars.slice(i + 1, close).join('');
+    if (!PLACEHOLDERS.includes(name)) unknown.push(`{${name}}`);
+    i = close;
+  }
+  if (unknown.length > 0) {
+    return [
+      error(
+        field,
+        `Unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}.`,
+      ),
+    ];
+  }
+  if (chars.length > 1600) return [error(field, 'A text can be at most 1600 characters.')];
+  const odd = chars.filter((c) => !GSM_BASIC.includes(c) && !GSM_EXTENSION.includes(c));
+  if (odd.length === 0) return [];
+  const shown = odd.filter((c, i) => i === 0 || odd[i - 1] !== c).slice(0, 5);
+  return [
+    warning(
+      field,
+      `${shown.map((c) => `“${c}”`).join(', ')} is not in the GSM-7 alphabet, so each text is sent as UCS-2 (70 characters per segment instead of 160).`,
+    ),
+  ];
 }
 
 /** Every issue with a form, errors first, and the values that would be stored. */

@@ -38,6 +38,7 @@ import type {
   Permission,
   Provider,
   ProviderSpec,
+  SquareLocation,
   Result,
   Role,
   SessionChanged,
@@ -187,10 +188,25 @@ export function mockIntegration(
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
-/** Core's `status::compute`: an integration's level, reason and action from what is stored. */
-export function statusFrom(f: StatusFacts, now: number): Pick<IntegrationStatus, 'level' | 'reason' | 'action'> {
-  const status = (level: IntegrationStatus['level'], reason: string, action: string) => ({ level, reason, action });
+/** Core's `status::compute` and `connect_action`: level, reason, action and the Connect button. */
+export function statusFrom(
+  f: StatusFacts,
+  now: number,
+): Pick<IntegrationStatus, 'level' | 'reason' | 'action' | 'connect'> {
+  const expired = f.refreshTokenExpiresAt !== null && f.refreshTokenExpiresAt <= now;
+  const c = f.connection;
+  const connect: IntegrationStatus['connect'] =
+    c === null ? null : !c.connected ? 'connect' : c.refreshRefused || expired ? 'reconnect' : null;
+  const status = (level: IntegrationStatus['level'], reason: string, action: string) => ({ level, reason, action, connect });
   if (!f.enabled) return status('off', 'Turned off by a user.', 'Enable it on the Integrations page to use it again.');
+  if (c !== null && !c.connected) return status('yellow', 'Not connected.', 'Connect');
+  if (c !== null && c.refreshRefused) {
+    return status(
+      'red',
+      'The provider refused the saved sign-in (invalid_grant): it expired, was revoked, or was replaced.',
+      'Reconnect',
+    );
+  }
   const last = f.lastTest;
   if (!last) return status('yellow', 'Not tested yet.', 'Press “Test now” to check the connection.');
   if (last.kind !== 'ok') {
@@ -200,13 +216,7 @@ export function statusFrom(f: StatusFacts, now: number): Pick<IntegrationStatus,
   }
   const expires = f.refreshTokenExpiresAt;
   if (expires !== null) {
-    if (expires <= now) {
-      return status(
-        'red',
-        'The QuickBooks refresh token has expired.',
-        'Reconnect QuickBooks: get a new refresh token and enter it on the Integrations page.',
-      );
-    }
+    if (expires <= now) return status('red', 'The refresh token has expired: the connection has ended.', 'Reconnect');
     if (expires - now < 14 * DAY_MS) {
       return status(
         'yellow',
@@ -224,6 +234,20 @@ export function statusFrom(f: StatusFacts, now: number): Pick<IntegrationStatus,
   }
   return status('green', last.summary, 'Nothing to do.');
 }
+
+/** Whether an integration connects through its provider's sign-in page, and is connected. */
+export function connectionOf(integration: Integration): StatusFacts['connection'] {
+  if (integration.provider === 'twilio') return null;
+  const set = new Set(integration.secrets.filter((s) => s.set).map((s) => s.field));
+  const connected = set.has('refresh_token') || (integration.provider === 'square' && set.has('access_token'));
+  return { connected, refreshRefused: false };
+}
+
+/** The Square sample's locations (Square's ListLocations example), both ACTIVE. */
+export const MOCK_SQUARE_LOCATIONS: SquareLocation[] = [
+  { id: '18YC4JDH91E1H', name: 'Grant Park', businessName: 'Jet Fuel Coffee', status: 'ACTIVE' },
+  { id: '3Z4V4WHQK64X9', name: 'Midtown', businessName: 'Jet Fuel Coffee', status: 'ACTIVE' },
+];
 
 /** A connection test's outcome for tests: a passed Twilio test unless told otherwise. */
 export function mockOutcome(patch: Partial<Outcome> = {}): Outcome {
@@ -260,6 +284,8 @@ export function mockStatus(patch: Partial<IntegrationStatus> = {}): IntegrationS
     action: 'Nothing to do.',
     lastCheckedAt: lastTest?.at ?? null,
     lastSuccessAt: lastTest?.kind === 'ok' ? lastTest.at : null,
+    connect: null,
+    renewBy: null,
     ...patch,
     lastTest,
   };
@@ -367,6 +393,8 @@ export interface MockOptions {
    * up a test finds what the last one found (a pass when there was none).
    */
   testOutcomes?: Record<string, Outcome[]>;
+  /** Integration ids whose refresh token the provider refused: their cards are red with Reconnect. */
+  refusedRefreshTokens?: string[];
   /** How much longer than other commands a connection test takes (it reaches the provider). */
   testLatencyMs?: number;
   /**
@@ -417,6 +445,9 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
   /** Connection tests by integration id, newest first. */
   const tests = new Map<string, TestRecord[]>(Object.entries(structuredClone(options.tests ?? {})));
   const queued = new Map<string, Outcome[]>(Object.entries(structuredClone(options.testOutcomes ?? {})));
+  // Integrations whose refresh token the provider refused (red, Reconnect) and renewal dates.
+  const refused = new Set<string>(options.refusedRefreshTokens ?? []);
+  const renewBy = new Map<string, string>();
   const listeners = new Set<(payload: { run: TestRun }) => void>();
   const emit = (run: TestRun) => {
     for (const listener of [...listeners]) listener(structuredClone({ run }));
@@ -524,7 +555,9 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     const lastSuccess = history[successIndex] ?? null;
     const failures = successIndex === -1 ? history : history.slice(0, successIndex);
     const oldestFailure = failures[failures.length - 1];
-    const { level, reason, action } = statusFrom(
+    const connection = connectionOf(integration);
+    if (connection && refused.has(integration.id)) connection.refreshRefused = true;
+    const { level, reason, action, connect } = statusFrom(
       {
         enabled: integration.enabled,
         lastTest: last && { kind: last.kind, at: Date.parse(last.at), summary: last.summary, action: last.action },
@@ -532,6 +565,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
         failingSince: oldestFailure ? Date.parse(oldestFailure.at) : null,
         checkIntervalMs: settings.checkIntervalMinutes * MINUTE_MS,
         refreshTokenExpiresAt: null,
+        connection,
       },
       Date.now(),
     );
@@ -546,6 +580,8 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       lastTest: last,
       lastCheckedAt: last?.at ?? null,
       lastSuccessAt: lastSuccess?.at ?? null,
+      connect,
+      renewBy: connection?.connected ? (renewBy.get(integration.id) ?? null) : null,
     };
   };
 
@@ -801,6 +837,116 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       }
       text.at = Math.min(text.at + 1, text.plan.statuses.length - 1);
       return structuredClone(ok(textAt(sid)));
+
+    async connectIntegration(id: string) {
+      await pause(latency + (options.testLatencyMs ?? 0));
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      const spec = specOf(stored.provider);
+      if (stored.provider === 'twilio') {
+        return answer(fail<never>('validation', 'Twilio has no sign-in page to connect through; enter its credentials instead.', 'provider'));
+      }
+      const appField = stored.provider === 'quickbooks' ? 'client_id' : 'application_id';
+      if (!stored.settings[appField]?.trim()) {
+        return answer(fail<never>('validation', `Enter the ${spec.fields.find((f) => f.name === appField)?.label ?? appField} and save before connecting.`, appField));
+      }
+      const set = new Set(stored.secrets.filter((s) => s.set).map((s) => s.field));
+      const changes: FieldChange[] = [{ field: 'refresh_token', secret: true, to: set.has('refresh_token') ? 'replaced' : 'set' }];
+      set.add('refresh_token');
+      if (stored.provider === 'square' && set.delete('access_token')) {
+        changes.push({ field: 'access_token', secret: true, to: 'removed' });
+      }
+      const settingsNow = { ...stored.settings };
+      let companyId: string | null = null;
+      let locations: SquareLocation[] = [];
+      if (stored.provider === 'quickbooks') {
+        companyId = '9341453000000001';
+        settingsNow.realm_id = companyId;
+      } else {
+        locations = MOCK_SQUARE_LOCATIONS;
+        if (!locations.some((l) => l.id === settingsNow.location_id)) delete settingsNow.location_id;
+      }
+      const needsLocation = stored.provider === 'square' && !settingsNow.location_id;
+      const renew = new Date(Date.now() + (stored.provider === 'quickbooks' ? 101 : 90) * DAY_MS).toISOString();
+      const connectedNow: Integration = {
+        ...stored,
+        settings: settingsNow,
+        secrets: secretStates(stored.provider, set),
+        revision: stored.revision + 1,
+        updatedAt: new Date().toISOString(),
+        updatedBy: actor(),
+      };
+      store.set(stored.id, connectedNow);
+      refused.delete(stored.id);
+      renewBy.set(stored.id, renew);
+      record('integration.connect', connectedNow, changes);
+      if (!needsLocation) {
+        const test: TestRecord = { at: new Date().toISOString(), ...nextOutcome(connectedNow) };
+        tests.set(stored.id, [test, ...(tests.get(stored.id) ?? [])]);
+        emit({ integrationId: stored.id, test, status: statusOf(connectedNow), previousLevel: 'yellow' });
+      }
+      return answer(ok({ integration: connectedNow, companyId, locations, needsLocation, renewBy: renew }));
+    },
+
+    async disconnectIntegration(id: string) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      if (stored.provider === 'twilio') {
+        return answer(fail<never>('validation', 'Twilio has no sign-in page to connect through; enter its credentials instead.', 'provider'));
+      }
+      const set = new Set(stored.secrets.filter((s) => s.set).map((s) => s.field));
+      const changes: FieldChange[] = ['refresh_token', 'access_token']
+        .filter((f) => set.delete(f))
+        .map((f) => ({ field: f, secret: true, to: 'removed' }));
+      const revoked = stored.provider === 'quickbooks' || set.has('application_secret');
+      const message = revoked
+        ? `${specOf(stored.provider).name} revoked the connection; its tokens were removed.`
+        : 'The tokens were removed from this computer. Without the application secret Switchboard cannot revoke the grant: Square keeps it until the merchant removes the app in the Square Dashboard (Account & Settings › Apps).';
+      const updated: Integration = {
+        ...stored,
+        secrets: secretStates(stored.provider, set),
+        revision: stored.revision + 1,
+        updatedAt: new Date().toISOString(),
+        updatedBy: actor(),
+      };
+      store.set(stored.id, updated);
+      renewBy.delete(stored.id);
+      refused.delete(stored.id);
+      record('integration.disconnect', updated, changes);
+      return answer(ok({ integration: updated, revoked, message }));
+    },
+
+    async squareLocations(id: string) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      if (stored.provider !== 'square') {
+        return answer(fail<never>('validation', 'Only Square integrations have locations to choose.', 'location_id'));
+      }
+      return answer(ok(MOCK_SQUARE_LOCATIONS));
+    },
+
+    async chooseSquareLocation(id: string, locationId: string) {
+      const stored = find(id);
+      if (!stored) return answer(notFound(id));
+      if (!MOCK_SQUARE_LOCATIONS.some((l) => l.id === locationId)) {
+        const ids = MOCK_SQUARE_LOCATIONS.map((l) => l.id).join(', ');
+        return answer(fail<never>('validation', `“${locationId}” is not one of this merchant's active locations (${ids}).`, 'location_id'));
+      }
+      const before = stored.settings.location_id ?? null;
+      if (before === locationId) return answer(ok(stored));
+      const updated: Integration = {
+        ...stored,
+        settings: { ...stored.settings, location_id: locationId },
+        revision: stored.revision + 1,
+        updatedAt: new Date().toISOString(),
+        updatedBy: actor(),
+      };
+      store.set(stored.id, updated);
+      record('integration.choose_location', updated, [{ field: 'location_id', secret: false, from: before, to: locationId }]);
+      const test: TestRecord = { at: new Date().toISOString(), ...nextOutcome(updated) };
+      tests.set(stored.id, [test, ...(tests.get(stored.id) ?? [])]);
+      emit({ integrationId: stored.id, test, status: statusOf(updated), previousLevel: 'yellow' });
+      return answer(ok(updated));
     },
 
     async integrationStatuses() {

@@ -9,6 +9,7 @@ import type {
   IntegrationPatch,
   ProviderSpec,
 } from '../backend';
+import { isSyncField } from '../backend/domain';
 
 /** Issue field names for the parts of the form that are not spec fields. */
 export const NAME_FIELD = 'name';
@@ -42,9 +43,12 @@ export function isRequired(field: FieldSpec, values: Values): boolean {
   return (values[r.field] ?? '').trim() === r.equals;
 }
 
-/** The spec fields shown right now, in spec order. */
+/**
+ * The spec fields shown right now, in spec order. A sync rule's settings (templates, quiet
+ * hours…) are not the connection's: they are edited under the rule, on the integration's page.
+ */
 export function activeFields(spec: ProviderSpec, values: Values): FieldSpec[] {
-  return spec.fields.filter((f) => isActive(f, values));
+  return spec.fields.filter((f) => isActive(f, values) && !isSyncField(spec.provider, f.name));
 }
 
 /** The order in which a form shows its fields; the first invalid one in it gets focus. */

@@ -5,6 +5,7 @@
 
 mod apikey;
 mod audit;
+mod connect;
 mod connection;
 mod info;
 mod integration;

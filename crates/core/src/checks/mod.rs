@@ -22,6 +22,7 @@ use crate::providers::{self, validate, Target, TokenLifetimes};
 use crate::secrets::Secret;
 use crate::status::{history, IntegrationStatus, Level};
 use crate::{time, Switchboard};
+use switchboard_domain::oauth;
 
 /// What "Test now" returns: the test and the integration's status after it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -72,11 +73,29 @@ impl Switchboard {
 
         let spec = providers::spec(stored.provider);
         let value_of = |f: &str| stored.settings.get(f).cloned();
+        // Required secrets, and optional ones the database says are set (OAuth tokens).
         let needed: Vec<&'static str> = spec
             .secret_fields()
             .filter(|f| validate::is_active(f, value_of))
+            .filter(|f| validate::is_required(f, value_of) || stored.secrets_set.contains(f.name))
             .map(|f| f.name)
             .collect();
+        let not_connected = oauth::supports_connect(stored.provider)
+            && !oauth::is_connected(stored.provider, &stored.secrets_set);
+        let refreshed_at = self
+            .blocking({
+                let id = stored.id.clone();
+                move |sb| {
+                    sb.db().read(|c| {
+                        Ok(c.query_row(
+                            "SELECT tokens_refreshed_at FROM integrations WHERE id = ?1",
+                            [&id],
+                            |r| r.get::<_, Option<i64>>(0),
+                        )?)
+                    })
+                }
+            })
+            .await?;
         let secrets = self
             .blocking({
                 let id = stored.id.clone();
@@ -94,6 +113,14 @@ impl Switchboard {
             .await;
 
         let (outcome, tokens) = match secrets {
+            _ if not_connected => (
+                Outcome::new(
+                    OutcomeKind::MissingSecret,
+                    format!("{} is not connected yet.", spec.name),
+                    format!("Press “Connect to {}”, or enter tokens instead.", spec.name),
+                ),
+                None,
+            ),
             Err(Error::KeychainUnavailable(message)) => (
                 Outcome::new(
                     OutcomeKind::KeychainUnavailable,
@@ -123,6 +150,16 @@ impl Switchboard {
                         None,
                     )
                 } else {
+                    let mut found = found;
+                    // Square's OAuth access token lives in memory until it is due for renewal.
+                    if stored.provider == providers::Provider::Square
+                        && !found.contains_key("access_token")
+                        && !oauth::square_refresh_due(refreshed_at, time::now_ms())
+                    {
+                        if let Some(token) = self.access_tokens().get(&stored.id) {
+                            found.insert("access_token".to_owned(), token);
+                        }
+                    }
                     let target = self.target(&stored, &spec, found);
                     let result = providers::test_connection(self.http(), &target).await;
                     (scrub(result.0, &target), result.1)
@@ -147,6 +184,9 @@ impl Switchboard {
             .map_or("", |e| e.base_url);
         let sb = Arc::clone(self);
         let id = stored.id.clone();
+        let memory = Arc::clone(self);
+        let memory_id = stored.id.clone();
+        let provider = stored.provider;
         Target {
             provider: stored.provider,
             environment: stored.environment.clone(),
@@ -159,9 +199,12 @@ impl Switchboard {
                 let sb = Arc::clone(&sb);
                 let id = id.clone();
                 Box::pin(async move {
-                    sb.blocking(move |sb| sb.rotate_refresh_token(&id, &secret))
+                    sb.blocking(move |sb| sb.rotate_refresh_token(&id, provider, &secret))
                         .await
                 })
+            }),
+            remember_access_token: Arc::new(move |token| {
+                memory.access_tokens().put(&memory_id, token);
             }),
         }
     }
@@ -199,9 +242,18 @@ impl Switchboard {
                 tx.execute(
                     "UPDATE integrations SET
                          access_token_expires_at = coalesce(?2, access_token_expires_at),
-                         refresh_token_expires_at = coalesce(?3, refresh_token_expires_at)
+                         refresh_token_expires_at = coalesce(?3, refresh_token_expires_at),
+                         tokens_refreshed_at = coalesce(?4, tokens_refreshed_at),
+                         refresh_refused_at = CASE WHEN ?5 THEN ?6 ELSE refresh_refused_at END
                      WHERE id = ?1",
-                    params![id, t.access_expires_at, t.refresh_expires_at],
+                    params![
+                        id,
+                        t.access_expires_at,
+                        t.refresh_expires_at,
+                        t.refreshed_at,
+                        t.refresh_refused,
+                        at
+                    ],
                 )?;
             }
             Ok(())
@@ -232,8 +284,13 @@ impl Switchboard {
         })
     }
 
-    /// Saves a QuickBooks refresh token that the provider rotated, with an audit row.
-    fn rotate_refresh_token(&self, id: &str, secret: &Secret) -> Result<()> {
+    /// Saves a refresh token that the provider rotated, with an audit row.
+    fn rotate_refresh_token(
+        &self,
+        id: &str,
+        provider: providers::Provider,
+        secret: &Secret,
+    ) -> Result<()> {
         self.keychain()
             .set(&secret_account(id, "refresh_token"), secret)?;
         self.db().write(|tx| {
@@ -244,7 +301,7 @@ impl Switchboard {
             crate::audit::append(
                 tx,
                 &crate::audit::Record {
-                    actor: &crate::Actor::system("quickbooks"),
+                    actor: &crate::Actor::system(provider.as_str()),
                     action: "integration.token_rotated",
                     object_type: "integration",
                     object_id: Some(id),
@@ -254,9 +311,10 @@ impl Switchboard {
                         "replaced",
                     )],
                     outcome: crate::audit::AuditResult::Ok,
-                    detail: Some(
-                        "QuickBooks issued a new refresh token during a connection test.".into(),
-                    ),
+                    detail: Some(format!(
+                        "{} issued a new refresh token during a connection test.",
+                        providers::spec(provider).name
+                    )),
                 },
             )
         })?;

@@ -400,7 +400,7 @@ impl Switchboard {
 
     /// Writes new secrets and removes dropped ones. On failure, restores what it had changed,
     /// so the keychain matches the rolled-back database.
-    fn store_secrets(
+    pub(crate) fn store_secrets(
         &self,
         id: &str,
         new: &BTreeMap<String, Secret>,
@@ -435,7 +435,14 @@ impl Switchboard {
 
     /// Records an operation that failed for a reason outside the user's input (the keychain),
     /// in its own transaction since the change itself was rolled back.
-    fn audit_failure(&self, actor: &Actor, action: &str, id: Option<&str>, label: &str, e: &Error) {
+    pub(crate) fn audit_failure(
+        &self,
+        actor: &Actor,
+        action: &str,
+        id: Option<&str>,
+        label: &str,
+        e: &Error,
+    ) {
         let written = self.db().write(|tx| {
             audit::append(
                 tx,
@@ -495,7 +502,7 @@ fn name_taken(c: &Connection, name: &str, except_id: Option<&str>) -> Result<boo
     )?)
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String> {
+pub(crate) fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))
 }
 

@@ -13,6 +13,7 @@ pub mod quickbooks;
 pub mod quickbooks_api;
 pub mod square;
 pub mod square_payments;
+pub mod tokens;
 pub mod twilio;
 pub mod twilio_messages;
 
@@ -46,8 +47,10 @@ pub struct Target {
     pub settings: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, Secret>,
     pub timeout: Duration,
-    /// Stores a rotated QuickBooks refresh token in the keychain.
+    /// Stores a rotated refresh token (QuickBooks, Square PKCE) in the keychain.
     pub save_refresh_token: SaveSecret,
+    /// Keeps a renewed access token in memory for the next calls (Square).
+    pub remember_access_token: Arc<dyn Fn(Secret) + Send + Sync>,
 }
 
 impl Target {
@@ -60,11 +63,15 @@ impl Target {
     }
 }
 
-/// Token lifetimes a test learned (QuickBooks), in unix milliseconds.
+/// What a test learned about the OAuth tokens (QuickBooks, Square), times in unix ms.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenLifetimes {
     pub access_expires_at: Option<i64>,
     pub refresh_expires_at: Option<i64>,
+    /// When the access token was renewed, if this test renewed it.
+    pub refreshed_at: Option<i64>,
+    /// The token endpoint refused the stored refresh token (`invalid_grant`): reconnect.
+    pub refresh_refused: bool,
 }
 
 /// Runs the provider's connection test.
@@ -74,7 +81,7 @@ pub async fn test_connection(
 ) -> (Outcome, Option<TokenLifetimes>) {
     match target.provider {
         Provider::Twilio => (twilio::test(client, target).await, None),
-        Provider::Square => (square::test(client, target).await, None),
+        Provider::Square => square::test(client, target).await,
         Provider::Quickbooks => quickbooks::test(client, target).await,
     }
 }

@@ -37,7 +37,12 @@ pub async fn test(client: &reqwest::Client, target: &Target) -> (Outcome, Option
     if answer.status != 200 {
         let mut o = token_error(&answer);
         o.latency_ms = spent;
-        return (o, None);
+        let refused = super::tokens::is_grant_refused(&o);
+        let lifetimes = refused.then_some(TokenLifetimes {
+            refresh_refused: true,
+            ..TokenLifetimes::default()
+        });
+        return (o, lifetimes);
     }
     let Some(body) = answer.json() else {
         let mut o = not_json(&answer);
@@ -60,6 +65,8 @@ pub async fn test(client: &reqwest::Client, target: &Target) -> (Outcome, Option
     let tokens = TokenLifetimes {
         access_expires_at: number("expires_in").map(|s| now + s * 1000),
         refresh_expires_at: number("x_refresh_token_expires_in").map(|s| now + s * 1000),
+        refreshed_at: Some(now),
+        refresh_refused: false,
     };
     // The old refresh token may already be void: keep the new one before doing anything else,
     // or a crash here would disconnect the clinic.
@@ -149,8 +156,7 @@ fn token_error(a: &Answer) -> Outcome {
         Some("invalid_grant") => Outcome::new(
             OutcomeKind::CredentialsRejected,
             "QuickBooks refused the refresh token (invalid_grant): it expired, was revoked, or was replaced.",
-            "Reconnect QuickBooks: get a new refresh token (Intuit OAuth Playground or your \
-             connection flow) and enter it on the Integrations page.",
+            "Press Reconnect and sign in to QuickBooks again (or enter a new refresh token).",
         ),
         Some("invalid_client") => Outcome::new(
             OutcomeKind::CredentialsRejected,

@@ -4,20 +4,28 @@
 use serde_json::Value;
 
 use super::http::{self, Answer};
-use super::Target;
+use super::tokens::{self, SquareClient};
+use super::{Provider, Target, TokenLifetimes};
+use crate::secrets::Secret;
+use crate::time;
+use switchboard_domain::oauth;
 use switchboard_domain::outcome::{by_status, rate_limited, Outcome, OutcomeKind};
 
 const NAME: &str = "Square";
 
-pub async fn test(client: &reqwest::Client, target: &Target) -> Outcome {
+pub async fn test(client: &reqwest::Client, target: &Target) -> (Outcome, Option<TokenLifetimes>) {
+    let (access, tokens) = match access_token(client, target).await {
+        Ok(found) => found,
+        Err(failed) => return failed,
+    };
     let request = client
         .get(format!("{}/v2/locations", target.base_url))
-        .bearer_auth(target.secret("access_token"))
+        .bearer_auth(access.expose())
         .header("Square-Version", target.setting("square_version"))
         .header("Accept", "application/json");
     let answer = match http::send(NAME, request, target.timeout).await {
         Ok(a) => a,
-        Err(o) => return o,
+        Err(o) => return (o, tokens),
     };
     let mut outcome = if answer.status == 200 {
         locations_outcome(&answer, target.setting("location_id"))
@@ -25,7 +33,73 @@ pub async fn test(client: &reqwest::Client, target: &Target) -> Outcome {
         classify_error(&answer)
     };
     outcome.latency_ms = answer.latency_ms;
-    outcome
+    (outcome, tokens)
+}
+
+/// The access token to use: a pasted one, the one kept in memory, or a renewed one. A renewal
+/// saves Square's new refresh token (single-use under PKCE) before the access token is used.
+async fn access_token(
+    client: &reqwest::Client,
+    target: &Target,
+) -> Result<(Secret, Option<TokenLifetimes>), (Outcome, Option<TokenLifetimes>)> {
+    if !target.secret("access_token").is_empty() {
+        return Ok((Secret::new(target.secret("access_token")), None));
+    }
+    let Some(refresh) = target.secrets.get("refresh_token") else {
+        return Err((
+            Outcome::new(
+                OutcomeKind::MissingSecret,
+                "Square is not connected yet.",
+                "Press “Connect to Square”, or enter an access token instead.",
+            ),
+            None,
+        ));
+    };
+    let endpoints = oauth::endpoints(Provider::Square, &target.base_url, None);
+    let auth = match target.secrets.get("application_secret") {
+        Some(secret) => SquareClient::Secret(secret),
+        None => SquareClient::Pkce { verifier: None },
+    };
+    let renewed = tokens::square_refresh(
+        client,
+        &endpoints.token,
+        target.setting("application_id"),
+        auth,
+        refresh,
+        target.timeout,
+    )
+    .await;
+    let set = match renewed {
+        Ok(set) => set,
+        Err(o) => {
+            let refused = tokens::is_grant_refused(&o);
+            let lifetimes = refused.then_some(TokenLifetimes {
+                refresh_refused: true,
+                ..TokenLifetimes::default()
+            });
+            return Err((o, lifetimes));
+        }
+    };
+    let lifetimes = TokenLifetimes {
+        access_expires_at: set.access_expires_at,
+        refresh_expires_at: set.refresh_expires_at,
+        refreshed_at: Some(time::now_ms()),
+        refresh_refused: false,
+    };
+    if let Some(new) = set.refresh.filter(|new| new.expose() != refresh.expose()) {
+        if let Err(e) = (target.save_refresh_token)(new).await {
+            return Err((
+                Outcome::new(
+                    OutcomeKind::KeychainUnavailable,
+                    "Square issued a new refresh token but it could not be saved to the keychain.",
+                    format!("{e} Then press Reconnect."),
+                ),
+                Some(lifetimes),
+            ));
+        }
+    }
+    (target.remember_access_token)(set.access.clone());
+    Ok((set.access, Some(lifetimes)))
 }
 
 fn locations_outcome(a: &Answer, wanted: &str) -> Outcome {
@@ -88,7 +162,7 @@ fn not_json(a: &Answer) -> Outcome {
 }
 
 /// `{"errors":[{"category","code","detail"}]}`; the first error decides.
-fn classify_error(a: &Answer) -> Outcome {
+pub(crate) fn classify_error(a: &Answer) -> Outcome {
     let Some(body) = a.json() else {
         return if a.status >= 500 {
             by_status(NAME, a.status, a.retry_after())

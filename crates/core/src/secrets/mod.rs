@@ -207,6 +207,31 @@ fn platform_store() -> (&'static str, StoreResult) {
     ("windows-credential-manager", store)
 }
 
+/// OAuth access tokens by integration id, kept only in this process's memory: they are
+/// short-lived and renewed from the refresh token in the keychain, so they never touch disk.
+#[derive(Default)]
+pub struct AccessTokens(std::sync::Mutex<std::collections::HashMap<String, Secret>>);
+
+impl AccessTokens {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Secret>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, id: &str) -> Option<Secret> {
+        self.map().get(id).cloned()
+    }
+
+    pub fn put(&self, id: &str, token: Secret) {
+        self.map().insert(id.to_owned(), token);
+    }
+
+    pub fn forget(&self, id: &str) {
+        self.map().remove(id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_users.sql"),
     include_str!("migrations/0007_ingest_usage.sql"),
     include_str!("migrations/0008_sync.sql"),
+    include_str!("migrations/0009_oauth_connect.sql"),
 ];
 
 static SET: LazyLock<Migrations<'static>> =

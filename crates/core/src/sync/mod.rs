@@ -17,7 +17,8 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use switchboard_domain::job::{JobKind, JobStatus, SyncRule, SyncSchedule};
-use switchboard_domain::sync_plan::{ActiveRule, Step, DEFAULT_REMINDER_HOURS};
+use switchboard_domain::sms::QuietHours;
+use switchboard_domain::sync_plan::{ActiveRule, Step};
 
 use crate::actor::{Actor, Operation};
 use crate::audit::{self, AuditResult, FieldChange, Record};
@@ -170,18 +171,30 @@ fn active_rules(tx: &Transaction<'_>) -> Result<Vec<ActiveRule>> {
     for row in rows {
         let (integration_id, rule, settings) = row?;
         let settings: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
-        let reminder_hours = settings
-            .get("reminder_hours")
-            .and_then(|v| v.as_str())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_REMINDER_HOURS);
-        out.push(ActiveRule {
-            integration_id,
-            rule,
-            reminder_hours,
-        });
+        let get = |k: &str| {
+            settings
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let mut active = ActiveRule::new(integration_id, rule, clinic_time_zone(get("time_zone")));
+        if let Some(hours) = get("reminder_hours").and_then(|v| v.parse().ok()) {
+            active.reminder_hours = hours;
+        }
+        if let (Some(start), Some(end)) = (get("quiet_start"), get("quiet_end")) {
+            if let Ok(q) = QuietHours::parse("quiet_start", start, "quiet_end", end) {
+                active.quiet = q;
+            }
+        }
+        out.push(active);
     }
     Ok(out)
+}
+
+/// The clinic's time zone: the setting when it names one, else this computer's.
+pub(crate) fn clinic_time_zone(name: Option<&str>) -> jiff::tz::TimeZone {
+    name.and_then(|n| switchboard_domain::sms::time_zone("time_zone", n).ok())
+        .unwrap_or_else(jiff::tz::TimeZone::system)
 }
 
 /// Makes the jobs an event causes, inside the transaction that stores the event: an event and

@@ -4,6 +4,7 @@
 use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::catalogue::{check_data, PathIssue};
 use super::is_known_event_type;
 use crate::actor::{Actor, Operation};
 use crate::error::{Error, Result};
@@ -112,6 +113,12 @@ pub(crate) fn prepare(request: &EmitRequest) -> Result<Prepared> {
         .map_err(|e| {
             Error::validation("data", format!("The event data is not valid JSON: {e}."))
         })?;
+    // The catalogue's schema: present fields must have their types. The bytes stored and sent
+    // stay the caller's own (`data` above); this parse is only for the check.
+    let value: serde_json::Value = serde_json::from_str(data.get()).map_err(|e| {
+        Error::validation("data", format!("The event data is not valid JSON: {e}."))
+    })?;
+    check_data(event_type, &value).map_err(|issues| data_error(&issues))?;
     let id = match request
         .id
         .as_deref()
@@ -151,6 +158,21 @@ pub(crate) fn prepare(request: &EmitRequest) -> Result<Prepared> {
         event_type: event_type.to_owned(),
         body,
     })
+}
+
+/// The catalogue's verdict as a validation error: the field is the first issue's JSON path
+/// (`data.lines[1].amount`), the message names every issue.
+pub(crate) fn data_error(issues: &[PathIssue]) -> Error {
+    let field = issues.first().map_or("data", |i| i.path.as_str());
+    let listed = issues
+        .iter()
+        .map(|i| format!("{} {}", i.path, i.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::validation(
+        field,
+        format!("The event data does not match its type's schema: {listed}."),
+    )
 }
 
 /// Stores an event and one delivery per subscribed endpoint, or nothing when its id was stored

@@ -17,4 +17,6 @@ pub use endpoints::{CreatedEndpoint, Endpoint, EndpointDraft, EndpointPatch};
 pub use events::{EmitRequest, Emitted};
 pub use signing::Scheme;
 
+/// The event catalogue (types, `data` schemas, examples, typed views for the sync rules).
+pub use switchboard_domain::events as catalogue;
 pub use switchboard_domain::events::{is_known_event_type, EVENT_TYPES};

@@ -846,3 +846,87 @@ async fn a_key_revoked_while_the_api_remembers_it_is_refused_at_once() {
     assert_eq!(api.count("webhook_events"), 2);
     api.shut_down().await;
 }
+
+#[tokio::test]
+async fn event_data_of_the_wrong_type_is_refused_naming_its_json_path_and_nothing_is_stored() {
+    use switchboard_core::webhooks::catalogue;
+    let api = Api::start().await;
+    let key = api.key("Practice software", &["*"]);
+    let mut invoice = catalogue::spec("invoice.created").unwrap().example_value();
+    invoice["lines"][1]["amount"] = serde_json::json!(12.5);
+    let cases = [
+        (
+            serde_json::json!({"type": "invoice.created", "data": invoice}),
+            "data.lines[1].amount",
+        ),
+        (
+            serde_json::json!({"type": "appointment.created", "data": {"start_at": "2026-12-01 15:30"}}),
+            "data.start_at",
+        ),
+        (
+            serde_json::json!({"type": "invoice.paid", "data": {"amount": "84.50", "currency": "usd"}}),
+            "data.currency",
+        ),
+        (
+            serde_json::json!({"type": "appointment.created", "data": {"owner_phone": "555 1234"}}),
+            "data.owner_phone",
+        ),
+        (
+            serde_json::json!({"type": "lab.completed", "data": {"patient": {"fp": 7}}}),
+            "data.patient.fp",
+        ),
+        (
+            serde_json::json!({"type": "test.ping", "data": [1, 2]}),
+            "data",
+        ),
+    ];
+    for (event, path) in &cases {
+        let got = api.post(Some(&key), event.to_string()).await;
+        assert_eq!(got.status, 400, "{path}: {}", got.body);
+        assert_eq!(got.body["code"], "validation", "{path}: {}", got.body);
+        assert_eq!(got.body["field"], *path, "{path}: {}", got.body);
+        let message = got.body["message"].as_str().unwrap();
+        assert!(message.contains(path), "{path}: {message}");
+    }
+    assert_eq!(api.count("webhook_events"), 0, "nothing stored");
+
+    // Every issue is named, the first as the field.
+    let mut two = catalogue::spec("invoice.created").unwrap().example_value();
+    two["total"] = serde_json::json!(84.5);
+    two["issued_on"] = serde_json::json!("01/12/2026");
+    let got = api
+        .post(
+            Some(&key),
+            serde_json::json!({"type": "invoice.created", "data": two}).to_string(),
+        )
+        .await;
+    assert_eq!(got.body["field"], "data.issued_on", "{}", got.body);
+    assert!(got.body["message"].as_str().unwrap().contains("data.total"));
+
+    // Every catalogue example is accepted, and its bytes (money strings) are stored as sent.
+    for spec in catalogue::CATALOGUE {
+        let body = format!(r#"{{"type": "{}", "data": {}}}"#, spec.name, spec.example);
+        let got = api.post(Some(&key), body).await;
+        assert_eq!(got.status, 202, "{}: {}", spec.name, got.body);
+    }
+    assert_eq!(
+        api.count("webhook_events") as usize,
+        catalogue::CATALOGUE.len()
+    );
+    let stored: Vec<u8> = api
+        .sb
+        .db()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT body FROM webhook_events WHERE type = 'invoice.created'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let stored = String::from_utf8(stored).unwrap();
+    assert!(
+        stored.contains(r#""total": "84.50""#),
+        "the data's bytes are kept: {stored}"
+    );
+}

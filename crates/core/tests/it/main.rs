@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod connect;
 mod connection;
 mod ingest;
 mod keychain;

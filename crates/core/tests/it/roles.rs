@@ -286,6 +286,37 @@ fn table() -> Vec<(&'static str, &'static [Role], Op)> {
             f.sb.set_integration_enabled(a, &f.integration, true)
                 .map(drop)
         }),
+        // Connect, disconnect and choose a location: manager, admin. The fixture's Square
+        // integration has no application id, so an allowed connect stops at validation.
+        ("connect an integration", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let options = switchboard_core::oauth::ConnectOptions {
+                open_browser: false,
+                ..Default::default()
+            };
+            match rt.block_on(f.sb.connect_integration(a, &f.integration, options)) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                Err(e) if e.field() == Some("application_id") => Ok(()),
+                other => panic!("connect: unexpected {other:?}"),
+            }
+        }),
+        ("disconnect an integration", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            match rt.block_on(f.sb.disconnect_integration(a, &f.integration)) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                Err(e) if e.field() == Some("application_id") => Ok(()),
+                other => panic!("disconnect: unexpected {other:?}"),
+            }
+        }),
+        ("choose a Square location", &[MG, AD], |f, a| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            match rt.block_on(f.sb.choose_square_location(a, &f.integration, "18YC4JDH91E1H")) {
+                Err(e) if e.code() == ErrorCode::Forbidden => Err(e),
+                // Nothing listens at the fixture's base URL: allowed, then unreachable.
+                Err(e) if e.code() == ErrorCode::Network => Ok(()),
+                other => panic!("choose location: unexpected {other:?}"),
+            }
+        }),
         ("remove an integration", &[MG, AD], |f, a| {
             f.sb.delete_integration(a, &f.integration)
         }),

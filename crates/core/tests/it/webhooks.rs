@@ -1006,3 +1006,41 @@ async fn too_many_requests_waits_as_told_and_a_slow_drip_is_bounded() {
         .rows[0];
     assert_eq!(row.last_status, Some(200));
 }
+
+#[tokio::test]
+async fn emit_checks_data_against_the_catalogue_and_names_the_path() {
+    let (_d, sb) = open();
+    let admin = switchboard_core::Actor::admin_for_tests();
+    let event = |t: &str, data: &str| EmitRequest {
+        event_type: t.into(),
+        data: data.into(),
+        id: None,
+    };
+    let err = sb
+        .emit(
+            &admin,
+            &event("invoice.paid", r#"{"invoice_id": "inv_1", "amount": 84.5}"#),
+        )
+        .unwrap_err();
+    assert_eq!(err.field(), Some("data.amount"), "{err}");
+    assert!(err.to_string().contains("not a number"), "{err}");
+    // One bad event in a batch refuses the batch.
+    let err = sb
+        .emit_many(
+            &admin,
+            &[
+                event("test.ping", "{}"),
+                event("appointment.created", r#"{"sms_consent": "yes"}"#),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(err.field(), Some("data.sms_consent"));
+    let stored: i64 = sb
+        .db()
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(stored, 0, "nothing stored");
+    // Absent and unknown fields are fine.
+    sb.emit(&admin, &event("invoice.created", r#"{"custom": [1, 2]}"#))
+        .unwrap();
+}

@@ -7,6 +7,7 @@ pub mod endpoint;
 
 use serde::Serialize;
 
+use crate::oauth::ConnectAction;
 use crate::outcome::OutcomeKind;
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -39,6 +40,33 @@ pub struct Facts {
     pub sync_retrying: u32,
     /// The newest of those failures, in plain words.
     pub sync_latest_failure: Option<String>,
+    /// For providers that connect through their sign-in page (QuickBooks, Square); `None` for
+    /// the others.
+    pub connection: Option<Connection>,
+}
+
+/// What is stored about an OAuth connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// A token is stored (from Connect, or pasted).
+    pub connected: bool,
+    /// The provider refused the stored refresh token (`invalid_grant`) since it was stored.
+    pub refresh_refused: bool,
+}
+
+pub const NOT_CONNECTED: &str = "Not connected.";
+pub const REFUSED: &str =
+    "The provider refused the saved sign-in (invalid_grant): it expired, was revoked, or was replaced.";
+
+/// The button the card shows to make the connection: Connect when none is stored, Reconnect
+/// when the provider refused it or its refresh token expired.
+pub fn connect_action(f: &Facts, now: i64) -> Option<ConnectAction> {
+    let c = f.connection?;
+    if !c.connected {
+        return Some(ConnectAction::Connect);
+    }
+    let expired = f.refresh_token_expires_at.is_some_and(|e| e <= now);
+    (c.refresh_refused || expired).then_some(ConnectAction::Reconnect)
 }
 
 /// Level, reason and action for one integration at `now`.
@@ -81,6 +109,14 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
             "Nothing to do unless it keeps failing; the sync log shows each attempt.".to_owned(),
         )
     };
+    if let Some(c) = f.connection {
+        if !c.connected {
+            return done(Level::Yellow, NOT_CONNECTED, "Connect");
+        }
+        if c.refresh_refused {
+            return done(Level::Red, REFUSED, "Reconnect");
+        }
+    }
     let Some((kind, at, summary, action)) = &f.last_test else {
         if f.sync_retrying > 0 {
             return retrying();
@@ -110,8 +146,8 @@ pub fn compute(f: &Facts, now: i64) -> (Level, String, String) {
         if expires <= now {
             return done(
                 Level::Red,
-                "The QuickBooks refresh token has expired.",
-                "Reconnect QuickBooks: get a new refresh token and enter it on the Integrations page.",
+                "The refresh token has expired: the connection has ended.",
+                "Reconnect",
             );
         }
         if expires - now < TOKEN_WARNING_MS {
@@ -163,6 +199,7 @@ mod tests {
             sync_dead: 0,
             sync_retrying: 0,
             sync_latest_failure: None,
+            connection: None,
         }
     }
 
@@ -276,6 +313,45 @@ mod tests {
         assert!(reason.contains("13 days"), "{reason}");
         f.refresh_token_expires_at = Some(NOW - 1);
         assert_eq!(level(&f), Level::Red);
+    }
+
+    #[test]
+    fn an_oauth_integration_without_a_token_is_not_connected_and_offers_connect() {
+        let mut f = facts(None);
+        f.connection = Some(Connection::default());
+        assert_eq!(
+            compute(&f, NOW),
+            (
+                Level::Yellow,
+                NOT_CONNECTED.to_owned(),
+                "Connect".to_owned()
+            )
+        );
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Connect));
+    }
+
+    #[test]
+    fn a_refused_refresh_token_is_red_with_reconnect_whatever_the_last_test() {
+        let mut f = facts(Some((OutcomeKind::Ok, NOW - MIN)));
+        f.connection = Some(Connection {
+            connected: true,
+            refresh_refused: true,
+        });
+        let (l, reason, action) = compute(&f, NOW);
+        assert_eq!(
+            (l, reason.as_str(), action.as_str()),
+            (Level::Red, REFUSED, "Reconnect")
+        );
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Reconnect));
+        f.connection = Some(Connection {
+            connected: true,
+            refresh_refused: false,
+        });
+        assert_eq!(level(&f), Level::Green);
+        assert_eq!(connect_action(&f, NOW), None);
+        f.refresh_token_expires_at = Some(NOW - 1);
+        assert_eq!(compute(&f, NOW).2, "Reconnect");
+        assert_eq!(connect_action(&f, NOW), Some(ConnectAction::Reconnect));
     }
 
     #[test]

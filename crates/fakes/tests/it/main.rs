@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod control;
+mod oauth;
 mod quickbooks;
 mod quickbooks_api;
 mod square;
