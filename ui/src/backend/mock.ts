@@ -837,6 +837,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       }
       text.at = Math.min(text.at + 1, text.plan.statuses.length - 1);
       return structuredClone(ok(textAt(sid)));
+    },
 
     async connectIntegration(id: string) {
       await pause(latency + (options.testLatencyMs ?? 0));
