@@ -1,6 +1,7 @@
 //! `switchboard`: the headless front over switchboard-core, for scripts, servers and tests.
 
 mod apikey;
+mod events;
 mod generate;
 mod integration;
 mod output;
@@ -99,6 +100,9 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// The event catalogue: `schema` prints it as JSON Schema, `list` shows each type's fields.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Deliver queued webhooks and perform sync jobs (headless); runs until stopped.
     Worker {
         /// Stop once nothing is due instead of waiting for more.
@@ -223,6 +227,7 @@ fn main() -> ExitCode {
     // Before opening the data dir: a package build has none.
     let result = match &cli.command {
         Command::Generate(what) => generate::run::<Cli>(what).map(|()| ExitCode::SUCCESS),
+        Command::Events(what) => events::run(cli.json, what).map(|()| ExitCode::SUCCESS),
         _ => run(&cli),
     };
     match result {
@@ -275,7 +280,8 @@ fn run(cli: &Cli) -> Result<ExitCode, switchboard_core::Error> {
         | Command::Setup { .. }
         | Command::Login
         | Command::Logout
-        | Command::Generate(_) => {}
+        | Command::Generate(_)
+        | Command::Events(_) => {}
         Command::User(cmd) => users::run(&sb, &actor, out, cmd)?,
         Command::Integration(integration::Command::TestText {
             integration,

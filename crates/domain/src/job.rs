@@ -208,8 +208,19 @@ impl SyncRule {
                 "quiet_end",
                 "time_zone",
             ],
-            SyncRule::Invoices => &[],
-            SyncRule::PaymentsIn => &[],
+            SyncRule::Invoices => &[
+                "sync_schedule",
+                "daily_at",
+                "item_service",
+                "item_product",
+                "item_fee",
+                "payment_method_card",
+                "payment_method_cash",
+                "payment_method_check",
+                "payment_method_other",
+                "deposit_account",
+            ],
+            SyncRule::PaymentsIn => &["poll_minutes"],
         }
     }
 

@@ -60,16 +60,6 @@ pub enum Step {
     },
 }
 
-/// The last four digits of a phone number, for logs and the audit (`••••4567`).
-pub fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 4 {
-        return "••••".to_owned();
-    }
-    let last: String = digits[digits.len() - 4..].iter().collect();
-    format!("••••{last}")
-}
-
 fn text<'a>(data: &'a Value, field: &str) -> Option<&'a str> {
     data.get(field)
         .and_then(Value::as_str)
@@ -93,7 +83,7 @@ fn appointment_subject(data: &Value) -> String {
         parts.push(pet.to_owned());
     }
     if let Some(phone) = text(data, "owner_phone") {
-        parts.push(mask_phone(phone));
+        parts.push(crate::phone::mask(phone));
     }
     parts.join(" · ")
 }
@@ -303,7 +293,7 @@ mod tests {
             panic!()
         };
         assert_eq!(*kind, JobKind::TextConfirmation);
-        assert_eq!(subject, "Appointment apt_1 · Rex · ••••4567");
+        assert_eq!(subject, "Appointment apt_1 · Rex · …4567");
         assert_eq!(subject_key.as_deref(), Some("apt_1"));
         assert_eq!(*due_at, None);
         let Step::Create { kind, due_at, .. } = &steps[1] else {
@@ -437,11 +427,5 @@ mod tests {
                 "{t}"
             );
         }
-    }
-
-    #[test]
-    fn masks_phones() {
-        assert_eq!(mask_phone("+1 (555) 123-4567"), "••••4567");
-        assert_eq!(mask_phone("12"), "••••");
     }
 }

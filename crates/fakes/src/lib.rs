@@ -33,7 +33,7 @@
 //! | `GET /_control/quickbooks/{realm}/{entity}` | the company's customers, invoices, payments, … as JSON |
 //! | `PUT`/`GET /_control/quickbooks/limits` | [`QuickbooksLimits`] (throttles on/off, latency) |
 //! | `GET /_control/quickbooks/stats` | [`QuickbooksStats`] |
-//! | `POST /_control/quickbooks/fail_next` | `{"code":"5010","count":2}`: the next API requests answer that fault (`"200-6000"`: inside a 200) |
+//! | `POST /_control/quickbooks/fail_next` | `{"code":"5010","count":2}`: the next API requests answer that fault (`"200-6000"`: inside a 200; `"create:6240"`: the next create, queries pass) |
 //! | `POST /_control/square/payments` | add a payment ([`NewPayment`]); answers it |
 //! | `POST /_control/square/payments/{id}/{complete,cancel,fail}` | move an APPROVED or PENDING payment |
 //! | `POST /_control/square/refunds` | add a refund ([`NewRefund`]) |
@@ -84,8 +84,8 @@ use std::{borrow::Cow, io, net::SocketAddr, sync::Arc};
 
 use tokio::sync::watch;
 
-pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
 pub use oauth::{CODE_LIFETIME, QUICKBOOKS_REALM_ID, QUICKBOOKS_SCOPE, SQUARE_MERCHANT_ID};
+pub use quickbooks_api::{QuickbooksLimits, QuickbooksStats};
 pub use respond::{GARBAGE_BODY, HTML_BODY, HUGE_BODY_LEN, SLOW_DRIP_INTERVAL};
 pub use scenario::{FakeProvider, Scenario};
 pub use square_payments::{NewPayment, NewRefund};

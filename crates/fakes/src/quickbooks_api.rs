@@ -493,9 +493,23 @@ async fn answer(shared: &Arc<Shared>, scenario: Scenario, req: &Req) -> Response
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let injected = shared.lock().quickbooks_api.fail_next.pop_front();
+    // `create:<code>` waits for the next create (queries pass), so a test can fail a create
+    // that follows a look-up.
+    let injected = {
+        let mut state = shared.lock();
+        let queue = &mut state.quickbooks_api.fail_next;
+        match queue.front() {
+            Some(code)
+                if code.starts_with("create:") && matches!(endpoint, Endpoint::Query { .. }) =>
+            {
+                None
+            }
+            Some(_) => queue.pop_front(),
+            None => None,
+        }
+    };
     if let Some(code) = injected {
-        return injected_fault(&code);
+        return injected_fault(code.strip_prefix("create:").unwrap_or(&code));
     }
     match endpoint {
         Endpoint::Query { realm } => {

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use serde_json::{json, Value};
 use switchboard_core::checks::OutcomeKind;
+use switchboard_core::money::Currency;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
 use switchboard_core::status::{self, Facts, OAuthConnection};
@@ -14,7 +15,7 @@ use switchboard_core::sync::job::SyncRule;
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
-use switchboard_core::webhooks::{log, retry, EVENT_TYPES};
+use switchboard_core::webhooks::{catalogue, log, retry, EVENT_TYPES};
 use switchboard_core::Permission;
 use switchboard_core::{settings, Role};
 
@@ -49,6 +50,15 @@ fn export() -> Value {
             .map(|p| (name_of(&p), json!(p.refusal()))).collect::<serde_json::Map<_, _>>(),
         "commands": commands(),
         "eventTypes": EVENT_TYPES,
+        "eventCatalogue": catalogue::catalogue_info(),
+        "eventValues": {
+            "currencies": Currency::all_codes(),
+            "moneyPattern": catalogue::schema::MONEY_PATTERN,
+            "quantityPattern": catalogue::schema::QUANTITY_PATTERN,
+            "dateTimePattern": catalogue::schema::DATE_TIME_PATTERN,
+            "datePattern": catalogue::schema::DATE_PATTERN,
+            "phonePattern": catalogue::schema::PHONE_PATTERN,
+        },
         "syncRules": SyncRule::ALL.iter().map(|r| json!({
             "rule": r,
             "label": r.label(),
@@ -96,7 +106,21 @@ fn cases() -> Value {
         "privateAddresses": private_cases(),
         "statuses": status_cases(),
         "endpointStatuses": endpoint_status_cases(),
+        "eventData": event_data_cases(),
     })
+}
+
+/// Event data through core's `check_data`: the catalogue examples and sample mistakes.
+fn event_data_cases() -> Vec<Value> {
+    catalogue::check_cases()
+        .into_iter()
+        .map(|(event_type, data)| {
+            let issues = catalogue::check_data(event_type, &data)
+                .err()
+                .unwrap_or_default();
+            json!({ "type": event_type, "data": data, "issues": issues })
+        })
+        .collect()
 }
 
 /// Pretty JSON (a valid TypeScript literal) with every value that fits in a line on one line,

@@ -63,6 +63,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             settings::get_settings,
             settings::update_settings,
             webhooks::list_event_types,
+            webhooks::list_event_catalogue,
             webhooks::list_endpoints,
             webhooks::create_endpoint,
             webhooks::update_endpoint,
@@ -95,6 +96,11 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             sync::sync_now,
             sync::sync_counts,
             sync::export_sync_jobs,
+            sync::quickbooks_choices,
+            sync::preview_sms,
+            sync::sms_opt_outs,
+            sync::add_sms_opt_out,
+            sync::clear_sms_opt_out,
         ])
         .events(collect_events![
             ConnectionTested,
@@ -334,6 +340,12 @@ mod tests {
             "acknowledge_sync_jobs" => sb.acknowledge_sync_jobs(actor, &[]).map(drop),
             "sync_now" => sb.sync_now(actor, "none").map(drop),
             "sync_counts" => sb.sync_counts(actor).map(drop),
+            "quickbooks_choices" => {
+                tauri::async_runtime::block_on(sb.quickbooks_choices(actor, "none")).map(drop)
+            }
+            "sms_opt_outs" => sb.sms_opt_outs(actor).map(drop),
+            "add_sms_opt_out" => sb.add_sms_opt_out(actor, "not a number"),
+            "clear_sms_opt_out" => sb.clear_sms_opt_out(actor, "none"),
             "export_sync_jobs" => sb
                 .export_sync_jobs(actor, &Default::default(), fmt, Some(exports.to_path_buf()))
                 .map(drop),

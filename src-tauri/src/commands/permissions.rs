@@ -75,6 +75,7 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("get_settings", Session),
     ("update_settings", Session),
     ("list_event_types", Nothing),
+    ("list_event_catalogue", Nothing),
     ("list_endpoints", Op(EndpointList)),
     ("create_endpoint", Op(EndpointCreate)),
     ("update_endpoint", Op(EndpointUpdate)),
@@ -110,4 +111,9 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ("sync_now", Op(SyncNow)),
     ("sync_counts", Op(IntegrationStatusView)),
     ("export_sync_jobs", Op(SyncLogExport)),
+    ("quickbooks_choices", Op(IntegrationUpdate)),
+    ("preview_sms", Session),
+    ("sms_opt_outs", Op(OptOutView)),
+    ("add_sms_opt_out", Op(OptOutChange)),
+    ("clear_sms_opt_out", Op(OptOutChange)),
 ];

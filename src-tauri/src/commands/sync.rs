@@ -112,3 +112,55 @@ pub async fn export_sync_jobs(
         .run(move |sb, actor| sb.export_sync_jobs(actor, &filter, format, None))
         .await
 }
+
+/// The QuickBooks company's Items, Accounts and PaymentMethods, read live for the dropdowns.
+#[tauri::command]
+#[specta::specta]
+pub async fn quickbooks_choices(
+    state: State<'_, AppState>,
+    integration_id: String,
+) -> Result<switchboard_core::sync::QuickbooksChoices, AppError> {
+    let sb = state.switchboard()?;
+    let actor = state.run(|_, actor| Ok(actor.clone())).await?;
+    sb.quickbooks_choices(&actor, &integration_id)
+        .await
+        .map_err(AppError::from)
+}
+
+/// A text template rendered with a sample appointment, with its segment count.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_sms(
+    state: State<'_, AppState>,
+    field: String,
+    template: String,
+) -> Result<switchboard_core::sync::SmsPreview, AppError> {
+    state
+        .run(move |sb, _actor| sb.preview_sms(&field, &template))
+        .await
+}
+
+/// Numbers that replied STOP (masked).
+#[tauri::command]
+#[specta::specta]
+pub async fn sms_opt_outs(
+    state: State<'_, AppState>,
+) -> Result<Vec<switchboard_core::sync::OptOut>, AppError> {
+    state.run(|sb, actor| sb.sms_opt_outs(actor)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_sms_opt_out(state: State<'_, AppState>, phone: String) -> Result<(), AppError> {
+    state
+        .run(move |sb, actor| sb.add_sms_opt_out(actor, &phone))
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_sms_opt_out(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
+    state
+        .run(move |sb, actor| sb.clear_sms_opt_out(actor, &id))
+        .await
+}

@@ -1,3 +1,4 @@
+use switchboard_core::webhooks::catalogue::{self, EventTypeInfo};
 use switchboard_core::webhooks::log::{
     DeliveryDetail, DeliveryFilter, DeliveryPage, ExportFormat, Exported,
 };
@@ -14,6 +15,13 @@ use crate::state::AppState;
 #[specta::specta]
 pub fn list_event_types() -> Vec<String> {
     EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect()
+}
+
+/// The event catalogue: each type's fields and example (Webhooks › Event types).
+#[tauri::command]
+#[specta::specta]
+pub fn list_event_catalogue() -> Vec<EventTypeInfo> {
+    catalogue::catalogue_info()
 }
 
 #[tauri::command]

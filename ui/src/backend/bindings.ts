@@ -57,10 +57,6 @@ export const commands = {
 	integrationStatuses: () => typedError<IntegrationStatus[], AppError>(__TAURI_INVOKE("integration_statuses")),
 	/**  The newest connection tests of one integration, newest first. */
 	testHistory: (id: string, limit: number) => typedError<TestRecord[], AppError>(__TAURI_INVOKE("test_history", { id, limit })),
-	/**  Sends a test text from a Twilio integration to the number typed ("Send a test text"). */
-	sendTestText: (id: string, request: TestTextRequest) => typedError<TestText, AppError>(__TAURI_INVOKE("send_test_text", { id, request })),
-	/**  A test text's status now; the dialog calls it until `isFinal`. */
-	testTextStatus: (id: string, sid: string) => typedError<TestText, AppError>(__TAURI_INVOKE("test_text_status", { id, sid })),
 	/**
 	 *  Opens the provider's sign-in page in the browser, waits for the callback (up to 10 minutes),
 	 *  stores the connection, brings the window back to the front and tests the connection (unless
@@ -78,6 +74,8 @@ export const commands = {
 	updateSettings: (settings: Settings) => typedError<Settings, AppError>(__TAURI_INVOKE("update_settings", { settings })),
 	/**  The event types endpoints can subscribe to. */
 	listEventTypes: () => __TAURI_INVOKE<string[]>("list_event_types"),
+	/**  The event catalogue: each type's fields and example (Webhooks › Event types). */
+	listEventCatalogue: () => __TAURI_INVOKE<EventTypeInfo[]>("list_event_catalogue"),
 	listEndpoints: () => typedError<Endpoint[], AppError>(__TAURI_INVOKE("list_endpoints")),
 	/**  Creates an endpoint; its signing secret is in the answer this once. */
 	createEndpoint: (draft: EndpointDraft) => typedError<CreatedEndpoint, AppError>(__TAURI_INVOKE("create_endpoint", { draft })),
@@ -130,6 +128,14 @@ export const commands = {
 	/**  Today's sync counts for every integration that syncs, for the cards. */
 	syncCounts: () => typedError<SyncCounts[], AppError>(__TAURI_INVOKE("sync_counts")),
 	exportSyncJobs: (filter: JobFilter, format: ExportFormat) => typedError<Exported, AppError>(__TAURI_INVOKE("export_sync_jobs", { filter, format })),
+	/**  The QuickBooks company's Items, Accounts and PaymentMethods, read live for the dropdowns. */
+	quickbooksChoices: (integrationId: string) => typedError<QuickbooksChoices, AppError>(__TAURI_INVOKE("quickbooks_choices", { integrationId })),
+	/**  A text template rendered with a sample appointment, with its segment count. */
+	previewSms: (field: string, template: string) => typedError<SmsPreview, AppError>(__TAURI_INVOKE("preview_sms", { field, template })),
+	/**  Numbers that replied STOP (masked). */
+	smsOptOuts: () => typedError<OptOut[], AppError>(__TAURI_INVOKE("sms_opt_outs")),
+	addSmsOptOut: (phone: string) => typedError<null, AppError>(__TAURI_INVOKE("add_sms_opt_out", { phone })),
+	clearSmsOptOut: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("clear_sms_opt_out", { id })),
 };
 
 /** Events */
@@ -488,6 +494,16 @@ export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" |
 /**  The provider refused (denied consent, spent code, rejected credentials). */
 "provider" | "internal";
 
+/**  One event type as the app shows it (Webhooks › Event types, "Send test event"). */
+export type EventTypeInfo = {
+	type: string,
+	summary: string,
+	/**  Every field, nested ones by path (`lines[].amount`), parents before their children. */
+	fields: FieldInfo[],
+	/**  The example `data`, pretty-printed JSON. */
+	example: string,
+};
+
 export type ExportFormat = "csv" | "json";
 
 /**  Where an export was written and how many rows it holds. */
@@ -502,6 +518,22 @@ export type FieldChange = {
 	secret: boolean,
 	from?: string | null,
 	to?: string | null,
+};
+
+/**  One field of an event type, flattened. */
+export type FieldInfo = {
+	/**  `total`, `patient.name`, `lines[].amount`. */
+	path: string,
+	/**
+	 *  [`FieldType::name`]: string, money, currency, date-time, date, bool, integer, phone,
+	 *  quantity, enum, object, array.
+	 */
+	type: string,
+	/**  Needed by a sync rule (design.md's `*`). */
+	needed: boolean,
+	doc: string,
+	/**  An enum's values; empty otherwise. */
+	values: string[],
 };
 
 /**  One problem with one field, in words a practice manager can act on. */
@@ -708,8 +740,6 @@ export type KeychainStatus = {
 
 export type Level = "green" | "yellow" | "red" | "off";
 
-export type MessageStatus = "accepted" | "scheduled" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed" | "canceled" | "receiving" | "received" | "read" | "partially_delivered";
-
 export type MissingSecret = {
 	/**  `integration` or `endpoint`. */
 	objectType: string,
@@ -741,6 +771,16 @@ export type NetFailure =
 "blocked" | 
 /**  Not sent: the endpoint's stored settings could not be used (its secret is missing, say). */
 "config";
+
+/**  A number that replied STOP, as the opt-out list shows it (masked to its last four digits). */
+export type OptOut = {
+	/**  Names the entry for "Clear" without showing the whole number. */
+	id: string,
+	phone: string,
+	since: string,
+	/**  `twilio:21610` (the owner replied STOP), or the user who added it. */
+	source: string,
+};
 
 /**  One connection test's result, with the provider's own words and what to do next. */
 export type Outcome = {
@@ -808,6 +848,32 @@ export type Pruned = {
 	deliveries: number,
 	/**  Rows written before this time were removed (RFC 3339). */
 	cutoff: string,
+};
+
+/**  An Item, Account or PaymentMethod for a dropdown. */
+export type QbChoice = {
+	Id: string,
+	Name: string,
+	Active?: boolean,
+} & ({
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	kind?: string | null,
+} & {
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	Type?: string | null,
+} & {
+	/**  Item `Type`, Account `AccountType`, PaymentMethod `Type`. */
+	AccountType?: string | null,
+});
+
+/**
+ *  The QuickBooks company's own Items, Accounts and PaymentMethods, for the rule settings'
+ *  dropdowns (read live).
+ */
+export type QuickbooksChoices = {
+	items: QbChoice[],
+	accounts: QbChoice[],
+	paymentMethods: QbChoice[],
 };
 
 export type Requirement = { kind: "required" } | { kind: "optional" } | 
@@ -904,6 +970,16 @@ export type SetupRequest = {
 
 export type Severity = "error" | "warning";
 
+/**  A text as it would be sent, with what it costs. */
+export type SmsPreview = {
+	text: string,
+	encoding: string,
+	characters: number,
+	segments: number,
+	/**  Problems with the template (an unknown placeholder), naming the field. */
+	issues: FieldIssue[],
+};
+
 /**  One of the merchant's locations, as the location picker shows it. */
 export type SquareLocation = {
 	id: string,
@@ -961,29 +1037,6 @@ export type TestRun = {
 	status: IntegrationStatus,
 	/**  The level before this test, so a change to red can raise a notification. */
 	previousLevel: Level,
-};
-
-/**  Where a test text stands. */
-export type TestText = {
-	integrationId: string,
-	/**  Twilio's message SID; `None` when Twilio refused the text. */
-	sid: string | null,
-	/**  The number, masked to its last four digits. */
-	to: string,
-	status: MessageStatus | null,
-	/**  Nothing more will happen: delivered, undelivered, failed, refused, or unreadable. */
-	isFinal: boolean,
-	/**  Twilio's error code (a refusal's, or an undelivered or failed message's). */
-	errorCode: string | null,
-	/**  What happened, in a sentence a clinic worker can act on. */
-	summary: string,
-	/**  Sent with test credentials: nothing was delivered, and the status cannot be read. */
-	testCredentials: boolean,
-};
-
-export type TestTextRequest = {
-	/**  The number to text, as typed (spaces and dashes are fine). */
-	to: string,
 };
 
 export type User = {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cases, domain, PROVIDERS } from './domain';
 import { createMockBackend, statusFrom } from './mock';
 import { checkBaseUrl, checkName, checkValue } from './mock-validation';
+import { checkEventData } from './mock-events';
 import { checkUrl, endpointStatusFrom, isPrivateHost } from './mock-webhooks';
 import type { CommandName, Role } from './types';
 
@@ -179,5 +180,24 @@ describe("the mock's integration status agrees with core", () => {
       .map(({ c, got }) => `${c.name}: core ${JSON.stringify(c.expected)}, mock ${JSON.stringify(got)}`);
     expect(cases.statuses.length).toBeGreaterThan(10);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe("the mock checks event data as core's catalogue does", () => {
+  it('names the same JSON paths as core for every sample, and passes every example', () => {
+    const wrong = cases.eventData
+      .map((c) => ({ c, got: checkEventData(c.type, c.data).map((i) => i.path) }))
+      .filter(({ c, got }) => !isDeepStrictEqual(got, c.issues.map((i) => i.path)))
+      .map(({ c, got }) => `${c.type} ${JSON.stringify(c.data)}: core ${JSON.stringify(c.issues.map((i) => i.path))}, mock ${JSON.stringify(got)}`);
+    expect(cases.eventData.filter((c) => c.issues.length > 0).length).toBeGreaterThan(20);
+    expect(wrong).toEqual([]);
+  });
+
+  it('refuses data sent with the wrong types through sendEvent, naming the first path', async () => {
+    const backend = createMockBackend({}, { signedIn: 'admin' });
+    const refused = await backend.sendEvent({ type: 'invoice.created', data: '{"total": 84.5, "currency": "usd"}' });
+    expect(refused).toMatchObject({ status: 'error', error: { code: 'validation', field: 'data.currency' } });
+    const example = domain.eventCatalogue.find((t) => t.type === 'invoice.created')?.example ?? '';
+    expect(await backend.sendEvent({ type: 'invoice.created', data: example })).toMatchObject({ status: 'ok' });
   });
 });

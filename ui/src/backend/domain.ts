@@ -5,6 +5,7 @@
 import { CASES, DOMAIN } from './domain.generated';
 import type {
   CommandName,
+  EventTypeInfo,
   EndpointDraft,
   IntegrationDraft,
   FieldIssue,
@@ -81,6 +82,8 @@ export interface DomainCases {
     facts: EndpointFacts;
     expected: { level: Level; reason: string; action: string; successRate24h: number | null };
   }[];
+  /** Event data through core's `check_data`: the catalogue's examples and sample mistakes. */
+  eventData: { type: string; data: unknown; issues: { path: string; message: string }[] }[];
 }
 
 export interface DomainExport {
@@ -89,6 +92,17 @@ export interface DomainExport {
   refusals: Record<Permission, string>;
   commands: Record<CommandName, CommandRule>;
   eventTypes: string[];
+  /** The event catalogue as `listEventCatalogue` returns it. */
+  eventCatalogue: EventTypeInfo[];
+  /** The value shapes of event fields: the JSON Schema's patterns and the ISO 4217 codes. */
+  eventValues: {
+    currencies: string[];
+    moneyPattern: string;
+    quantityPattern: string;
+    dateTimePattern: string;
+    datePattern: string;
+    phonePattern: string;
+  };
   syncRules: SyncRuleInfo[];
   retry: { delaysMs: number[]; maxRetryAfterMs: number };
   limits: {

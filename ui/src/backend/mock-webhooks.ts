@@ -23,6 +23,7 @@ import type {
   Result,
   Scheme,
 } from './types';
+import { checkEventData } from './mock-events';
 import { domain, EVENT_TYPES, RETRY_SCHEDULE_MS, type EndpointFacts } from './domain';
 
 /** Core's event catalogue, from the export. */
@@ -48,6 +49,7 @@ export const GONE_REASON = 'The receiver answered 410 Gone: it no longer wants t
 type WebhookCommands = Pick<
   Commands,
   | 'listEventTypes'
+  | 'listEventCatalogue'
   | 'listEndpoints'
   | 'createEndpoint'
   | 'updateEndpoint'
@@ -553,6 +555,10 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
       return answer([...MOCK_EVENT_TYPES]);
     },
 
+    async listEventCatalogue() {
+      return answer(structuredClone(domain.eventCatalogue));
+    },
+
     async listEndpoints() {
       return answer(ok([...endpoints.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))));
     },
@@ -676,10 +682,16 @@ export function createWebhookCommands({ actor, answer, emit, seed, workerDelayMs
       if (!isKnownType(type)) {
         return answer(fail('validation', `“${type}” is not an event type. Known types: ${MOCK_EVENT_TYPES.join(', ')}.`, 'type'));
       }
+      let data: unknown;
       try {
-        JSON.parse(request.data);
+        data = JSON.parse(request.data);
       } catch (e) {
         return answer(fail('validation', `The event data is not valid JSON: ${(e as Error).message}.`, 'data'));
+      }
+      const issues = checkEventData(type, data);
+      if (issues.length > 0) {
+        const listed = issues.map((i) => `${i.path} ${i.message}`).join('; ');
+        return answer(fail('validation', `The event data does not match its type's schema: ${listed}.`, issues[0]?.path ?? 'data'));
       }
       const given = request.id?.trim();
       if (given && !/^evt_[A-Za-z0-9_-]{1,64}$/.test(given)) {
@@ -982,16 +994,16 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
     deliveries.push({
       endpointId: 'ep_sample_pms',
       type: types[i % types.length] ?? 'test.ping',
-      data: { appointmentId: `apt_${1000 + i}`, patientId: `pat_${300 + (i % 40)}` },
+      data: { id: `apt_${1000 + i}`, owner_id: `own_${300 + (i % 40)}` },
       createdAt: at(minutes),
       attempts: [{ at: at(minutes - 0.01), outcome: { ...MOCK_OUTCOMES.ok, durationMs: 60 + ((i * 37) % 140) } }],
     });
   }
-  deliveries.push({ endpointId: 'ep_sample_pms', type: 'appointment.created', data: { appointmentId: 'apt_2001' }, createdAt: at(0.2) });
+  deliveries.push({ endpointId: 'ep_sample_pms', type: 'appointment.created', data: { id: 'apt_2001' }, createdAt: at(0.2) });
   deliveries.push({
     endpointId: 'ep_sample_pms',
     type: 'invoice.paid',
-    data: { invoiceId: 'inv_5521', amount: 84.5, currency: 'USD' },
+    data: { invoice_id: 'inv_5521', amount: '84.50', currency: 'USD' },
     createdAt: at(0.5),
   });
   // The reminder service: fine until an hour ago, failing since (retrying).
@@ -1000,7 +1012,7 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
     deliveries.push({
       endpointId: 'ep_sample_reminders',
       type: 'appointment.created',
-      data: { appointmentId: `apt_${900 + i}` },
+      data: { id: `apt_${900 + i}` },
       createdAt: at(minutes),
       attempts: [{ at: at(minutes - 0.01), outcome: { ...MOCK_OUTCOMES.ok, durationMs: 120 + i } }],
     });
@@ -1010,7 +1022,7 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
     deliveries.push({
       endpointId: 'ep_sample_reminders',
       type: i % 2 ? 'appointment.updated' : 'appointment.created',
-      data: { appointmentId: `apt_${1950 + i}`, startsAt: '2026-12-01T15:30:00Z' },
+      data: { id: `apt_${1950 + i}`, start_at: '2026-12-01T15:30:00Z' },
       createdAt: at(minutes),
       attempts: [
         { at: at(minutes - 0.01), outcome: MOCK_OUTCOMES.http503 },
@@ -1026,7 +1038,7 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
     deliveries.push({
       endpointId: 'ep_sample_lab',
       type: 'record.finalized',
-      data: { recordId: `rec_${77 + i}`, patientId: 'pat_311', kind: 'bloodwork' },
+      data: { id: `rec_${77 + i}`, patient_id: 'pat_311', kind: 'bloodwork' },
       createdAt: at(minutes),
       attempts: schedule.map((offset, n) => ({
         at: at(minutes - offset - 0.01),
@@ -1038,7 +1050,7 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
   deliveries.push({
     endpointId: 'ep_sample_crm',
     type: 'patient.created',
-    data: { patientId: 'pat_420' },
+    data: { id: 'pat_420' },
     createdAt: at(3 * 24 * 60),
     attempts: [
       { at: at(3 * 24 * 60 - 0.01), outcome: MOCK_OUTCOMES.redirect },
@@ -1051,7 +1063,7 @@ export function sampleWebhooks(now: number = Date.now(), extra = 0): MockWebhook
   deliveries.push({
     endpointId: 'ep_sample_accounting',
     type: 'invoice.created',
-    data: { invoiceId: 'inv_5400', amount: 120 },
+    data: { id: 'inv_5400', currency: 'USD', total: '120.00' },
     createdAt: at(2 * 24 * 60),
     attempts: [
       { at: at(2 * 24 * 60 - 0.01), outcome: MOCK_OUTCOMES.blocked },

@@ -1,4 +1,4 @@
-import type { AppError, Endpoint, EndpointStatus } from '../backend';
+import type { AppError, Endpoint, EndpointStatus, EventTypeInfo } from '../backend';
 import type { AppState } from './app-state.svelte';
 import { listenToDeliveries } from './deliveries-changed';
 
@@ -13,6 +13,8 @@ export class EndpointsState {
   endpoints: Endpoint[] = $state([]);
   statuses: EndpointStatus[] = $state([]);
   eventTypes: string[] = $state([]);
+  /** The event catalogue (Webhooks › Event types, "Send test event"'s samples). */
+  catalogue: EventTypeInfo[] = $state([]);
   loaded = $state(false);
   loading = $state(false);
   loadError: AppError | null = $state(null);
@@ -34,12 +36,14 @@ export class EndpointsState {
   /** Reads endpoints, statuses and event types. Never throws. */
   async load(): Promise<void> {
     this.loading = true;
-    const [endpoints, statuses, types] = await Promise.all([
+    const [endpoints, statuses, types, catalogue] = await Promise.all([
       this.#app.call((b) => b.listEndpoints()),
       this.#app.call((b) => b.endpointStatuses()),
       this.eventTypes.length > 0 ? Promise.resolve(null) : this.#app.callValue((b) => b.listEventTypes()),
+      this.catalogue.length > 0 ? Promise.resolve(null) : this.#app.callValue((b) => b.listEventCatalogue()),
     ]);
     if (types?.ok) this.eventTypes = types.data;
+    if (catalogue?.ok) this.catalogue = catalogue.data;
     if (endpoints.ok && statuses.ok) {
       this.endpoints = endpoints.data;
       this.statuses = statuses.data;

@@ -147,7 +147,7 @@ describe('the delivery log page', () => {
   it('shows a delivery’s payload and every attempt, with what failed in words', async () => {
     const user = userEvent.setup();
     const { backend } = backendWith();
-    await backend.sendEvent({ type: 'invoice.paid', data: '{"invoiceId":"inv_1","amount":84.5}' });
+    await backend.sendEvent({ type: 'invoice.paid', data: '{"invoice_id":"inv_1","amount":"84.50"}' });
     const failures = [MOCK_OUTCOMES.dns, MOCK_OUTCOMES.connect, MOCK_OUTCOMES.tls, MOCK_OUTCOMES.timeout, MOCK_OUTCOMES.redirect, MOCK_OUTCOMES.blocked, MOCK_OUTCOMES.http500];
     for (const outcome of failures) backend.deliverPending(() => outcome, { includeRetrying: true });
     renderApp({ backend, route: { page: 'delivery-log', item: 'endpoint=ep_pms' } });
@@ -177,9 +177,9 @@ describe('the delivery log page', () => {
     expect(within(latest as HTMLElement).getByTestId('attempt-duration')).toHaveTextContent('212 ms');
 
     const payload = within(detail).getByTestId('delivery-payload');
-    expect(payload.textContent).toContain('"invoiceId": "inv_1"');
+    expect(payload.textContent).toContain('"invoice_id": "inv_1"');
     await user.click(within(detail).getByTestId('payload-exact'));
-    expect(payload.textContent).toMatch(/^\{"id":"evt_[0-9a-f]+","event":"invoice.paid","timestamp":"[^"]+","data":\{"invoiceId":"inv_1","amount":84.5\}\}$/);
+    expect(payload.textContent).toMatch(/^\{"id":"evt_[0-9a-f]+","event":"invoice.paid","timestamp":"[^"]+","data":\{"invoice_id":"inv_1","amount":"84.50"\}\}$/);
 
     await user.keyboard('{Escape}');
     expect(screen.queryByTestId('delivery-detail')).not.toBeInTheDocument();

@@ -322,7 +322,8 @@ describe('send test event', () => {
     await user.click(await screen.findByTestId('send-test-event'));
     await user.selectOptions(screen.getByTestId('test-event-type'), 'invoice.paid');
     const data = screen.getByTestId<HTMLTextAreaElement>('test-event-data');
-    expect(JSON.parse(data.value)).toMatchObject({ invoiceId: 'inv_test_5001', test: true });
+    // The catalogue's example for the type, marked as a test.
+    expect(JSON.parse(data.value)).toMatchObject({ invoice_id: 'inv_5001', amount: '84.50', test: true });
 
     await user.clear(data);
     await user.type(data, '{{"invoiceId": "inv_9"');
@@ -335,6 +336,12 @@ describe('send test event', () => {
     await screen.findByTestId('test-event-result');
     expect(send).toHaveBeenCalledWith({ type: 'invoice.paid', data: '{"invoiceId": "inv_9"}' });
     expect(screen.getByTestId('test-event-result')).toHaveTextContent('Queued 1 delivery.');
+
+    // Data of the wrong type is refused as core refuses it, naming the JSON path under the data.
+    await user.clear(data);
+    await user.type(data, '{{"amount": 84.5}');
+    await user.click(screen.getByTestId('send-test-submit'));
+    expect(await screen.findByTestId('error-data')).toHaveTextContent('data.amount');
   });
 
   it('warns when the endpoint does not receive the chosen type', async () => {
@@ -348,5 +355,32 @@ describe('send test event', () => {
     await user.click(screen.getByTestId('send-test-submit'));
     expect(await screen.findByTestId('test-event-result')).toHaveTextContent('no enabled endpoint receives test.ping, so nothing was queued');
     expect(screen.queryByTestId('test-event-deliveries')).not.toBeInTheDocument();
+  });
+});
+
+describe('Webhooks › Event types', () => {
+  it('shows every type of the catalogue with its fields, what the sync rules need, and its example', async () => {
+    const user = userEvent.setup();
+    const backend = createMockBackend();
+    const catalogue = vi.spyOn(backend, 'listEventCatalogue');
+    renderApp({ backend, page: 'webhooks' });
+    await user.click(await screen.findByTestId('show-event-types'));
+    const list = await screen.findByTestId('event-types');
+    expect(catalogue).toHaveBeenCalled();
+    const types = within(list).getAllByTestId('event-type').map((t) => t.dataset.type);
+    expect(types).toContain('lab.completed');
+    expect(types).toContain('invoice.created');
+
+    const invoice = within(list).getAllByTestId('event-type').find((t) => t.dataset.type === 'invoice.created') as HTMLElement;
+    await user.click(within(invoice).getByText('invoice.created'));
+    const amount = within(invoice).getAllByTestId('event-field').find((r) => r.dataset.path === 'lines[].amount') as HTMLElement;
+    expect(amount).toHaveTextContent('amount ("150.00")');
+    expect(within(amount).getByTestId('field-needed')).toHaveTextContent('needed');
+    const number = within(invoice).getAllByTestId('event-field').find((r) => r.dataset.path === 'number') as HTMLElement;
+    expect(within(number).queryByTestId('field-needed')).toBeNull();
+    expect(JSON.parse(within(invoice).getByTestId('event-example').textContent ?? '')).toMatchObject({ total: '84.50' });
+
+    await user.click(screen.getByTestId('back-to-list'));
+    expect(await screen.findByTestId('add-endpoint')).toBeInTheDocument();
   });
 });

@@ -7,6 +7,7 @@ mod apikey;
 mod audit;
 mod connect;
 mod connection;
+mod events;
 mod info;
 mod integration;
 mod packaging;

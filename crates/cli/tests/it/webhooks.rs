@@ -117,6 +117,32 @@ async fn emit_and_worker_deliver_a_signed_event_that_the_reference_library_accep
             .assert()
             .failure()
             .stderr(predicate::str::contains("not an event type"));
+        // Data is checked against the catalogue: the JSON path is named, nothing is queued.
+        switchboard(&d)
+            .args([
+                "emit",
+                "invoice.paid",
+                "--data",
+                r#"{"invoice_id":"inv_1","amount":84.5}"#,
+            ])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("data.amount"));
+        let refused = switchboard(&d)
+            .args([
+                "--json",
+                "emit",
+                "invoice.created",
+                "--data",
+                r#"{"lines":[{"kind":"service","amount":"65.00"},{"kind":"toy"}]}"#,
+            ])
+            .assert()
+            .failure()
+            .get_output()
+            .stderr
+            .clone();
+        let refused: serde_json::Value = serde_json::from_slice(&refused).unwrap();
+        assert_eq!(refused["field"], "data.lines[1].kind", "{refused}");
         switchboard(&d)
             .args(["worker", "--drain"])
             .assert()

@@ -51,15 +51,17 @@ pub struct TestText {
     pub test_credentials: bool,
 }
 
-struct Twilio {
-    id: String,
-    name: String,
-    test_credentials: bool,
-    base_url: String,
-    account_sid: String,
-    username: String,
-    password: Secret,
-    sender: String,
+/// A Twilio integration ready to send: its base URL, account and credential (also the sync
+/// engine's appointment texts).
+pub(crate) struct Twilio {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) test_credentials: bool,
+    pub(crate) base_url: String,
+    pub(crate) account_sid: String,
+    pub(crate) username: String,
+    pub(crate) password: Secret,
+    pub(crate) sender: String,
 }
 
 impl Switchboard {
@@ -153,14 +155,14 @@ impl Switchboard {
             .await
     }
 
-    fn api<'a>(self: &'a Arc<Self>, base_url: &'a str) -> Api<'a> {
+    pub(crate) fn api<'a>(self: &'a Arc<Self>, base_url: &'a str) -> Api<'a> {
         let mut api = Api::new(self.http(), base_url);
         api.timeout = self.timeouts().total;
         api
     }
 
     /// The Twilio integration `id_or_name` with its credential from the keychain.
-    async fn twilio(self: &Arc<Self>, id_or_name: &str) -> Result<Twilio> {
+    pub(crate) async fn twilio(self: &Arc<Self>, id_or_name: &str) -> Result<Twilio> {
         let key = id_or_name.to_owned();
         self.blocking(move |sb| {
             let stored = sb.db().read(|c| integrations::find(c, &key))?;
@@ -218,7 +220,7 @@ impl Switchboard {
 }
 
 impl Twilio {
-    fn auth(&self) -> TwilioAuth<'_> {
+    pub(crate) fn auth(&self) -> TwilioAuth<'_> {
         TwilioAuth {
             account_sid: &self.account_sid,
             username: &self.username,

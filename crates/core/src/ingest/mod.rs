@@ -7,7 +7,8 @@
 //!
 //! The server listens on 127.0.0.1 only and refuses any other address: it is for programs on
 //! this computer, never the network. Every error is JSON `{code, message, field}`: 400 for a body
-//! that is not a valid event, 401 for a missing, wrong, expired or revoked key, 403 for an event
+//! that is not a valid event (a `data` field of the wrong type for the event's catalogue entry is
+//! named by its JSON path, e.g. `"field": "data.lines[1].amount"`), 401 for a missing, wrong, expired or revoked key, 403 for an event
 //! type outside the key's scopes, 413 for event data over 1 MiB, 404 and 405 for anything else.
 //! The key is checked before the body is read, so a caller without one cannot make Switchboard
 //! read a megabyte; the body is read up to the limit and no further. Nothing is stored on an

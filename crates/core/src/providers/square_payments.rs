@@ -163,21 +163,24 @@ impl<'a> SquarePayments<'a> {
         updated_since: Option<&str>,
         cursor: Option<&str>,
     ) -> Called<Vec<u8>> {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("sort_field", "UPDATED_AT")
-            .append_pair("sort_order", "ASC")
-            .append_pair("limit", "100");
-        if let Some(location) = location {
-            query.append_pair("location_id", location);
-        }
-        if let Some(since) = updated_since {
-            query.append_pair("updated_at_begin_time", since);
-        }
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", cursor);
-        }
-        let path = format!("{resource}?{}", query.finish());
+        // Built in a block: the serializer is not `Send` and must not live across the await.
+        let path = {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query
+                .append_pair("sort_field", "UPDATED_AT")
+                .append_pair("sort_order", "ASC")
+                .append_pair("limit", "100");
+            if let Some(location) = location {
+                query.append_pair("location_id", location);
+            }
+            if let Some(since) = updated_since {
+                query.append_pair("updated_at_begin_time", since);
+            }
+            if let Some(cursor) = cursor {
+                query.append_pair("cursor", cursor);
+            }
+            format!("{resource}?{}", query.finish())
+        };
         let request = self
             .api
             .http

@@ -395,3 +395,187 @@ mod tests {
         assert_eq!(QUEUE.scheduled, Some(JobStatus::Scheduled.as_str()));
     }
 }
+
+/// A number that replied STOP, as the opt-out list shows it (masked to its last four digits).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OptOut {
+    /// Names the entry for "Clear" without showing the whole number.
+    pub id: String,
+    pub phone: String,
+    pub since: String,
+    /// `twilio:21610` (the owner replied STOP), or the user who added it.
+    pub source: String,
+}
+
+impl Switchboard {
+    /// Numbers never texted until a manager clears them, newest first.
+    pub fn sms_opt_outs(&self, actor: &Actor) -> Result<Vec<OptOut>> {
+        self.authorize(actor, Operation::OptOutView, None)?;
+        self.db().read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT rowid, phone, since, source FROM sms_opt_outs ORDER BY since DESC",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(OptOut {
+                        id: r.get::<_, i64>(0)?.to_string(),
+                        phone: switchboard_domain::phone::mask(&r.get::<_, String>(1)?),
+                        since: time::to_rfc3339(r.get(2)?),
+                        source: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Adds a number by hand (the owner asked at the desk). Audited, masked.
+    pub fn add_sms_opt_out(&self, actor: &Actor, phone: &str) -> Result<()> {
+        self.authorize(actor, Operation::OptOutChange, None)?;
+        let phone = switchboard_domain::phone::e164("phone", phone)
+            .map_err(|e| Error::validation(e.field, e.message))?;
+        let now = time::now_ms();
+        self.db().write(|tx| {
+            let added = tx.execute(
+                "INSERT INTO sms_opt_outs (phone, since, source) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (phone) DO NOTHING",
+                params![phone, now, actor.name()],
+            )?;
+            if added == 0 {
+                return Err(Error::Conflict(
+                    "That number is already on the opt-out list.".into(),
+                ));
+            }
+            opt_out_audit(tx, actor, &phone, true)
+        })
+    }
+
+    /// Clears a number so it may be texted again (it replied START, or was added by mistake).
+    pub fn clear_sms_opt_out(&self, actor: &Actor, id: &str) -> Result<()> {
+        self.authorize(actor, Operation::OptOutChange, Some(id))?;
+        let rowid: i64 = id
+            .trim()
+            .parse()
+            .map_err(|_| Error::validation("id", "Not an opt-out entry."))?;
+        self.db().write(|tx| {
+            let phone: Option<String> = tx
+                .query_row(
+                    "SELECT phone FROM sms_opt_outs WHERE rowid = ?1",
+                    [rowid],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(phone) = phone else {
+                return Err(Error::NotFound(format!("Opt-out entry {id}")));
+            };
+            tx.execute("DELETE FROM sms_opt_outs WHERE rowid = ?1", [rowid])?;
+            opt_out_audit(tx, actor, &phone, false)
+        })
+    }
+}
+
+fn opt_out_audit(tx: &Transaction<'_>, actor: &Actor, phone: &str, added: bool) -> Result<()> {
+    let masked = switchboard_domain::phone::mask(phone);
+    let (before, after) = if added {
+        ("false", "true")
+    } else {
+        ("true", "false")
+    };
+    audit::append(
+        tx,
+        &Record {
+            actor,
+            action: Operation::OptOutChange.action(),
+            object_type: Operation::OptOutChange.object_kind(),
+            object_id: Some(&masked),
+            object_label: Some(&masked),
+            changes: vec![FieldChange::value("opted_out", Some(before), Some(after))],
+            outcome: AuditResult::Ok,
+            detail: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// The QuickBooks company's own Items, Accounts and PaymentMethods, for the rule settings'
+/// dropdowns (read live).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickbooksChoices {
+    pub items: Vec<crate::providers::quickbooks_api::QbChoice>,
+    pub accounts: Vec<crate::providers::quickbooks_api::QbChoice>,
+    pub payment_methods: Vec<crate::providers::quickbooks_api::QbChoice>,
+}
+
+/// A text as it would be sent, with what it costs.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsPreview {
+    pub text: String,
+    pub encoding: String,
+    pub characters: u32,
+    pub segments: u32,
+    /// Problems with the template (an unknown placeholder), naming the field.
+    pub issues: Vec<crate::providers::validate::FieldIssue>,
+}
+
+impl Switchboard {
+    /// Reads the company's Items, Accounts and PaymentMethods from QuickBooks now.
+    pub async fn quickbooks_choices(
+        self: &std::sync::Arc<Self>,
+        actor: &Actor,
+        integration: &str,
+    ) -> Result<QuickbooksChoices> {
+        {
+            let (actor, key) = (actor.clone(), integration.to_owned());
+            self.blocking(move |sb| sb.authorize(&actor, Operation::IntegrationUpdate, Some(&key)))
+                .await?;
+        }
+        let key = integration.to_owned();
+        let i = self.blocking(move |sb| sb.integration(&key)).await?;
+        if i.provider != crate::providers::Provider::Quickbooks {
+            return Err(Error::validation(
+                "integration",
+                format!("{} is not a QuickBooks integration.", i.name),
+            ));
+        }
+        perform::quickbooks_choices(self, &i).await
+    }
+
+    /// Renders a text template with a sample appointment (for the live preview) and counts its
+    /// segments. No permission beyond a session: it reads nothing stored but the clinic's name.
+    pub fn preview_sms(&self, field: &str, template: &str) -> Result<SmsPreview> {
+        use switchboard_domain::sms::{count_segments, Template, Values};
+        let clinic = self
+            .settings()?
+            .clinic_name
+            .unwrap_or_else(|| "Your clinic".into());
+        let start = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(24))
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_zoned(jiff::tz::TimeZone::system());
+        let values = Values {
+            clinic_name: &clinic,
+            pet_name: Some("Rex"),
+            owner_name: Some("Jane Doe"),
+            vet_name: Some("Dr. Ortiz"),
+            start: &start,
+        };
+        let (text, issues) = match Template::parse(field, template) {
+            Ok(t) => (
+                t.render(&values).unwrap_or_default(),
+                Template::warnings(field, template),
+            ),
+            Err(issue) => (template.to_owned(), vec![issue]),
+        };
+        let count = count_segments(&text);
+        Ok(SmsPreview {
+            encoding: count.encoding.as_str().to_owned(),
+            characters: count.characters,
+            segments: count.segments,
+            text,
+            issues,
+        })
+    }
+}

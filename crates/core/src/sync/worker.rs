@@ -437,7 +437,7 @@ fn record(sb: &Switchboard, results: Vec<(ClaimedJob, i64, i64, Performed)>) -> 
                             params![phone, now],
                         )?;
                         if added > 0 {
-                            let masked = switchboard_domain::sync_plan::mask_phone(phone);
+                            let masked = switchboard_domain::phone::mask(phone);
                             audit::append(
                                 tx,
                                 &Record {

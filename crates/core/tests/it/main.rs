@@ -11,6 +11,7 @@ mod receiver;
 mod roles;
 mod services;
 mod sync;
+mod sync_providers;
 mod test_text;
 mod users;
 mod webhooks;

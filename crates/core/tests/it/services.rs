@@ -178,7 +178,7 @@ async fn one_start_runs_every_service_and_one_shutdown_hands_over() {
         .description
         .contains(&format!("http://{addr}")));
     assert_eq!(
-        running.started()[2].description,
+        running.started()[3].description,
         "connection tests every 15 min"
     );
     wait_for("the background test", || {

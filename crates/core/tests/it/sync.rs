@@ -121,7 +121,7 @@ async fn an_appointment_makes_its_texts_in_the_events_transaction_and_they_follo
     let rows = jobs(&sb);
     assert_eq!(rows[0].kind, JobKind::TextConfirmation);
     assert_eq!(rows[0].status, JobStatus::Pending);
-    assert_eq!(rows[0].subject, "Appointment apt_1 · Rex · ••••4321");
+    assert_eq!(rows[0].subject, "Appointment apt_1 · Rex · …4321");
     assert_eq!(rows[1].kind, JobKind::TextReminder);
     assert_eq!(rows[1].status, JobStatus::Scheduled);
     let due: jiff::Timestamp = rows[1].due_at.as_deref().unwrap().parse().unwrap();
@@ -430,7 +430,7 @@ async fn the_log_filters_searches_and_exports() {
     assert_eq!(exported.rows, 2);
     let csv = std::fs::read_to_string(&exported.path).unwrap();
     assert!(csv.starts_with("id,created_at,integration,rule,kind"));
-    assert!(csv.contains("Appointment apt_a · Rex · ••••1111"));
+    assert!(csv.contains("Appointment apt_a · Rex · …1111"));
     assert!(
         !csv.contains("+15550001111"),
         "the full number stays out of the export"

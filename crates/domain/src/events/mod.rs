@@ -477,9 +477,255 @@ pub fn catalogue_json() -> Value {
     CATALOGUE.iter().map(EventSpec::to_json).collect()
 }
 
+/// One event type as the app shows it (Webhooks › Event types, "Send test event").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeInfo {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub summary: String,
+    /// Every field, nested ones by path (`lines[].amount`), parents before their children.
+    pub fields: Vec<FieldInfo>,
+    /// The example `data`, pretty-printed JSON.
+    pub example: String,
+}
+
+/// One field of an event type, flattened.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldInfo {
+    /// `total`, `patient.name`, `lines[].amount`.
+    pub path: String,
+    /// [`FieldType::name`]: string, money, currency, date-time, date, bool, integer, phone,
+    /// quantity, enum, object, array.
+    #[serde(rename = "type")]
+    pub field_type: String,
+    /// Needed by a sync rule (design.md's `*`).
+    pub needed: bool,
+    pub doc: String,
+    /// An enum's values; empty otherwise.
+    pub values: Vec<String>,
+}
+
+/// The catalogue for the app.
+pub fn catalogue_info() -> Vec<EventTypeInfo> {
+    fn flatten(fields: &[Field], prefix: &str, out: &mut Vec<FieldInfo>) {
+        for f in fields {
+            let path = format!("{prefix}{}", f.name);
+            out.push(FieldInfo {
+                path: path.clone(),
+                field_type: f.ty.name().to_owned(),
+                needed: f.needed,
+                doc: f.doc.to_owned(),
+                values: match f.ty {
+                    FieldType::Enum(values) => values.iter().map(|v| (*v).to_owned()).collect(),
+                    _ => Vec::new(),
+                },
+            });
+            match f.ty {
+                FieldType::Object(inner) => flatten(inner, &format!("{path}."), out),
+                FieldType::Array(inner) => flatten(inner, &format!("{path}[]."), out),
+                _ => {}
+            }
+        }
+    }
+    CATALOGUE
+        .iter()
+        .map(|spec| {
+            let mut fields = Vec::new();
+            flatten(spec.fields, "", &mut fields);
+            EventTypeInfo {
+                event_type: spec.name.to_owned(),
+                summary: spec.summary.to_owned(),
+                fields,
+                example: serde_json::to_string_pretty(&spec.example_value()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Sample events, accepted and refused, on which [`check_data`] and the JSON Schema must agree
+/// (the CLI's test runs a JSON Schema validator over them) and against which the UI's mock is
+/// tested (the domain export carries core's verdict on each). Every example is among them.
+pub fn check_cases() -> Vec<(&'static str, Value)> {
+    let mut cases: Vec<(&'static str, Value)> = CATALOGUE
+        .iter()
+        .map(|s| (s.name, s.example_value()))
+        .collect();
+    let invoice = spec("invoice.created")
+        .map(EventSpec::example_value)
+        .unwrap_or_default();
+    let with = |mut base: Value, pointer: &str, value: Value| {
+        if let Some(slot) = base.pointer_mut(pointer) {
+            *slot = value;
+        }
+        base
+    };
+    cases.extend([
+        ("invoice.created", json!({})),
+        (
+            "invoice.created",
+            json!({"custom": {"anything": [1, null]}}),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/total", json!(84.5)),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/total", json!("84.505")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/total", json!("1,084.50")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/total", json!("1234567890123456")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/total", json!(null)),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1/amount", json!(12.5)),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1/kind", json!("toy")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1/quantity", json!(0.5)),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1/quantity", json!("0.12345")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1/quantity", json!(3.0)),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines/1", json!("a line")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/lines", json!({"kind": "fee"})),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/currency", json!("usd")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/currency", json!("XXX")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/currency", json!("JPY")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/issued_on", json!("2025-02-29")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/issued_on", json!("2024-02-29")),
+        ),
+        (
+            "invoice.created",
+            with(invoice.clone(), "/issued_on", json!("12/01/2026")),
+        ),
+        ("invoice.created", with(invoice, "/number", json!(145))),
+        (
+            "appointment.created",
+            json!({"start_at": "2026-12-01T15:30:00"}),
+        ),
+        (
+            "appointment.created",
+            json!({"start_at": "2026-12-01 15:30:00Z"}),
+        ),
+        (
+            "appointment.created",
+            json!({"start_at": "2026-12-01T25:30:00Z"}),
+        ),
+        (
+            "appointment.created",
+            json!({"start_at": "2026-02-30T10:00:00Z"}),
+        ),
+        (
+            "appointment.created",
+            json!({"start_at": "2026-12-01T15:30:00.5+05:30"}),
+        ),
+        (
+            "appointment.created",
+            json!({"owner_phone": "+15551234567"}),
+        ),
+        ("appointment.created", json!({"owner_phone": "5551234567"})),
+        (
+            "appointment.created",
+            json!({"owner_phone": "+1 555 123 4567"}),
+        ),
+        ("appointment.created", json!({"owner_phone": "+0551234567"})),
+        ("appointment.created", json!({"sms_consent": "yes"})),
+        ("appointment.created", json!({"duration_minutes": 30.5})),
+        ("appointment.created", json!({"duration_minutes": 30.0})),
+        ("appointment.created", json!({"duration_minutes": "30"})),
+        (
+            "invoice.paid",
+            json!({"invoice_id": "inv_1", "amount": "84.50", "method": "Card"}),
+        ),
+        ("invoice.paid", json!({"invoice_id": 5001})),
+        ("payment.completed", json!({"source": "stripe"})),
+        ("lab.completed", json!({"patient": {"fp": 7}})),
+        ("lab.completed", json!({"patient": "Luna"})),
+        ("test.ping", json!([1, 2])),
+        ("test.ping", json!("hello")),
+        ("pet.exploded", json!({})),
+    ]);
+    cases
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_check_cases_have_both_verdicts() {
+        let cases = check_cases();
+        let refused = cases
+            .iter()
+            .filter(|(t, d)| check_data(t, d).is_err())
+            .count();
+        assert!(refused >= 30, "{refused}");
+        assert!(cases.len() - refused >= CATALOGUE.len() + 5);
+    }
+
+    #[test]
+    fn the_app_sees_nested_fields_by_path() {
+        let info = catalogue_info();
+        let invoice = info
+            .iter()
+            .find(|i| i.event_type == "invoice.created")
+            .unwrap();
+        let kind = invoice
+            .fields
+            .iter()
+            .find(|f| f.path == "lines[].kind")
+            .unwrap();
+        assert!(kind.needed);
+        assert_eq!(kind.values, ["service", "product", "fee"]);
+        let example: Value = serde_json::from_str(&invoice.example).unwrap();
+        assert_eq!(example["total"], "84.50");
+        let lab = info
+            .iter()
+            .find(|i| i.event_type == "lab.completed")
+            .unwrap();
+        assert!(lab.fields.iter().any(|f| f.path == "patient.name"));
+    }
 
     #[test]
     fn known_types() {
