@@ -1,3 +1,4 @@
+use switchboard_core::checks::test_text::{TestText, TestTextRequest};
 use switchboard_core::checks::{TestRecord, TestRun};
 use switchboard_core::status::IntegrationStatus;
 use switchboard_core::AppError;
@@ -44,4 +45,34 @@ pub async fn test_history(
     state
         .run(move |sb, actor| sb.test_history(actor, &id, limit))
         .await
+}
+
+/// Sends a test text from a Twilio integration to the number typed ("Send a test text").
+#[tauri::command]
+#[specta::specta]
+pub async fn send_test_text(
+    state: State<'_, AppState>,
+    id: String,
+    request: TestTextRequest,
+) -> Result<TestText, AppError> {
+    let sb = state.switchboard()?;
+    let actor = state.run(|_, actor| Ok(actor.clone())).await?;
+    sb.send_test_text(&actor, &id, &request)
+        .await
+        .map_err(AppError::from)
+}
+
+/// A test text's status now; the dialog calls it until `isFinal`.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_text_status(
+    state: State<'_, AppState>,
+    id: String,
+    sid: String,
+) -> Result<TestText, AppError> {
+    let sb = state.switchboard()?;
+    let actor = state.run(|_, actor| Ok(actor.clone())).await?;
+    sb.test_text_status(&actor, &id, &sid)
+        .await
+        .map_err(AppError::from)
 }

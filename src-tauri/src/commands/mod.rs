@@ -54,6 +54,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             checks::test_integration,
             checks::integration_statuses,
             checks::test_history,
+            checks::send_test_text,
+            checks::test_text_status,
             connect::connect_integration,
             connect::disconnect_integration,
             connect::square_locations,
@@ -265,6 +267,16 @@ mod tests {
             "test_integration" => {
                 tauri::async_runtime::block_on(sb.test_integration(actor, "none")).map(drop)
             }
+            "send_test_text" => {
+                let request = de(json!({ "to": "+14155552345" }));
+                tauri::async_runtime::block_on(sb.send_test_text(actor, "none", &request)).map(drop)
+            }
+            "test_text_status" => tauri::async_runtime::block_on(sb.test_text_status(
+                actor,
+                "none",
+                "SM0123456789abcdef0123456789abcdef",
+            ))
+            .map(drop),
             "integration_statuses" => sb.statuses(actor).map(drop),
             "connect_integration" => {
                 let options = switchboard_core::oauth::ConnectOptions {

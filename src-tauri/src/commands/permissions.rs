@@ -64,6 +64,8 @@ pub const COMMANDS: &[(&str, Needs)] = &[
     ),
     ("delete_integration", Op(IntegrationDelete)),
     ("test_integration", Op(IntegrationTest)),
+    ("send_test_text", Op(IntegrationTestText)),
+    ("test_text_status", Op(IntegrationTestTextStatus)),
     ("integration_statuses", Op(IntegrationStatusView)),
     ("test_history", Op(IntegrationView)),
     ("connect_integration", Op(IntegrationConnect)),

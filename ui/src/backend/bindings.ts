@@ -57,6 +57,10 @@ export const commands = {
 	integrationStatuses: () => typedError<IntegrationStatus[], AppError>(__TAURI_INVOKE("integration_statuses")),
 	/**  The newest connection tests of one integration, newest first. */
 	testHistory: (id: string, limit: number) => typedError<TestRecord[], AppError>(__TAURI_INVOKE("test_history", { id, limit })),
+	/**  Sends a test text from a Twilio integration to the number typed ("Send a test text"). */
+	sendTestText: (id: string, request: TestTextRequest) => typedError<TestText, AppError>(__TAURI_INVOKE("send_test_text", { id, request })),
+	/**  A test text's status now; the dialog calls it until `isFinal`. */
+	testTextStatus: (id: string, sid: string) => typedError<TestText, AppError>(__TAURI_INVOKE("test_text_status", { id, sid })),
 	/**
 	 *  Opens the provider's sign-in page in the browser, waits for the callback (up to 10 minutes),
 	 *  stores the connection, brings the window back to the front and tests the connection (unless
@@ -741,6 +745,8 @@ export type KeychainStatus = {
 
 export type Level = "green" | "yellow" | "red" | "off";
 
+export type MessageStatus = "accepted" | "scheduled" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed" | "canceled" | "receiving" | "received" | "read" | "partially_delivered";
+
 export type MissingSecret = {
 	/**  `integration` or `endpoint`. */
 	objectType: string,
@@ -1050,6 +1056,29 @@ export type TestRun = {
 	status: IntegrationStatus,
 	/**  The level before this test, so a change to red can raise a notification. */
 	previousLevel: Level,
+};
+
+/**  Where a test text stands. */
+export type TestText = {
+	integrationId: string,
+	/**  Twilio's message SID; `None` when Twilio refused the text. */
+	sid: string | null,
+	/**  The number, masked to its last four digits. */
+	to: string,
+	status: MessageStatus | null,
+	/**  Nothing more will happen: delivered, undelivered, failed, refused, or unreadable. */
+	isFinal: boolean,
+	/**  Twilio's error code (a refusal's, or an undelivered or failed message's). */
+	errorCode: string | null,
+	/**  What happened, in a sentence a clinic worker can act on. */
+	summary: string,
+	/**  Sent with test credentials: nothing was delivered, and the status cannot be read. */
+	testCredentials: boolean,
+};
+
+export type TestTextRequest = {
+	/**  The number to text, as typed (spaces and dashes are fine). */
+	to: string,
 };
 
 export type User = {

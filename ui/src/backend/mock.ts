@@ -46,9 +46,46 @@ import type {
   Settings,
   SyncChanged,
   SyncReport,
+  MessageStatus,
   TestRecord,
   TestRun,
+  TestText,
+  TestTextRequest,
 } from './types';
+
+/** How a mock test text goes: see `MockOptions.testTexts`. */
+export type MockTestText =
+  | { statuses: MessageStatus[]; errorCode?: string; summary?: string }
+  | { refused: string; summary: string };
+
+const MOCK_REFUSALS: Record<string, { refused: string; summary: string }> = {
+  '+15005550001': { refused: '21211', summary: 'Twilio refused the number: not a valid phone number (21211)' },
+  '+15005550002': { refused: '21612', summary: 'Twilio refused the number: this number cannot be reached from this sender (21612)' },
+  '+15005550003': {
+    refused: '21408',
+    summary: 'Twilio refused the number: texting this country is not enabled on the Twilio account (geographic permissions) (21408)',
+  },
+  '+15005550004': { refused: '21610', summary: 'Twilio refused the number: the recipient replied STOP to this sender and has opted out (21610)' },
+  '+15005550009': { refused: '21614', summary: 'Twilio refused the number: not a mobile number (21614)' },
+};
+
+const FINAL_TEXT_STATUSES: MessageStatus[] = ['delivered', 'undelivered', 'failed', 'canceled', 'received', 'read'];
+
+function textSummary(status: MessageStatus, errorCode: string | null, summary?: string): string {
+  if (summary) return summary;
+  switch (status) {
+    case 'delivered':
+      return 'Delivered: the phone received the test text.';
+    case 'sent':
+      return 'Sent: the carrier has it; waiting for the delivery receipt.';
+    case 'undelivered':
+      return errorCode ? `Not delivered: Twilio code ${errorCode}.` : 'Not delivered: the carrier gave no reason.';
+    case 'failed':
+      return errorCode ? `Failed: Twilio code ${errorCode}.` : 'Failed: Twilio could not send it.';
+    default:
+      return `Twilio has the text: ${status}.`;
+  }
+}
 
 export function ok<T>(data: T): Result<T, AppError> {
   return { status: 'ok', data };
@@ -363,6 +400,12 @@ export interface MockOptions {
   refusedRefreshTokens?: string[];
   /** How much longer than other commands a connection test takes (it reaches the provider). */
   testLatencyMs?: number;
+  /**
+   * What test texts to a number go through, by E.164 number: the statuses one read at a time,
+   * ending as the last (delivered unless told), or refused at once with a Twilio code. The magic
+   * numbers of Twilio's test credentials answer as Twilio does (+15005550009: not a mobile number).
+   */
+  testTexts?: Record<string, MockTestText>;
   /** Webhook endpoints and deliveries already stored (`sampleWebhooks()` for the preview's). */
   webhooks?: MockWebhookSeed;
   /**
@@ -459,6 +502,33 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     message: `Another integration is already called “${name.trim()}”. Choose a different name.`,
     severity: 'error',
   });
+  /** Test texts sent, by SID, with how far along their statuses they are. */
+  const texts = new Map<
+    string,
+    { integrationId: string; to: string; plan: { statuses: MessageStatus[]; errorCode?: string; summary?: string }; at: number; testCredentials: boolean }
+  >();
+  let textCount = 0;
+  const textAt = (sid: string): TestText => {
+    const text = texts.get(sid);
+    if (!text) throw new Error(`no mock text ${sid}`);
+    const status = text.plan.statuses[text.at] ?? 'queued';
+    const last = text.at === text.plan.statuses.length - 1;
+    const isFinal = FINAL_TEXT_STATUSES.includes(status) || (text.testCredentials && text.at === 0);
+    const errorCode = last && (status === 'undelivered' || status === 'failed') ? (text.plan.errorCode ?? null) : null;
+    return {
+      integrationId: text.integrationId,
+      sid,
+      to: text.to,
+      status,
+      isFinal,
+      errorCode,
+      summary:
+        text.testCredentials && text.at === 0
+          ? 'Twilio accepted the text with test credentials: nothing is sent or billed, and test credentials cannot read message status.'
+          : textSummary(status, errorCode, last ? text.plan.summary : undefined),
+      testCredentials: text.testCredentials,
+    };
+  };
   const record = (action: string, subject: Integration, changes: FieldChange[]) => {
     audit.append({ actor: actor(), action, objectType: 'integration', objectId: subject.id, objectLabel: subject.name, changes });
   };
@@ -718,6 +788,79 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
       // As the shell does: every test is also announced, before the command answers.
       emit(run);
       return structuredClone(ok(run));
+    },
+
+    async sendTestText(id: string, request: TestTextRequest) {
+      await pause(latency + (options.testLatencyMs ?? 0));
+      const stored = find(id);
+      if (!stored) return structuredClone(notFound(id));
+      if (stored.provider !== 'twilio') {
+        return structuredClone(fail<TestText>('validation', `${stored.name} is not a Twilio integration.`, 'integration'));
+      }
+      const to = request.to.trim().replace(/[\s\-.()]/g, '');
+      if (!/^\+[1-9]\d{7,14}$/.test(to)) {
+        return structuredClone(
+          fail<TestText>('validation', 'Enter the number in international form, starting with + and the country code (+15551234567).', 'to'),
+        );
+      }
+      const masked = `…${to.slice(-4)}`;
+      const testCredentials = stored.environment === 'test';
+      const plan = options.testTexts?.[to] ?? MOCK_REFUSALS[to] ?? { statuses: ['queued', 'sending', 'sent', 'delivered'] };
+      if ('refused' in plan) {
+        audit.append({
+          actor: actor(),
+          action: 'integration.test_text',
+          objectType: 'integration',
+          objectId: stored.id,
+          objectLabel: stored.name,
+          result: 'failed',
+          detail: `to ${masked} · refused (${plan.refused})`,
+        });
+        const refused: TestText = {
+          integrationId: stored.id,
+          sid: null,
+          to: masked,
+          status: null,
+          isFinal: true,
+          errorCode: plan.refused,
+          summary: plan.summary,
+          testCredentials,
+        };
+        return structuredClone(ok(refused));
+      }
+      textCount += 1;
+      const sid = `SM${textCount.toString(16).padStart(32, '0')}`;
+      texts.set(sid, { integrationId: stored.id, to: masked, plan, at: 0, testCredentials });
+      audit.append({
+        actor: actor(),
+        action: 'integration.test_text',
+        objectType: 'integration',
+        objectId: stored.id,
+        objectLabel: stored.name,
+        detail: `to ${masked} · ${sid} · ${plan.statuses[0] ?? 'queued'}`,
+      });
+      return structuredClone(ok(textAt(sid)));
+    },
+
+    async testTextStatus(id: string, sid: string) {
+      await pause(latency);
+      const stored = find(id);
+      if (!stored) return structuredClone(notFound(id));
+      const text = texts.get(sid);
+      if (!text || text.integrationId !== stored.id) {
+        return structuredClone(fail<TestText>('validation', 'A message SID is SM followed by 32 hexadecimal characters.', 'sid'));
+      }
+      if (text.testCredentials) {
+        const unreadable: TestText = {
+          ...textAt(sid),
+          status: null,
+          isFinal: true,
+          summary: 'Twilio accepted the text, but test credentials cannot read message status (Twilio answers 403 to every status read made with them).',
+        };
+        return structuredClone(ok(unreadable));
+      }
+      text.at = Math.min(text.at + 1, text.plan.statuses.length - 1);
+      return structuredClone(ok(textAt(sid)));
     },
 
     async connectIntegration(id: string) {

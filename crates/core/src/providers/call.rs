@@ -115,6 +115,27 @@ impl CallFailure {
     }
 }
 
+impl CallFailure {
+    /// The sync engine's outcome for this failure. A refused credential is a retry: the engine
+    /// refreshes the access token before the next attempt, and the schedule ends it if the
+    /// manager has to reconnect.
+    pub fn job_outcome(&self) -> switchboard_domain::job::JobOutcome {
+        use switchboard_domain::job::JobOutcome;
+        let wait = self
+            .retry_after_s
+            .map(|s| Duration::from_secs(u64::from(s)));
+        match self.verdict {
+            VerdictKind::Retry | VerdictKind::Reconnect => JobOutcome::Retry { retry_after: wait },
+            VerdictKind::RateLimited => JobOutcome::RateLimited {
+                after: wait.unwrap_or(Duration::from_secs(60)),
+            },
+            VerdictKind::Permanent => JobOutcome::Permanent {
+                reason: self.reason.clone(),
+            },
+        }
+    }
+}
+
 /// A call's record and its typed result.
 #[derive(Debug, Clone)]
 pub struct Called<T> {
@@ -219,6 +240,30 @@ mod tests {
         let token = Secret::new("tok_0123456789");
         let text = "a tok_0123456789 b tok_0123456789";
         assert_eq!(scrub(text, &[&token]), "a <redacted> b <redacted>");
+    }
+
+    #[test]
+    fn failures_become_the_engines_outcomes() {
+        use switchboard_domain::job::JobOutcome;
+        let limited = CallFailure::new(VerdictKind::RateLimited, "slow down").retry_after(Some(7));
+        assert_eq!(
+            limited.job_outcome(),
+            JobOutcome::RateLimited {
+                after: Duration::from_secs(7)
+            }
+        );
+        let permanent = CallFailure::new(VerdictKind::Permanent, "not a mobile number");
+        assert_eq!(
+            permanent.job_outcome(),
+            JobOutcome::Permanent {
+                reason: "not a mobile number".into()
+            }
+        );
+        let reconnect = CallFailure::new(VerdictKind::Reconnect, "token refused");
+        assert_eq!(
+            reconnect.job_outcome(),
+            JobOutcome::Retry { retry_after: None }
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod call;
 pub mod http;
+pub mod limits;
 pub mod quickbooks;
 pub mod quickbooks_api;
 pub mod square;

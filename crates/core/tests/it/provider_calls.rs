@@ -761,3 +761,73 @@ async fn square_errors_get_their_verdicts() {
         }
     }
 }
+
+// ---- Rate limits ----
+
+use switchboard_core::providers::limits::{LaneLimits, Limits};
+
+#[tokio::test]
+async fn a_quickbooks_lane_keeps_a_crowd_of_calls_under_the_fakes_limits() {
+    let qb = Qb::start().await;
+    qb.fakes.set_quickbooks_limits(QuickbooksLimits {
+        latency_ms: 100,
+        ..QuickbooksLimits::default()
+    });
+    let limits = Limits::new();
+    let lane = Limits::quickbooks_lane(REALM);
+    let base = qb.fakes.base_url();
+    let calls = (0..30).map(|_| async {
+        let _permit = limits.acquire(&lane, LaneLimits::QUICKBOOKS, 1).await;
+        QuickbooksApi::new(Api::new(&qb.http, &base), REALM, &qb.token)
+            .list_items()
+            .await
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(|a| a.result.is_ok()));
+    let stats = qb.fakes.quickbooks_stats();
+    assert_eq!(stats.throttled, 0, "{stats:?}");
+    assert!(stats.max_in_flight <= 10, "{stats:?}");
+
+    // The same crowd without the lane trips the fake's 10-at-once limit: the test can fail.
+    let calls = (0..30).map(|_| async {
+        QuickbooksApi::new(Api::new(&qb.http, &base), REALM, &qb.token)
+            .list_items()
+            .await
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let limited = answers
+        .iter()
+        .filter(|a| matches!(&a.result, Err(f) if f.verdict == VerdictKind::RateLimited))
+        .count();
+    assert!(limited > 0);
+}
+
+#[tokio::test]
+async fn a_429_pauses_only_that_lane_for_its_retry_after() {
+    let tw = Tw::start().await;
+    tw.fakes.set(
+        FakeProvider::Twilio,
+        Scenario::RateLimited {
+            retry_after: Some(1),
+        },
+    );
+    let limits = Limits::new();
+    let lane = LaneLimits::twilio_sender(100);
+    let key = Limits::twilio_lane(FROM);
+    let f = failure(&tw.send("+14155552345").await);
+    assert_eq!(f.verdict, VerdictKind::RateLimited);
+    limits.pause(
+        &key,
+        lane,
+        Duration::from_secs(u64::from(f.retry_after_s.unwrap())),
+    );
+    tw.fakes.set(FakeProvider::Twilio, Scenario::Ok);
+    let started = std::time::Instant::now();
+    limits
+        .acquire(&Limits::twilio_lane("+15550000000"), lane, 1)
+        .await;
+    assert!(started.elapsed() < Duration::from_millis(200));
+    limits.acquire(&key, lane, 1).await;
+    assert!(started.elapsed() >= Duration::from_millis(950));
+    assert!(tw.send("+14155552345").await.result.is_ok());
+}

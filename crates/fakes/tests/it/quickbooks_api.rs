@@ -2,7 +2,9 @@
 
 use switchboard_fakes::{FakeProviders, QuickbooksLimits};
 
-use crate::{client, text};
+use std::time::Duration;
+
+use crate::{client, client_with_timeout, text};
 
 const REALM: &str = "9341453000000001";
 
@@ -31,7 +33,8 @@ impl Qb {
     }
 
     async fn query(&self, query: &str) -> (u16, String) {
-        let response = client()
+        // Long enough for the throttle test, whose answers each take 1.5 s.
+        let response = client_with_timeout(Duration::from_secs(10))
             .get(self.url("query"))
             .query(&[("query", query), ("minorversion", "75")])
             .bearer_auth(&self.token)
