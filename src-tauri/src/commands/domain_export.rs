@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use switchboard_core::checks::OutcomeKind;
 use switchboard_core::providers::validate::{self, FieldIssue};
 use switchboard_core::providers::{self, FieldKind, FieldSpec};
-use switchboard_core::status::{self, Connection as OAuthConnection, Facts};
+use switchboard_core::status::{self, Facts, OAuthConnection};
 use switchboard_core::users::{self, password};
 use switchboard_core::webhooks::endpoints::{self, check_url, is_private};
 use switchboard_core::webhooks::health::{self, EndpointFacts};
