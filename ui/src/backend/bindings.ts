@@ -57,6 +57,18 @@ export const commands = {
 	integrationStatuses: () => typedError<IntegrationStatus[], AppError>(__TAURI_INVOKE("integration_statuses")),
 	/**  The newest connection tests of one integration, newest first. */
 	testHistory: (id: string, limit: number) => typedError<TestRecord[], AppError>(__TAURI_INVOKE("test_history", { id, limit })),
+	/**
+	 *  Opens the provider's sign-in page in the browser, waits for the callback (up to 10 minutes),
+	 *  stores the connection, brings the window back to the front and tests the connection (unless
+	 *  a Square location must be chosen first).
+	 */
+	connectIntegration: (id: string) => typedError<Connected, AppError>(__TAURI_INVOKE("connect_integration", { id })),
+	/**  Ends the connection: revokes it at the provider where possible, removes the tokens. */
+	disconnectIntegration: (id: string) => typedError<Disconnected, AppError>(__TAURI_INVOKE("disconnect_integration", { id })),
+	/**  The Square merchant's active locations, for the picker. */
+	squareLocations: (id: string) => typedError<SquareLocation[], AppError>(__TAURI_INVOKE("square_locations", { id })),
+	/**  Uses one of the merchant's active locations. */
+	chooseSquareLocation: (id: string, locationId: string) => typedError<Integration, AppError>(__TAURI_INVOKE("choose_square_location", { id, locationId })),
 	getSettings: () => typedError<Settings, AppError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the clinic name and the check interval; each change is audited. */
 	updateSettings: (settings: Settings) => typedError<Settings, AppError>(__TAURI_INVOKE("update_settings", { settings })),
@@ -259,6 +271,22 @@ export type ChoiceOption = {
 	label: string,
 };
 
+/**  What the card offers to (re)make the connection. */
+export type ConnectAction = "connect" | "reconnect";
+
+/**  A finished Connect. */
+export type Connected = {
+	integration: Integration,
+	/**  QuickBooks: the company (realm) id from the callback. */
+	companyId: string | null,
+	/**  Square: the merchant's ACTIVE locations, for the location picker. */
+	locations: SquareLocation[],
+	/**  Square: no active location is chosen yet; the manager must pick one. */
+	needsLocation: boolean,
+	/**  When the sign-in must be renewed by (the refresh token's expiry), if it expires. */
+	renewBy: string | null,
+};
+
 /**  A connection test finished (background or "Test now"): the dashboard refreshes that card. */
 export type ConnectionTested = {
 	run: TestRun,
@@ -328,6 +356,18 @@ export type DisabledEndpoint = {
 	endpointId: string,
 	url: string,
 	reason: string,
+};
+
+/**  A finished Disconnect. */
+export type Disconnected = {
+	integration: Integration,
+	/**  Whether the provider was told to revoke the grant. */
+	revoked: boolean,
+	/**
+	 *  What happened, in a sentence (e.g. that Square keeps a PKCE grant until the merchant
+	 *  removes it).
+	 */
+	message: string,
 };
 
 export type EmitRequest = {
@@ -424,7 +464,9 @@ export type ErrorCode = "validation" | "not_found" | "conflict" | "forbidden" |
 /**  Nobody is signed in or the session is locked: show the sign-in screen. */
 "locked" | 
 /**  Too many wrong passwords; the message says when to try again. */
-"throttled" | "keychain_unavailable" | "storage" | "network" | "internal";
+"throttled" | "keychain_unavailable" | "storage" | "network" | 
+/**  The provider refused (denied consent, spent code, rejected credentials). */
+"provider" | "internal";
 
 export type ExportFormat = "csv" | "json";
 
@@ -538,6 +580,10 @@ export type IntegrationStatus = {
 	lastTest: TestRecord | null,
 	lastCheckedAt: string | null,
 	lastSuccessAt: string | null,
+	/**  Connect or Reconnect, for integrations that sign in through the provider's page. */
+	connect: ConnectAction | null,
+	/**  When the stored sign-in must be renewed by (the refresh token's expiry), if it expires. */
+	renewBy: string | null,
 };
 
 /**  What the UI and `info` show about the keychain. */
@@ -737,6 +783,14 @@ export type SetupRequest = {
 };
 
 export type Severity = "error" | "warning";
+
+/**  One of the merchant's locations, as the location picker shows it. */
+export type SquareLocation = {
+	id: string,
+	name: string,
+	businessName: string,
+	status: string,
+};
 
 /**  A stored connection test. */
 export type TestRecord = {
