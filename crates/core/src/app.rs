@@ -36,6 +36,8 @@ pub struct Switchboard {
     worker_wakeup: tokio::sync::Notify,
     /// Wakes the sync worker: new jobs, a rule turned on, "Sync now".
     sync_wakeup: tokio::sync::Notify,
+    /// The providers' rate limits, one lane per QuickBooks company or Twilio sender.
+    provider_limits: crate::providers::limits::Limits,
     /// Refused ingest requests counted and not yet in the audit log.
     refusals: switchboard_domain::refusals::RefusalLog,
     /// Bumped when an API key is revoked, so the ingest API forgets the keys it remembers.
@@ -74,6 +76,7 @@ impl Switchboard {
             checks_wakeup: tokio::sync::Notify::new(),
             worker_wakeup: tokio::sync::Notify::new(),
             sync_wakeup: tokio::sync::Notify::new(),
+            provider_limits: Default::default(),
             refusals: Default::default(),
             api_key_generation: Default::default(),
             access_tokens: Default::default(),
@@ -116,6 +119,11 @@ impl Switchboard {
 
     pub(crate) fn wake_worker(&self) {
         self.worker_wakeup.notify_one();
+    }
+
+    /// The providers' rate limits (sync calls take a permit from their lane).
+    pub fn provider_limits(&self) -> &crate::providers::limits::Limits {
+        &self.provider_limits
     }
 
     pub async fn sync_wakeup(&self) {

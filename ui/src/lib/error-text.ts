@@ -11,7 +11,7 @@ const TITLES: Record<ErrorCode, string> = {
   keychain_unavailable: 'Keychain unavailable',
   storage: 'Could not read or save local data',
   network: 'Could not reach the service',
-  provider: 'The provider said no',
+  provider: 'The provider refused',
   internal: 'Something went wrong',
 };
 

@@ -497,6 +497,7 @@ mod quickbooks {
 
     use super::*;
     use crate::providers::call::Api;
+    use crate::providers::limits::{LaneLimits, Limits};
     use crate::providers::quickbooks_api::{
         self, NewCustomer, NewInvoice, NewPayment, QuickbooksApi,
     };
@@ -567,6 +568,43 @@ mod quickbooks {
         })
     }
 
+    /// Waits for the company's lane (500 requests a minute, 10 at once) before a call.
+    async fn lane(sb: &Switchboard, ctx: &Ctx) -> crate::providers::limits::Permit {
+        sb.provider_limits()
+            .acquire(
+                &Limits::quickbooks_lane(&ctx.realm),
+                LaneLimits::QUICKBOOKS,
+                1,
+            )
+            .await
+    }
+
+    /// A 429 pauses the whole lane, so the other jobs of this company wait too.
+    fn throttled(sb: &Switchboard, ctx: &Ctx, f: &CallFailure) {
+        if f.verdict == VerdictKind::RateLimited {
+            let wait = Duration::from_secs(u64::from(f.retry_after_s.unwrap_or(60)));
+            sb.provider_limits().pause(
+                &Limits::quickbooks_lane(&ctx.realm),
+                LaneLimits::QUICKBOOKS,
+                wait,
+            );
+        }
+    }
+
+    /// One QuickBooks call in the company's lane: waits for a permit, and a 429 pauses the lane.
+    async fn qcall<T>(
+        sb: &Switchboard,
+        ctx: &Ctx,
+        call: impl std::future::Future<Output = Called<T>>,
+    ) -> Called<T> {
+        let _permit = lane(sb, ctx).await;
+        let called = call.await;
+        if let Err(f) = &called.result {
+            throttled(sb, ctx, f);
+        }
+        called
+    }
+
     fn api<'a>(sb: &'a Arc<Switchboard>, ctx: &'a Ctx) -> QuickbooksApi<'a> {
         let mut api = Api::new(sb.http(), &ctx.base);
         api.timeout = sb.timeouts().total;
@@ -595,7 +633,7 @@ mod quickbooks {
         }
         let name = inv.owner_name.replace(':', " ");
         if let Some(found) = calls
-            .keep(q.find_customer_by_display_name(&name).await)
+            .keep(qcall(sb, ctx, q.find_customer_by_display_name(&name)).await)
             .map_err(|f| failed(&f))?
         {
             remember_customer(calls, inv, &found.id);
@@ -612,7 +650,7 @@ mod quickbooks {
             primary_phone: None,
         };
         let rid = request_id("cust", job, &ctx.install);
-        match calls.keep(q.create_customer(&rid, &new(name.clone())).await) {
+        match calls.keep(qcall(sb, ctx, q.create_customer(&rid, &new(name.clone()))).await) {
             Ok(c) => {
                 remember_customer(calls, inv, &c.id);
                 Ok(c.id)
@@ -622,7 +660,7 @@ mod quickbooks {
                 // id, never retried as is.
                 let display = format!("{name} ({})", inv.owner_id);
                 if let Some(found) = calls
-                    .keep(q.find_customer_by_display_name(&display).await)
+                    .keep(qcall(sb, ctx, q.find_customer_by_display_name(&display)).await)
                     .map_err(|f| failed(&f))?
                 {
                     remember_customer(calls, inv, &found.id);
@@ -630,7 +668,7 @@ mod quickbooks {
                 }
                 let rid = request_id("cust2", job, &ctx.install);
                 let c = calls
-                    .keep(q.create_customer(&rid, &new(display)).await)
+                    .keep(qcall(sb, ctx, q.create_customer(&rid, &new(display))).await)
                     .map_err(|f| failed(&f))?;
                 remember_customer(calls, inv, &c.id);
                 Ok(c.id)
@@ -705,7 +743,7 @@ mod quickbooks {
             lines,
         };
         let rid = request_id("inv", job, &ctx.install);
-        match calls.keep(q.create_invoice(&rid, &new).await) {
+        match calls.keep(qcall(sb, &ctx, q.create_invoice(&rid, &new)).await) {
             Ok(created) => {
                 let clinic = inv.total.as_decimal();
                 let mismatch = created.total_amt != clinic;
@@ -816,7 +854,7 @@ mod quickbooks {
             applied_to: vec![(qbo_invoice.clone(), amount.as_decimal())],
         };
         let rid = request_id("pay", job, &ctx.install);
-        match calls.keep(q.create_payment(&rid, &new).await) {
+        match calls.keep(qcall(sb, &ctx, q.create_payment(&rid, &new)).await) {
             Ok(p) => {
                 calls.provider_state =
                     Some(format!("Paid {} on invoice {qbo_invoice}", p.total_amt));
