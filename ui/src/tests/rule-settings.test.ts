@@ -48,6 +48,11 @@ describe('the appointment texts’ settings', () => {
     await user.type(control('confirmation_template'), 'Hi {{owner}');
     await waitFor(() => expect(preview.getByTestId('sms-preview-issue')).toHaveTextContent('Unknown placeholder {owner}'));
     expect(preview.getByTestId('sms-preview-issue')).toHaveAttribute('data-severity', 'error');
+
+    // Emptied, the catalogue's default is what is sent, and what the preview shows.
+    await user.clear(control('confirmation_template'));
+    await waitFor(() => expect(screen.getByTestId('sms-preview-confirmation_template')).toHaveTextContent('the default text is sent'));
+    await waitFor(() => expect(preview.getByTestId('sms-preview-text')).toHaveTextContent(/^Maple Vet: Rex's appointment is booked/));
   }, SLOW);
 
   it('saves only the rule’s changed values, and shows core’s error on its field', async () => {
@@ -110,6 +115,12 @@ describe('the QuickBooks invoices’ settings', () => {
       'Checking',
       'Undeposited Funds',
     ]);
+
+    // The time of day only matters once the schedule is daily.
+    expect(document.querySelector('[data-field="daily_at"]')).toBeNull();
+    await user.click(screen.getByRole('radio', { name: 'Once a day' }));
+    expect(control('daily_at')).toHaveValue('18:00');
+    await user.click(screen.getByRole('radio', { name: 'Real time' }));
 
     await user.selectOptions(item, 'Veterinary services');
     await user.selectOptions(screen.getByTestId('qb-select-deposit_account'), 'Checking');
