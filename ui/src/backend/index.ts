@@ -3,6 +3,7 @@ import { createMockBackend, sampleIntegrations, sampleTests } from './mock';
 import { sampleApiKeys, sampleApiKeyUses } from './mock-api-keys';
 import { sampleAudit } from './mock-audit';
 import { sampleSync } from './mock-sync';
+import { sampleOptOuts } from './mock-rules';
 import { SAMPLE_PASSWORD } from './mock-users';
 import { sampleWebhooks } from './mock-webhooks';
 import { tauriBackend } from './tauri';
@@ -54,6 +55,7 @@ export function selectBackend(win: Window = window): SelectedBackend {
           tests: sampleTests(),
           webhooks: sampleWebhooks(Date.now(), many ? 10_000 : 0),
           sync: sampleSync(),
+          rules: { optOuts: sampleOptOuts() },
           apiKeys: sampleApiKeys(),
           apiKeyUses: sampleApiKeyUses(),
           audit: sampleAudit(Date.now(), many ? 5_000 : 0),

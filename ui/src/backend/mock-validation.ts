@@ -197,14 +197,14 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-const PLACEHOLDERS = ['clinic_name', 'pet_name', 'owner_name', 'date', 'time', 'vet_name'];
+export const PLACEHOLDERS = ['clinic_name', 'pet_name', 'owner_name', 'date', 'time', 'vet_name'];
 // GSM 03.38: the basic table (one septet) and the extension table (two).
-const GSM_BASIC =
+export const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM_EXTENSION = '\f^{}\\[~]|€';
+export const GSM_EXTENSION = '\f^{}\\[~]|€';
 
 /** A text template, as core's `sms::Template::parse` and `warnings` check it. */
-function checkTemplate(field: string, text: string): FieldIssue[] {
+export function checkTemplate(field: string, text: string): FieldIssue[] {
   if (text.trim() === '') return [error(field, 'Write the text to send.')];
   const unknown: string[] = [];
   const chars = [...text];

@@ -15,6 +15,7 @@ import { MockAuditLog, type AuditEntry } from './mock-audit';
 import { commandRule, domain, PROVIDERS, TRANSIENT_KINDS, type StatusFacts } from './domain';
 import { createUserCommands, sampleUsers, type MockSession, type MockUserSeed, type SessionControls } from './mock-users';
 import { createSyncCommands, type MockSyncSeed, type SyncControls } from './mock-sync';
+import { createRuleCommands, type MockRulesSeed, type RuleControls } from './mock-rules';
 import { checkForm, type MockForm } from './mock-validation';
 import { createWebhookCommands, type MockWebhookSeed, type WebhookControls } from './mock-webhooks';
 import type {
@@ -420,12 +421,15 @@ export interface MockOptions {
   apiKeyUses?: Record<string, MockKeyUses>;
   /** Sync rules turned on and sync jobs already stored (`sampleSync()` for the preview's). */
   sync?: MockSyncSeed;
+  /** The opt-out list and what QuickBooks answers for the rule settings' dropdowns (sample lists unless given). */
+  rules?: MockRulesSeed;
 }
 
 /** The mock, plus what tests need to play the Rust side. */
 export type MockBackend = Backend &
   WebhookControls &
   SyncControls &
+  RuleControls &
   SessionControls & {
     /** Sends a `connectionTested` event to every listener, as the shell does after every test. */
     emitConnectionTested(run: TestRun): void;
@@ -646,6 +650,15 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     seed: options.sync,
     workerDelayMs: options.workerDelayMs,
     emit: emitSync,
+  });
+
+  const ruleCommands = createRuleCommands({
+    actor,
+    answer,
+    audit,
+    integration: find,
+    clinicName: () => settings.clinicName,
+    seed: options.rules,
   });
 
   const backend = {
@@ -1047,6 +1060,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     ...webhooks.commands,
 
     ...sync.commands,
+    ...ruleCommands.commands,
 
     ...createApiKeyCommands({ actor, answer, keys: options.apiKeys, uses: options.apiKeyUses }),
 
@@ -1134,6 +1148,7 @@ export function createMockBackend(overrides: Partial<Backend> = {}, options: Moc
     ...overrides,
     ...webhooks.controls,
     ...sync.controls,
+    ...ruleCommands.controls,
     ...users.controls,
     emitConnectionTested: emit,
     emitDeliveriesChanged: emitDeliveries,

@@ -28,8 +28,15 @@ describe('blankForm', () => {
       name: 'Square',
       environment: 'production',
       baseUrl: '',
-      values: { location_id: '', square_version: '2026-08-19' },
-      secrets: { access_token: '' },
+      values: {
+        application_id: '',
+        location_id: '',
+        poll_minutes: '5',
+        redirect_port: '47321',
+        relay_url: '',
+        square_version: '2026-08-19',
+      },
+      secrets: { access_token: '', application_secret: '', refresh_token: '' },
     });
   });
 
@@ -121,7 +128,9 @@ describe('toPatch', () => {
 describe('whatYouNeed', () => {
   it('lists the required details, from the spec', () => {
     expect(whatYouNeed(twilio)).toBe('Account SID, Auth Token and Send from');
-    expect(whatYouNeed(spec('square'))).toBe('Access token and Location ID');
-    expect(whatYouNeed(spec('quickbooks'))).toBe('Client ID, Client secret, Company ID (realm) and Refresh token');
+    // Square connects through its sign-in page (or tokens entered by hand): nothing is required
+    // beyond its API version, which has a default.
+    expect(whatYouNeed(spec('square'))).toBe('');
+    expect(whatYouNeed(spec('quickbooks'))).toBe('Client ID and Client secret');
   });
 });

@@ -15,8 +15,9 @@ const VALID_TWILIO = {
 /** The fields a new form shows before anything is chosen. */
 const SHOWN_AT_FIRST: Record<Provider, string[]> = {
   twilio: ['account_sid', 'auth_method', 'auth_token', 'sender'],
-  square: ['access_token', 'location_id', 'square_version'],
-  quickbooks: ['client_id', 'client_secret', 'realm_id', 'refresh_token'],
+  // Token fields wait behind "Enter tokens instead"; sync rule settings are on the integration's page.
+  square: ['application_id', 'application_secret', 'redirect_port', 'relay_url', 'square_version'],
+  quickbooks: ['client_id', 'client_secret', 'redirect_port', 'relay_url'],
 };
 
 function specOf(provider: Provider): ProviderSpec {
@@ -254,6 +255,7 @@ describe('inline validation', () => {
     const user = userEvent.setup();
     renderApp({ page: 'integrations' });
     await openAddForm(user, 'square');
+    await user.click(screen.getByTestId('enter-tokens'));
     await user.click(screen.getByRole('button', { name: /Advanced/ }));
     await fill(user, { access_token: 'EAAAtoken', location_id: 'L1', base_url: 'http://proxy.example.com' });
     await user.click(screen.getByRole('button', { name: /Advanced/ }));
@@ -374,6 +376,7 @@ describe('secrets', () => {
     const user = userEvent.setup();
     renderApp({ page: 'integrations' });
     await openAddForm(user, 'quickbooks');
+    await user.click(screen.getByTestId('enter-tokens'));
 
     for (const field of ['client_secret', 'refresh_token']) {
       expect(control(field)).toHaveAttribute('type', 'password');
@@ -396,6 +399,7 @@ describe('secrets', () => {
 
     // Editing shows that they are set, never their value, and no input until "Replace".
     await user.click(screen.getByTestId('edit-integration'));
+    await user.click(screen.getByTestId('enter-tokens'));
     for (const field of ['client_secret', 'refresh_token']) {
       expect(screen.getByTestId(`secret-stored-${field}`)).toHaveTextContent('Set — stored in the keychain');
       expect(hasControl(field)).toBe(false);
