@@ -71,7 +71,7 @@ package-test: deps-test package
 	scripts/package-test.sh
 
 bench:
-	$(CARGO) bench --locked -p switchboard-core --bench status --bench webhooks --bench audit --bench ingest
+	$(CARGO) bench --locked -p switchboard-core --bench status --bench webhooks --bench audit --bench ingest --bench sync
 
 clean:
 	$(CARGO) clean

@@ -146,7 +146,7 @@ export function createRuleCommands({ actor, answer, audit, integration, clinicNa
     audit.append({
       actor: actor(),
       action: 'opt_out.change',
-      objectType: 'sms_opt_out',
+      objectType: 'opt_out',
       objectId: masked,
       objectLabel: masked,
       changes: [{ field: 'opted_out', secret: false, from: String(!added), to: String(added) }],
