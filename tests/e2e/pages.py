@@ -112,9 +112,20 @@ class IntegrationsPage:
 
         return self.app.wait(present, message=f"form control {css}")
 
+    def enter_tokens(self) -> None:
+        """Shows the OAuth token fields ("Enter tokens instead"), for pasting tokens."""
+        toggles = self.app.find_all('[data-testid="enter-tokens"]')
+        if toggles and toggles[0].get_attribute("aria-expanded") != "true":
+            click(self.app, toggles[0])
+            poll(lambda: toggles[0].get_attribute("aria-expanded") == "true",
+                 message="the token fields to show")
+
     def fill(self, field: str, value: str, leave: bool = True) -> WebElement:
         """Replaces what `field` holds with `value` by typing, as a user would; then (unless
-        leave=False) presses Tab, which is when the form shows that field's problems."""
+        leave=False) presses Tab, which is when the form shows that field's problems. Pasted
+        OAuth tokens sit behind "Enter tokens instead", which it opens first."""
+        if field in ("access_token", "refresh_token"):
+            self.enter_tokens()
         element = self.control(field)
         type_into(self.app, element, value)
         if leave:
