@@ -100,7 +100,7 @@ fn emit_invoices(sb: &Switchboard, n: usize, prefix: &str) {
     }
 }
 
-async fn drain(sb: &Arc<Switchboard>, worker: &mut SyncWorker) -> usize {
+async fn drain(worker: &mut SyncWorker) -> usize {
     let mut done = 0;
     loop {
         let n = worker.run_once().await.unwrap();
@@ -145,7 +145,7 @@ async fn run() {
             },
         );
         let started = Instant::now();
-        let done = drain(&sb, &mut worker).await;
+        let done = drain(&mut worker).await;
         let secs = started.elapsed().as_secs_f64();
         let stats = fakes.quickbooks_stats();
         println!(
@@ -182,7 +182,7 @@ async fn run() {
         )
         .with_performer(performer);
         let started = Instant::now();
-        let done = drain(&sb, &mut worker).await;
+        let done = drain(&mut worker).await;
         let elapsed = started.elapsed();
         println!(
             "engine alone: {done} jobs in {:.2} s → {:.0} µs per job (claim, lease, attempt log, state)",
@@ -199,7 +199,7 @@ async fn run() {
         emit_invoices(&sb, LIMITED_JOBS, "c");
         let mut worker = SyncWorker::new(Arc::clone(&sb), SyncConfig::default());
         let started = Instant::now();
-        let done = drain(&sb, &mut worker).await;
+        let done = drain(&mut worker).await;
         let secs = started.elapsed().as_secs_f64();
         let stats = fakes.quickbooks_stats();
         println!(

@@ -375,7 +375,22 @@ mod texts {
         } else {
             Sender::From(&twilio.sender)
         };
-        let sent = calls.keep(client.send_message(sender, &phone, &body, validity).await);
+        // A long code sends one segment a second: the sender's lane waits for this text's share.
+        let lane = crate::providers::limits::Limits::twilio_lane(&twilio.sender);
+        let limits = crate::providers::limits::LaneLimits::twilio_sender(1);
+        let sent = {
+            let _permit = sb
+                .provider_limits()
+                .acquire(&lane, limits, segments.segments)
+                .await;
+            calls.keep(client.send_message(sender, &phone, &body, validity).await)
+        };
+        if let Err(f) = &sent {
+            if f.verdict == VerdictKind::RateLimited {
+                let wait = Duration::from_secs(u64::from(f.retry_after_s.unwrap_or(1)));
+                sb.provider_limits().pause(&lane, limits, wait);
+            }
+        }
         match sent {
             Ok(message) => {
                 calls.provider_object = Some(message.sid.clone());
