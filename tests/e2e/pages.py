@@ -124,7 +124,7 @@ class IntegrationsPage:
         """Replaces what `field` holds with `value` by typing, as a user would; then (unless
         leave=False) presses Tab, which is when the form shows that field's problems. Pasted
         OAuth tokens sit behind "Enter tokens instead", which it opens first."""
-        if field in ("access_token", "refresh_token"):
+        if field in ("access_token", "refresh_token", "location_id", "realm_id"):
             self.enter_tokens()
         element = self.control(field)
         type_into(self.app, element, value)
