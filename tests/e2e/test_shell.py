@@ -17,6 +17,7 @@ SECTIONS = {
     "integrations": "Integrations",
     "webhooks": "Webhooks",
     "delivery-log": "Delivery log",
+    "sync-log": "Sync log",
     "audit-log": "Audit log",
     "settings": "Settings",
 }
@@ -49,7 +50,7 @@ def test_window_opens_titled_switchboard_at_1200x800(app: App):
     assert (1200, 800) in sizes, f"windows titled Switchboard: {sizes}"
 
 
-def test_sidebar_lists_the_six_sections_in_order(app: App):
+def test_sidebar_lists_the_seven_sections_in_order(app: App):
     sidebar = app.find("sidebar")
 
     links = sidebar.find_elements(By.CSS_SELECTOR, '[data-testid^="nav-"]')

@@ -203,7 +203,7 @@ def test_front_desk_sees_the_dashboard_and_delivery_log_and_can_only_test(run_cl
 
     links = app.find("sidebar").find_elements(By.CSS_SELECTOR, '[data-testid^="nav-"]')
     assert [link.get_attribute("data-testid") for link in links] == [
-        "nav-dashboard", "nav-delivery-log"]
+        "nav-dashboard", "nav-delivery-log", "nav-sync-log"]
 
     # Test now works for them.
     dashboard = DashboardPage(app)

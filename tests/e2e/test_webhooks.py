@@ -263,7 +263,7 @@ def test_after_rotation_a_delivery_verifies_with_the_old_and_the_new_secret(
         run_cli, receiver: Receiver):
     url = receiver.url("/rotating")
     endpoint, old = add_endpoint(run_cli, url)
-    before = emit(run_cli, "invoice.paid", {"invoice": "inv_1", "amount": 12000})
+    before = emit(run_cli, "invoice.paid", {"invoice_id": "inv_1", "amount": "120.00"})
     drain(run_cli)
     (first,) = receiver.received("/rotating")
     standard_verify(old, first)
@@ -278,7 +278,7 @@ def test_after_rotation_a_delivery_verifies_with_the_old_and_the_new_secret(
             - datetime.now(timezone.utc)).total_seconds()
     assert 23 * 3600 < left <= 24 * 3600 + 60, f"the old secret keeps signing until {until}"
 
-    after = emit(run_cli, "invoice.paid", {"invoice": "inv_2", "amount": 5000})
+    after = emit(run_cli, "invoice.paid", {"invoice_id": "inv_2", "amount": "50.00"})
     drain(run_cli)
     second = receiver.wait_for(lambda r: r.header_dict().get("webhook-id") == after["eventId"])
     signatures = second.header_dict()["webhook-signature"].split(" ")
