@@ -179,15 +179,21 @@ async fn no_browser_prints_the_address_and_waits_for_it_to_be_opened() {
     .unwrap();
     crate::send_password(&mut child);
     let stderr = child.stderr.take().unwrap();
-    // With --json the address goes to standard error; standard output is the result.
-    let url = blocking(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.trim().starts_with("http").then(|| l.trim().to_owned()))
-            .unwrap()
-    })
-    .await;
+    // With --json the address goes to standard error; standard output is the result. The pipe
+    // is read to its end on a thread: dropped after the address, the CLI's next line on
+    // standard error would meet a closed pipe and end it before the callback came.
+    let (found, url) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.trim().starts_with("http") {
+                if let Some(tx) = found.take() {
+                    let _ = tx.send(line.trim().to_owned());
+                }
+            }
+        }
+    });
+    let url = blocking(move || url.recv().unwrap()).await;
     assert!(url.contains("/oauth2/authorize?client_id=sandbox-sq0idb-app"));
     assert!(url.contains("code_challenge_method=S256"));
     let client = reqwest::Client::builder()
