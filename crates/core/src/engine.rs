@@ -87,27 +87,35 @@ pub fn reclaim_leases(tx: &Transaction<'_>, q: &Queue, now: i64) -> Result<usize
     Ok(tx.execute(
         &format!(
             "UPDATE {table} SET next_attempt_at = ?1
-             WHERE id IN (
-                 SELECT d.id FROM {table} d INDEXED BY {index}
-                 WHERE d.status IN ({open}) AND d.next_attempt_at > ?1
-                   AND (d.status = '{pending}'
-                        OR d.next_attempt_at IS NOT (
-                            SELECT a.next_attempt_at FROM {attempts} a
-                            WHERE a.{owner} = d.id ORDER BY a.attempt DESC LIMIT 1))
-                   {not_scheduled})",
+             WHERE id IN (SELECT d.id FROM {table} d INDEXED BY {index} WHERE {leased})",
             table = q.table,
             index = q.due_index,
-            open = q.open,
-            pending = q.pending,
-            attempts = q.attempts_table,
-            owner = q.owner,
-            not_scheduled = q
-                .scheduled
-                .map(|s| format!("AND d.status <> '{s}'"))
-                .unwrap_or_default(),
+            leased = leased(q, "?1"),
         ),
         [now],
     )?)
+}
+
+/// The lease rule of the module comment, on row `d`, at the time bound to `now`: open, due in
+/// the future, and that time is not its latest attempt's (always a lease for `pending`; never
+/// for `scheduled`, which waits for its own time).
+fn leased(q: &Queue, now: &str) -> String {
+    format!(
+        "d.status IN ({open}) AND d.next_attempt_at > {now}
+           AND (d.status = '{pending}'
+                OR d.next_attempt_at IS NOT (
+                    SELECT a.next_attempt_at FROM {attempts} a
+                    WHERE a.{owner} = d.id ORDER BY a.attempt DESC LIMIT 1))
+           {not_scheduled}",
+        open = q.open,
+        pending = q.pending,
+        attempts = q.attempts_table,
+        owner = q.owner,
+        not_scheduled = q
+            .scheduled
+            .map(|s| format!("AND d.status <> '{s}'"))
+            .unwrap_or_default(),
+    )
 }
 
 /// When the next open row is due, if any (the worker sleeps until then).
@@ -128,22 +136,9 @@ pub fn next_due(c: &rusqlite::Connection, q: &Queue) -> Result<Option<i64>> {
 pub fn is_leased(c: &rusqlite::Connection, q: &Queue, id: i64, now: i64) -> Result<bool> {
     Ok(c.query_row(
         &format!(
-            "SELECT EXISTS (SELECT 1 FROM {table} d
-                WHERE d.id = ?1 AND d.status IN ({open}) AND d.next_attempt_at > ?2
-                  AND (d.status = '{pending}'
-                       OR d.next_attempt_at IS NOT (
-                           SELECT a.next_attempt_at FROM {attempts} a
-                           WHERE a.{owner} = d.id ORDER BY a.attempt DESC LIMIT 1))
-                  {not_scheduled})",
+            "SELECT EXISTS (SELECT 1 FROM {table} d WHERE d.id = ?1 AND {leased})",
             table = q.table,
-            open = q.open,
-            pending = q.pending,
-            attempts = q.attempts_table,
-            owner = q.owner,
-            not_scheduled = q
-                .scheduled
-                .map(|s| format!("AND d.status <> '{s}'"))
-                .unwrap_or_default(),
+            leased = leased(q, "?2"),
         ),
         params![id, now],
         |r| r.get(0),
